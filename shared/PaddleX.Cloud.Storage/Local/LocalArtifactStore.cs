@@ -1,0 +1,148 @@
+using PaddleX.Cloud.Storage.Ports;
+
+namespace PaddleX.Cloud.Storage.Local;
+
+/// <summary>Artifacts as plain files under the workspace folder.</summary>
+public sealed class LocalArtifactStore : IArtifactStore
+{
+    private readonly string root;
+    private readonly string realRoot;
+
+    public LocalArtifactStore(string workspaceDirectory)
+    {
+        root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workspaceDirectory));
+        Directory.CreateDirectory(root);
+        realRoot = NativePaths.Resolve(root);
+    }
+
+    public string Root => root;
+
+    public ValueTask<bool> ExistsAsync(string path, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(File.Exists(FullPath(path)));
+
+    public ValueTask<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<Stream>(new FileStream(FullPath(path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 81920, useAsync: true));
+
+    public async ValueTask WriteAsync(string path, Stream content, CancellationToken cancellationToken = default)
+    {
+        var target = FullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var temp = target + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+        try
+        {
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            {
+                await content.CopyToAsync(stream, cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, target, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    public ValueTask<IReadOnlyList<ArtifactEntry>> ListAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        var directory = FullPath(prefix);
+        IReadOnlyList<ArtifactEntry> entries = !Directory.Exists(directory)
+            ? []
+            : new DirectoryInfo(directory)
+                .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+                .Select(f => new ArtifactEntry(Relative(f.FullName), f.Length, f.LastWriteTimeUtc))
+                .OrderBy(e => e.Path, StringComparer.Ordinal)
+                .ToList();
+        return ValueTask.FromResult(entries);
+    }
+
+    public ValueTask DeleteAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var full = FullPath(path);
+        if (Directory.Exists(full) && !new DirectoryInfo(full).Attributes.HasFlag(FileAttributes.ReparsePoint))
+        {
+            Directory.Delete(full, recursive: true);
+        }
+        else if (File.Exists(full) || new FileInfo(full).LinkTarget is not null)
+        {
+            File.Delete(full);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public string ToDisplayPath(string path) => path.Length == 0 ? root : Path.Combine(root, path);
+
+    public bool TryResolve(string userPath, out string relativePath)
+    {
+        relativePath = string.Empty;
+        if (string.IsNullOrWhiteSpace(userPath) || userPath.Contains('\0', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var normalized = userPath.Replace('\\', '/');
+        if (normalized.Split('/').Any(part => part == ".."))
+        {
+            return false;
+        }
+
+        var full = Path.GetFullPath(Path.IsPathRooted(normalized) ? normalized : Path.Combine(root, normalized));
+        if (!IsUnder(full, root))
+        {
+            return false;
+        }
+
+        // Follow symbolic links: the file the kernel would open must be inside the workspace too.
+        if (!IsUnder(NativePaths.Resolve(full), realRoot))
+        {
+            return false;
+        }
+
+        relativePath = Relative(full);
+        return true;
+    }
+
+    public ValueTask<string> MaterializeAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        var directory = FullPath(prefix);
+        Directory.CreateDirectory(directory);
+        return ValueTask.FromResult(directory);
+    }
+
+    public ValueTask PublishAsync(string localDirectory, string prefix, CancellationToken cancellationToken = default)
+    {
+        var target = FullPath(prefix);
+        if (string.Equals(Path.GetFullPath(localDirectory).TrimEnd('/'), target.TrimEnd('/'), StringComparison.Ordinal))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(localDirectory, "*", SearchOption.AllDirectories))
+        {
+            var destination = Path.Combine(target, Path.GetRelativePath(localDirectory, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination, overwrite: true);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The absolute path of a workspace-relative path (already confined by the caller).</summary>
+    public string FullPath(string relativePath)
+    {
+        if (relativePath.Split('/', '\\').Any(part => part == ".."))
+        {
+            throw new ArgumentException($"Path '{relativePath}' leaves the workspace.", nameof(relativePath));
+        }
+
+        return Path.GetFullPath(Path.Combine(root, relativePath.TrimStart('/')));
+    }
+
+    private string Relative(string fullPath) => Path.GetRelativePath(root, fullPath).Replace('\\', '/') is "." ? string.Empty : Path.GetRelativePath(root, fullPath).Replace('\\', '/');
+
+    private static bool IsUnder(string path, string directory) =>
+        path == directory || path.StartsWith(directory + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+}

@@ -1,0 +1,27 @@
+using Google.Protobuf;
+
+namespace PaddleX.Cloud.Storage.Ports;
+
+/// <summary>One kind of entity, keyed by its id (D0001, P0001, T0001, PM0001, EM0001).</summary>
+/// <remarks>Every value handed out is a copy: changing it changes nothing until it goes through
+/// <see cref="UpdateAsync"/>.</remarks>
+public interface IEntitySet<T>
+    where T : class, IMessage<T>
+{
+    ValueTask<T?> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>All entities, ordered by id.</summary>
+    ValueTask<IReadOnlyList<T>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Allocates the next id and stores <paramref name="build"/>(id) as one atomic step.
+    /// When <paramref name="build"/> throws, nothing is stored and the id is not consumed.</summary>
+    ValueTask<T> CreateAsync(Func<string, T> build, CancellationToken cancellationToken = default);
+
+    /// <summary>Applies <paramref name="mutate"/> to the current value and stores it, retrying on a
+    /// concurrent change. Returns the stored value, or null when the id does not exist. An exception
+    /// from <paramref name="mutate"/> aborts the update and propagates.</summary>
+    ValueTask<T?> UpdateAsync(string id, Action<T> mutate, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns false when the id does not exist.</summary>
+    ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken = default);
+}
