@@ -6,6 +6,8 @@
 # API_URL (or SERVICE_API_URI, which azd exports) is the Functions app URL. The PaddleX RESTful
 # protocol answers application errors with HTTP 200 and "status": -1, so the check is: HTTP 200
 # and a JSON body with a "status" field. Retries while the Flex Consumption app cold-starts.
+# azd hooks may start scripts with sh: re-run under bash.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
 
 api_url="${API_URL:-${SERVICE_API_URI:-}}"

@@ -132,6 +132,9 @@ public sealed partial class BicepTests(BicepFixture bicep) : IClassFixture<Bicep
         Assert.True(parameters.ContainsKey("workerMaxReplicas"));
         Assert.True(parameters.ContainsKey("workerMessagesPerReplica"));
 
+        // Scale-in or a new revision gives a busy replica time to checkpoint and abandon its job.
+        Assert.Equal("[parameters('terminationGracePeriodSeconds')]", app.Properties!["template"]!["terminationGracePeriodSeconds"]!.GetValue<string>());
+
         // No connection-string secret anywhere: KEDA authenticates with the scaler identity.
         Assert.Null(app.Properties!["configuration"]!["secrets"]);
     }

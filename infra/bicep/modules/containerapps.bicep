@@ -69,6 +69,11 @@ param serviceBusNamespaceName string
 @description('Queue the pool drains.')
 param queueName string
 
+@description('Seconds a replica gets after SIGTERM (scale-in, new revision) to checkpoint and abandon its job.')
+@minValue(0)
+@maxValue(600)
+param terminationGracePeriodSeconds int = 600
+
 @description('Port of the worker\'s health endpoint.')
 param healthPort int = 8080
 
@@ -200,6 +205,7 @@ resource worker 'Microsoft.App/containerApps@2025-01-01' = {
       ]
     }
     template: {
+      terminationGracePeriodSeconds: terminationGracePeriodSeconds
       containers: [
         {
           name: 'worker'
