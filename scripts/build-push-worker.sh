@@ -16,39 +16,39 @@ tag="${IMAGE_TAG:-$(git -C "${repo_root}" rev-parse --short HEAD)}"
 mode="${WORKER_BUILD_MODE:-acr}"
 repository="paddlex/worker"
 if [[ "${backend}" == "cpu" ]]; then
-  repository="paddlex/worker-cpu"
+    repository="paddlex/worker-cpu"
 fi
 
 login_server="$(az acr show --name "${registry}" --query loginServer --output tsv)"
 image="${login_server}/${repository}:${tag}"
 
 case "${mode}" in
-  acr)
-    az acr build \
-      --registry "${registry}" \
-      --image "${repository}:${tag}" \
-      --file "${repo_root}/gpu-worker/Dockerfile" \
-      --build-arg "TORCH_BACKEND=${backend}" \
-      --platform linux/amd64 \
-      "${repo_root}"
-    ;;
-  docker)
-    az acr login --name "${registry}"
-    DOCKER_BUILDKIT=1 docker build \
-      --file "${repo_root}/gpu-worker/Dockerfile" \
-      --build-arg "TORCH_BACKEND=${backend}" \
-      --platform linux/amd64 \
-      --tag "${image}" \
-      "${repo_root}"
-    docker push "${image}"
-    ;;
-  *)
-    echo "build-push-worker: unknown WORKER_BUILD_MODE '${mode}' (acr|docker)" >&2
-    exit 2
-    ;;
+    acr)
+        az acr build \
+            --registry "${registry}" \
+            --image "${repository}:${tag}" \
+            --file "${repo_root}/gpu-worker/Dockerfile" \
+            --build-arg "TORCH_BACKEND=${backend}" \
+            --platform linux/amd64 \
+            "${repo_root}"
+        ;;
+    docker)
+        az acr login --name "${registry}"
+        DOCKER_BUILDKIT=1 docker build \
+            --file "${repo_root}/gpu-worker/Dockerfile" \
+            --build-arg "TORCH_BACKEND=${backend}" \
+            --platform linux/amd64 \
+            --tag "${image}" \
+            "${repo_root}"
+        docker push "${image}"
+        ;;
+    *)
+        echo "build-push-worker: unknown WORKER_BUILD_MODE '${mode}' (acr|docker)" >&2
+        exit 2
+        ;;
 esac
 
 if [[ -n "${GITHUB_OUTPUT:-}" ]]; then
-  echo "image=${image}" >> "${GITHUB_OUTPUT}"
+    echo "image=${image}" >> "${GITHUB_OUTPUT}"
 fi
 echo "${image}"

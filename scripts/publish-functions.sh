@@ -19,9 +19,9 @@ dotnet publish "${project}" -c "${configuration}" -o "${work_dir}/publish"
 (cd "${work_dir}/publish" && zip -q -r "${work_dir}/api.zip" .)
 
 az functionapp deployment source config-zip \
-  --resource-group "${resource_group}" \
-  --name "${app_name}" \
-  --src "${work_dir}/api.zip" \
-  --only-show-errors
+    --resource-group "${resource_group}" \
+    --name "${app_name}" \
+    --src "${work_dir}/api.zip" \
+    --only-show-errors
 
 echo "publish-functions: deployed ${app_name}"

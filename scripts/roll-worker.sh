@@ -12,15 +12,15 @@ image="${WORKER_IMAGE:?set WORKER_IMAGE}"
 revision_suffix="${REVISION_SUFFIX:-$(date -u +r%Y%m%d%H%M%S)}"
 
 az containerapp update \
-  --resource-group "${resource_group}" \
-  --name "${app_name}" \
-  --image "${image}" \
-  --revision-suffix "${revision_suffix}" \
-  --only-show-errors \
-  --output none
+    --resource-group "${resource_group}" \
+    --name "${app_name}" \
+    --image "${image}" \
+    --revision-suffix "${revision_suffix}" \
+    --only-show-errors \
+    --output none
 
 az containerapp revision list \
-  --resource-group "${resource_group}" \
-  --name "${app_name}" \
-  --query "[?properties.active].{revision:name, image:properties.template.containers[0].image, replicas:properties.replicas}" \
-  --output table
+    --resource-group "${resource_group}" \
+    --name "${app_name}" \
+    --query "[?properties.active].{revision:name, image:properties.template.containers[0].image, replicas:properties.replicas}" \
+    --output table

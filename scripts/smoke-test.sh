@@ -16,8 +16,8 @@ attempts="${SMOKE_ATTEMPTS:-10}"
 delay="${SMOKE_DELAY_SECONDS:-15}"
 
 if [[ -z "${api_url}" ]]; then
-  echo "smoke-test: set API_URL (or SERVICE_API_URI) to the API base URL" >&2
-  exit 2
+    echo "smoke-test: set API_URL (or SERVICE_API_URI) to the API base URL" >&2
+    exit 2
 fi
 
 url="${api_url%/}${path}"
@@ -25,15 +25,15 @@ body_file="$(mktemp)"
 trap 'rm -f "${body_file}"' EXIT
 
 for ((i = 1; i <= attempts; i++)); do
-  code="$(curl --silent --show-error --max-time 30 --output "${body_file}" --write-out '%{http_code}' "${url}" || true)"
-  if [[ "${code}" == "200" ]] && grep -q '"status"' "${body_file}"; then
-    echo "smoke-test: GET ${url} -> ${code}"
-    cat "${body_file}"
-    echo
-    exit 0
-  fi
-  echo "smoke-test: attempt ${i}/${attempts}: GET ${url} -> ${code:-no answer}; retrying in ${delay}s" >&2
-  sleep "${delay}"
+    code="$(curl --silent --show-error --max-time 30 --output "${body_file}" --write-out '%{http_code}' "${url}" || true)"
+    if [[ "${code}" == "200" ]] && grep -q '"status"' "${body_file}"; then
+        echo "smoke-test: GET ${url} -> ${code}"
+        cat "${body_file}"
+        echo
+        exit 0
+    fi
+    echo "smoke-test: attempt ${i}/${attempts}: GET ${url} -> ${code:-no answer}; retrying in ${delay}s" >&2
+    sleep "${delay}"
 done
 
 echo "smoke-test: ${url} did not answer 200 with a PaddleX status body" >&2

@@ -13,36 +13,36 @@ test_project="${repo_root}/tests/PaddleX.Cloud.Infra.Tests/PaddleX.Cloud.Infra.T
 log() { printf 'install.sh: %s\n' "$*"; }
 
 as_root() {
-  if [[ "$(id -u)" -eq 0 ]]; then
-    "$@"
-  elif command -v sudo > /dev/null 2>&1; then
-    sudo "$@"
-  else
-    log "need root (or sudo) to run: $*" >&2
-    return 1
-  fi
+    if [[ "$(id -u)" -eq 0 ]]; then
+        "$@"
+    elif command -v sudo > /dev/null 2>&1; then
+        sudo "$@"
+    else
+        log "need root (or sudo) to run: $*" >&2
+        return 1
+    fi
 }
 
 # 1. npm tools, exactly as locked. Re-run npm ci only when the lock file changed.
 stamp="${tools_dir}/node_modules/.install-stamp"
 if [[ ! -x "${tools_dir}/node_modules/.bin/dockerfile-utils" \
-   || ! -x "${tools_dir}/node_modules/.bin/action-validator" \
-   || ! -f "${stamp}" \
-   || "${tools_dir}/package-lock.json" -nt "${stamp}" ]]; then
-  log "npm ci in tests/tools"
-  (cd "${tools_dir}" && npm ci --no-audit --no-fund --loglevel=error)
-  touch "${stamp}"
+      || ! -x "${tools_dir}/node_modules/.bin/action-validator" \
+      || ! -f "${stamp}" \
+      || "${tools_dir}/package-lock.json" -nt "${stamp}" ]]; then
+    log "npm ci in tests/tools"
+    (cd "${tools_dir}" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "${stamp}"
 else
-  log "npm tools already installed"
+    log "npm tools already installed"
 fi
 
 # 2. shellcheck from Debian/Ubuntu packages.
 if ! command -v shellcheck > /dev/null 2>&1; then
-  log "apt-get install shellcheck"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck
+    log "apt-get install shellcheck"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck
 else
-  log "shellcheck already installed ($(shellcheck --version | sed -n 's/^version: //p'))"
+    log "shellcheck already installed ($(shellcheck --version | sed -n 's/^version: //p'))"
 fi
 
 # 3. Bicep CLI: restoring the test project downloads the pinned package into the NuGet cache.
@@ -53,10 +53,10 @@ bicep_version="$(sed -n 's:.*<BicepVersion>\(.*\)</BicepVersion>.*:\1:p' "${test
 packages="${NUGET_PACKAGES:-${HOME}/.nuget/packages}"
 bicep="${packages}/azure.bicep.commandline.linux-x64/${bicep_version}/tools/bicep"
 if [[ ! -f "${bicep}" ]]; then
-  log "Bicep CLI not found at ${bicep} after restore" >&2
-  exit 1
+    log "Bicep CLI not found at ${bicep} after restore" >&2
+    exit 1
 fi
 if [[ ! -x "${bicep}" ]]; then
-  chmod +x "${bicep}"
+    chmod +x "${bicep}"
 fi
 log "bicep: $("${bicep}" --version)"

@@ -49,7 +49,9 @@ internal static class RepoPaths
     /// <summary>Every file under the repository root with the given extension, minus build and tool output.</summary>
     public static IReadOnlyList<string> FilesWithExtension(string extension)
     {
-        string[] skipped = [".git", "node_modules", "bin", "obj", "TestResults", "artifacts", ".tools", ".nuget", "shared"];
+        string[] skipped = [".git", "node_modules", "bin", "obj", "TestResults", ".nuget"];
+        // Build output and material that is not the project's own code, at the root only.
+        string[] skippedAtRoot = ["artifacts", ".tools", "shared", ".azure"];
         var result = new List<string>();
         var pending = new Stack<string>();
         pending.Push(Root);
@@ -58,7 +60,8 @@ internal static class RepoPaths
             var dir = pending.Pop();
             foreach (var sub in Directory.EnumerateDirectories(dir))
             {
-                if (!skipped.Contains(Path.GetFileName(sub)))
+                var name = Path.GetFileName(sub);
+                if (!skipped.Contains(name) && !(dir == Root && skippedAtRoot.Contains(name)))
                 {
                     pending.Push(sub);
                 }
