@@ -7,6 +7,9 @@ cd "$(dirname "$0")"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# Tools the infrastructure tests run (npm packages from the lock file, shellcheck, Bicep CLI).
+tests/tools/install.sh
+
 dotnet build PaddleX.Cloud.sln -nologo -v:q
 set +e
 dotnet test PaddleX.Cloud.sln --no-build -nologo 2>&1 | tee "$log"
