@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using PaddleX.Cloud.Api.Http;
+using PaddleX.Cloud.Api.Services;
+
+namespace PaddleX.Cloud.Api;
+
+public static class ApiServiceCollectionExtensions
+{
+    /// <summary>The HTTP layer: options from the <c>Api</c> section, the dispatcher and handler
+    /// services. The metadata, artifact and job ports must be registered by the host.</summary>
+    public static IServiceCollection AddPaddleXApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = new ApiOptions();
+        configuration.GetSection(ApiOptions.Section).Bind(options);
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IMachineInfo, LocalMachineInfo>();
+        services.AddSingleton<ApiServices>();
+        services.AddSingleton<ApiDispatcher>();
+        return services;
+    }
+}

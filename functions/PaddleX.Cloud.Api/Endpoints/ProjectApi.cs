@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using PaddleX.Cloud.Api.Http;
+using PaddleX.Cloud.Api.Services;
+using PaddleX.Cloud.Contracts;
+
+namespace PaddleX.Cloud.Api.Endpoints;
+
+/// <summary>/project: create, list, describe and delete projects.</summary>
+public static class ProjectApi
+{
+    public static void Map(RouteTableBuilder routes) =>
+        routes.Route("/project", "Project", m => m.Get(GetAsync).Post(CreateAsync).Delete(DeleteAsync));
+
+    private static async ValueTask<IResult> CreateAsync(ApiCall call)
+    {
+        var name = call.Args.RequireString("name", DatasetApi.MaxNameLength);
+        var desc = call.Args.String("desc") ?? string.Empty;
+        var type = call.Args.RequireString("project_type");
+        if (!ProjectTypes.IsValid(type))
+        {
+            throw ApiException.Invalid($"无法识别的项目类型{type} (project_type must be one of {string.Join(", ", ProjectTypes.All)})");
+        }
+
+        var now = call.Now();
+        var project = await call.Services.Metadata.Projects.CreateAsync(
+            id => new Project { Id = id, Name = name, Desc = desc, Type = type, Did = string.Empty, Path = $"projects/{id}", CreateTime = now },
+            call.Cancellation);
+        return JsonReply.Ok(new JsonObject { ["pid"] = project.Id });
+    }
+
+    private static async ValueTask<IResult> GetAsync(ApiCall call)
+    {
+        var artifacts = call.Services.Artifacts;
+        var id = call.Args.String("id") ?? call.Args.String("pid");
+        if (id is null)
+        {
+            var projects = await call.Services.Metadata.Projects.ListAsync(call.Cancellation);
+            var list = new JsonArray(projects.Select(p => (JsonNode?)new JsonObject { ["id"] = p.Id, ["attr"] = Views.ProjectAttr(p, artifacts) }).ToArray());
+            return JsonReply.Ok(new JsonObject { ["projects"] = list });
+        }
+
+        var project = await call.ProjectAsync(id, $"项目ID'{id}'不存在");
+        var tasks = new JsonObject();
+        foreach (var task in (await call.Services.Metadata.Tasks.ListAsync(call.Cancellation)).Where(t => t.Pid == id))
+        {
+            tasks[task.Id] = new JsonObject { ["status"] = task.State?.Status ?? (int)Contracts.TaskStatus.XINIT };
+        }
+
+        var attr = Views.ProjectAttr(project, artifacts);
+        attr["tasks"] = tasks;
+        return JsonReply.Ok(new JsonObject { ["attr"] = attr });
+    }
+
+    private static async ValueTask<IResult> DeleteAsync(ApiCall call)
+    {
+        var pid = call.Args.RequireString("pid");
+        var project = await call.ProjectAsync(pid);
+        foreach (var task in (await call.Services.Metadata.Tasks.ListAsync(call.Cancellation)).Where(t => t.Pid == pid))
+        {
+            await TaskApi.DeleteTaskAsync(call, task);
+        }
+
+        await call.Services.Metadata.Projects.DeleteAsync(pid, call.Cancellation);
+        await call.Services.Artifacts.DeleteAsync(project.Path, call.Cancellation);
+        return JsonReply.Ok();
+    }
+}

@@ -1,0 +1,273 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PaddleX.Cloud.Api.Http;
+
+namespace PaddleX.Cloud.Api.Params;
+
+/// <summary>The stored training parameters of a task (behavior.md §6.1) and the rules for merging a
+/// client's changes into them.</summary>
+public static class TrainingParams
+{
+    /// <summary>Switch → the probability it governs. Turning a switch off forces its probability to
+    /// 0; a probability is only taken while its switch is on (the original's setter semantics,
+    /// without its hue and vertical-flip bugs).</summary>
+    private static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
+    {
+        ["horizontal_flip"] = "horizontal_flip_prob",
+        ["vertical_flip"] = "vertical_flip_prob",
+        ["brightness"] = "brightness_prob",
+        ["contrast"] = "contrast_prob",
+        ["saturation"] = "saturation_prob",
+        ["hue"] = "hue_prob",
+        ["blur"] = "blur_prob",
+        ["rotate"] = "rotate_prob",
+    };
+
+    // Keys whose default is null but which take a value of their own type.
+    private static readonly Dictionary<string, JsonValueKind[]> Nullable = new(StringComparer.Ordinal)
+    {
+        ["resume_checkpoint"] = [JsonValueKind.String],
+        ["sensitivities_path"] = [JsonValueKind.String],
+        ["pruned_flops"] = [JsonValueKind.Number],
+        ["eval_metric_loss"] = [JsonValueKind.Number],
+    };
+
+    private static readonly HashSet<string> Integers = new(StringComparer.Ordinal)
+    {
+        "batch_size", "save_interval_epochs", "num_epochs", "train_num", "cpu_num", "hue_range", "rotate_range", "warmup_steps", "seed",
+    };
+
+    public static JsonObject Defaults(string projectType)
+    {
+        var p = new JsonObject
+        {
+            ["cuda_visible_devices"] = string.Empty,
+            ["batch_size"] = 2,
+            ["save_interval_epochs"] = 1,
+            ["pretrain_weights"] = "IMAGENET",
+            ["model"] = "MobileNetV2",
+            ["num_epochs"] = 4,
+            ["learning_rate"] = 0.000125,
+            ["lr_decay_epochs"] = new JsonArray(2, 3),
+            ["train_num"] = 0,
+            ["resume_checkpoint"] = null,
+            ["sensitivities_path"] = null,
+            ["pruned_flops"] = null,
+            ["eval_metric_loss"] = null,
+            ["cpu_num"] = 1,
+            ["image_shape"] = new JsonArray(224, 224),
+            ["image_mean"] = new JsonArray(0.485, 0.456, 0.406),
+            ["image_std"] = new JsonArray(0.229, 0.224, 0.225),
+            ["horizontal_flip"] = true,
+            ["horizontal_flip_prob"] = 0.5,
+            ["brightness"] = true,
+            ["brightness_range"] = 0.9,
+            ["brightness_prob"] = 0.5,
+            ["contrast"] = true,
+            ["contrast_range"] = 0.9,
+            ["contrast_prob"] = 0.5,
+            ["saturation"] = true,
+            ["saturation_range"] = 0.9,
+            ["saturation_prob"] = 0.5,
+            ["hue"] = true,
+            ["hue_range"] = 18,
+            ["hue_prob"] = 0.5,
+            ["seed"] = 0,
+        };
+        switch (projectType)
+        {
+            case "classification":
+                p["lr_policy"] = "Piecewise";
+                p["vertical_flip"] = true;
+                p["vertical_flip_prob"] = 0.0;
+                p["rotate"] = false;
+                p["rotate_prob"] = 0.0;
+                p["rotate_range"] = 30;
+                p["warmup_steps"] = 0;
+                p["warmup_start_lr"] = 0.0;
+                break;
+            case "detection" or "instance_segmentation":
+                p["warmup_steps"] = 10;
+                p["warmup_start_lr"] = 0.0;
+                p["use_mixup"] = true;
+                p["mixup_alpha"] = 1.5;
+                p["mixup_beta"] = 1.5;
+                p["expand_prob"] = 0.5;
+                p["expand_image"] = true;
+                p["crop_image"] = true;
+                p["backbone"] = "ResNet18";
+                p["pretrain_weights"] = "COCO";
+                p["model"] = projectType == "detection" ? "FasterRCNN" : "MaskRCNN";
+                p["with_fpn"] = true;
+                p["random_shape"] = true;
+                p["random_shape_sizes"] = new JsonArray(Enumerable.Range(0, 10).Select(i => (JsonNode?)(320 + (32 * i))).ToArray());
+                p["lr_policy"] = "Piecewise";
+                break;
+            default: // segmentation, remote_segmentation
+                p["loss_type"] = new JsonArray(true, true);
+                p["lr_policy"] = "Piecewise";
+                p["optimizer"] = "Adam";
+                p["backbone"] = "ResNet50_vd";
+                p["blur"] = true;
+                p["blur_prob"] = 0.0;
+                p["scale_aspect"] = false;
+                p["min_ratio"] = 0.5;
+                p["aspect_ratio"] = 0.33;
+                p["vertical_flip"] = true;
+                p["vertical_flip_prob"] = 0.0;
+                p["model"] = "UNet";
+                break;
+        }
+
+        return p;
+    }
+
+    public static JsonObject? Parse(string json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(json) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Merges <paramref name="incoming"/> into <paramref name="stored"/> key by key in the
+    /// client's order. Unknown keys (e.g. the web client's <c>use_gpu</c>) are dropped as the original
+    /// does; a known key with a value of the wrong kind or out of range is refused before anything changes.</summary>
+    public static void Merge(JsonObject stored, JsonObject incoming, string projectType)
+    {
+        var result = (JsonObject)stored.DeepClone();
+        foreach (var (key, value) in incoming)
+        {
+            if (!result.TryGetPropertyValue(key, out var current))
+            {
+                continue;
+            }
+
+            var accepted = Coerce(key, value, current);
+            Validate(key, accepted, projectType);
+            if (Switches.TryGetValue(key, out var prob))
+            {
+                result[key] = accepted;
+                if (accepted?.GetValue<bool>() == false && result.ContainsKey(prob))
+                {
+                    result[prob] = 0.0;
+                }
+            }
+            else if (Switches.FirstOrDefault(s => s.Value == key) is { Key: not null } pair)
+            {
+                if (result[pair.Key]?.GetValue<bool>() == true)
+                {
+                    result[key] = accepted;
+                }
+            }
+            else
+            {
+                result[key] = accepted;
+            }
+        }
+
+        stored.Clear();
+        foreach (var (key, value) in result.ToList())
+        {
+            result.Remove(key);
+            stored[key] = value;
+        }
+    }
+
+    private static JsonNode? Coerce(string key, JsonNode? value, JsonNode? current)
+    {
+        var expected = current?.GetValueKind() ?? JsonValueKind.Null;
+        var given = value?.GetValueKind() ?? JsonValueKind.Null;
+        if (expected == JsonValueKind.Null)
+        {
+            return given == JsonValueKind.Null || (Nullable.TryGetValue(key, out var kinds) && kinds.Contains(given))
+                ? value?.DeepClone()
+                : throw Wrong(key);
+        }
+
+        var compatible = expected switch
+        {
+            JsonValueKind.True or JsonValueKind.False => given is JsonValueKind.True or JsonValueKind.False,
+            JsonValueKind.Number => given == JsonValueKind.Number,
+            JsonValueKind.String => given == JsonValueKind.String,
+            JsonValueKind.Array => given == JsonValueKind.Array,
+            _ => false,
+        };
+        if (!compatible)
+        {
+            throw Wrong(key);
+        }
+
+        if (Integers.Contains(key) && !IsInteger(value!))
+        {
+            throw ApiException.Invalid($"训练参数'{key}'应为整数 (training parameter '{key}' must be an integer)");
+        }
+
+        return value!.DeepClone();
+    }
+
+    private static bool IsInteger(JsonNode node) =>
+        node.AsDouble() is var d && d == Math.Floor(d) && !node.ToJsonString().Contains('.', StringComparison.Ordinal);
+
+    private static void Validate(string key, JsonNode? value, string projectType)
+    {
+        switch (key)
+        {
+            case "model":
+                var model = value!.GetValue<string>();
+                var names = ModelCatalog.For(projectType);
+                if (!names.Contains(model, StringComparer.Ordinal))
+                {
+                    throw ApiException.Invalid($"模型{model}不支持，可选模型为: {string.Join(", ", names)} (unknown model '{model}'; valid: {string.Join(", ", names)})");
+                }
+
+                break;
+            case "num_epochs" or "batch_size" or "save_interval_epochs" or "cpu_num" when value!.AsDouble() < 1:
+                throw ApiException.Invalid($"训练参数'{key}'应不小于1 (training parameter '{key}' must be at least 1)");
+            case "learning_rate" when value!.AsDouble() <= 0:
+                throw ApiException.Invalid("训练参数'learning_rate'应大于0 (learning_rate must be positive)");
+            case "image_shape":
+                var shape = value!.AsArray();
+                if (shape.Count != 2 || shape.Any(v => v?.GetValueKind() != JsonValueKind.Number || v.AsDouble() < 32 || v.AsDouble() > 4096))
+                {
+                    throw ApiException.Invalid("训练参数'image_shape'应为两个不小于32的整数 (image_shape must be [width, height], each at least 32)");
+                }
+
+                break;
+            case "image_mean" or "image_std" or "lr_decay_epochs":
+                if (value!.AsArray().Any(v => v?.GetValueKind() != JsonValueKind.Number))
+                {
+                    throw ApiException.Invalid($"训练参数'{key}'应为数字列表 (training parameter '{key}' must be a list of numbers)");
+                }
+
+                break;
+            case "lr_policy":
+                var policy = value!.GetValue<string>();
+                if (policy is not ("Piecewise" or "Cosine" or "Linear" or "Polynomial"))
+                {
+                    throw ApiException.Invalid($"学习率策略{policy}不支持 (lr_policy must be Piecewise, Cosine, Linear or Polynomial)");
+                }
+
+                break;
+            default:
+                if (key.EndsWith("_prob", StringComparison.Ordinal) && value!.AsDouble() is < 0 or > 1)
+                {
+                    throw ApiException.Invalid($"训练参数'{key}'应在0到1之间 (training parameter '{key}' must be between 0 and 1)");
+                }
+
+                break;
+        }
+    }
+
+    private static ApiException Wrong(string key) =>
+        ApiException.Invalid($"训练参数'{key}'的类型不正确 (training parameter '{key}' has the wrong type)");
+}

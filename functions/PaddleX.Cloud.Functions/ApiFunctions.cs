@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using PaddleX.Cloud.Api.Http;
+
+namespace PaddleX.Cloud.Functions;
+
+/// <summary>One HTTP function per entry of the API's route table, same path and methods (a test
+/// keeps the two in step). Each only hands the request to the shared dispatcher.</summary>
+public sealed class ApiFunctions(ApiDispatcher dispatcher)
+{
+    [Function("Workspace")]
+    public Task<IResult> Workspace([HttpTrigger(AuthorizationLevel.Function, "get", "put", Route = "workspace")] HttpRequest request) =>
+        Run(request, "/workspace");
+
+    [Function("System")]
+    public Task<IResult> System([HttpTrigger(AuthorizationLevel.Function, "get", "delete", Route = "system")] HttpRequest request) =>
+        Run(request, "/system");
+
+    [Function("Dataset")]
+    public Task<IResult> Dataset([HttpTrigger(AuthorizationLevel.Function, "get", "post", "delete", Route = "dataset")] HttpRequest request) =>
+        Run(request, "/dataset");
+
+    [Function("Project")]
+    public Task<IResult> Project([HttpTrigger(AuthorizationLevel.Function, "get", "post", "delete", Route = "project")] HttpRequest request) =>
+        Run(request, "/project");
+
+    [Function("ProjectTask")]
+    public Task<IResult> ProjectTask([HttpTrigger(AuthorizationLevel.Function, "get", "post", "delete", Route = "project/task")] HttpRequest request) =>
+        Run(request, "/project/task");
+
+    [Function("ProjectTaskParams")]
+    public Task<IResult> ProjectTaskParams([HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "project/task/params")] HttpRequest request) =>
+        Run(request, "/project/task/params");
+
+    [Function("Model")]
+    public Task<IResult> Model([HttpTrigger(AuthorizationLevel.Function, "get", "delete", Route = "model")] HttpRequest request) =>
+        Run(request, "/model");
+
+    [Function("File")]
+    public Task<IResult> File([HttpTrigger(AuthorizationLevel.Function, "get", Route = "file")] HttpRequest request) =>
+        Run(request, "/file");
+
+    private Task<IResult> Run(HttpRequest request, string path) =>
+        dispatcher.ExecuteAsync(request.HttpContext, RouteTable.Find(path));
+}

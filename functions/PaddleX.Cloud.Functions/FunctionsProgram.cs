@@ -1,0 +1,20 @@
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
+using PaddleX.Cloud.Api;
+using PaddleX.Cloud.Storage;
+
+namespace PaddleX.Cloud.Functions;
+
+/// <summary>The Azure Functions host: thin functions over the API's handlers.</summary>
+internal static class FunctionsProgram
+{
+    public static async Task Main(string[] args)
+    {
+        var builder = FunctionsApplication.CreateBuilder(args);
+        builder.ConfigureFunctionsWebApplication();
+        var workspace = builder.Configuration["Workspace"] ?? Path.Combine(Path.GetTempPath(), "paddlex_workspace");
+        builder.Services.AddLocalBackends(workspace);
+        builder.Services.AddPaddleXApi(builder.Configuration);
+        await builder.Build().RunAsync();
+    }
+}

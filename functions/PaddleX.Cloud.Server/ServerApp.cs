@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PaddleX.Cloud.Api;
+using PaddleX.Cloud.Api.Http;
+using PaddleX.Cloud.Storage;
+using PaddleX.Cloud.Worker.Hosting;
+
+namespace PaddleX.Cloud.Server;
+
+/// <summary>The embedded default: Kestrel serving the API's route table, the workspace folder as
+/// metadata and artifact store, and the job worker in the same process.</summary>
+public static class ServerApp
+{
+    public const int DefaultPort = 8080;
+
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(CommandLine.Parse(args));
+        var configuration = builder.Configuration;
+        var workspace = Path.GetFullPath(configuration["Workspace"]
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), "paddlex_workspace"));
+        PrepareWorkspace(workspace);
+
+        var host = configuration["Server:Host"] ?? "127.0.0.1";
+        var port = configuration.GetValue("Server:Port", DefaultPort);
+        builder.WebHost.UseUrls($"http://{(host is "0.0.0.0" ? "*" : host)}:{port}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 2L * 1024 * 1024 * 1024);
+
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.AddLocalBackends(workspace);
+        builder.Services.AddPaddleXApi(configuration);
+        if (configuration.GetValue("Worker:Enabled", true))
+        {
+            builder.Services.AddJobWorker(configuration);
+        }
+
+        var app = builder.Build();
+        var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
+        app.Run(dispatcher.HandleAsync);
+        return app;
+    }
+
+    /// <summary>As the original: a missing workspace folder is created; a plain file in its place is refused.</summary>
+    private static void PrepareWorkspace(string workspace)
+    {
+        if (File.Exists(workspace))
+        {
+            throw new IOException($"--workspace_dir {workspace} is a file, not a folder");
+        }
+
+        Directory.CreateDirectory(workspace);
+    }
+}

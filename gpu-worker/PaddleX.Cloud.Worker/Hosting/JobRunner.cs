@@ -1,0 +1,201 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PaddleX.Cloud.Storage.Ports;
+using PaddleX.Cloud.Worker.Jobs;
+
+namespace PaddleX.Cloud.Worker.Hosting;
+
+/// <summary>Takes job messages from the queue and runs them on their handlers, a few at a time.
+/// Settlement: done or failed-with-a-message → complete; fault → abandon (retry) until the delivery
+/// limit, then dead-letter with the reason recorded on the target; shutdown → abandon, so another
+/// worker (or this one, restarted) picks the job up and resumes from its last checkpoint.</summary>
+public sealed partial class JobRunner(
+    IJobQueue queue,
+    IEnumerable<IJobHandler> handlers,
+    IServiceProvider services,
+    WorkerOptions options,
+    ILogger<JobRunner> logger) : BackgroundService
+{
+    private readonly Dictionary<string, IJobHandler> byKind = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
+
+    /// <summary>Jobs running now, by job id (for heartbeats and diagnostics).</summary>
+    public IReadOnlyCollection<string> Running => running.Keys.ToList();
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> running = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var slots = new SemaphoreSlim(Math.Max(1, options.Concurrency));
+        var inFlight = new List<Task>();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await slots.WaitAsync(stoppingToken);
+                IJobLease? lease;
+                try
+                {
+                    lease = await queue.ReceiveAsync(TimeSpan.FromSeconds(5), stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    slots.Release();
+                    break;
+                }
+#pragma warning disable CA1031 // a queue outage must not kill the worker: wait and try again
+                catch (Exception fault)
+#pragma warning restore CA1031
+                {
+                    slots.Release();
+                    LogReceiveFailed(fault);
+                    await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+                    continue;
+                }
+
+                if (lease is null)
+                {
+                    slots.Release();
+                    continue;
+                }
+
+                inFlight.RemoveAll(t => t.IsCompleted);
+                inFlight.Add(Task.Run(
+                    async () =>
+                    {
+                        try
+                        {
+                            await ProcessAsync(lease, stoppingToken);
+                        }
+                        finally
+                        {
+                            slots.Release();
+                        }
+                    },
+                    CancellationToken.None));
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        await Task.WhenAll(inFlight);
+    }
+
+    /// <summary>Runs one delivery to its settlement. Public for tests that drive the runner directly.</summary>
+    public async Task ProcessAsync(IJobLease lease, CancellationToken stoppingToken)
+    {
+        var message = lease.Message;
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = message.JobId, ["CorrelationId"] = message.CorrelationId });
+        if (!byKind.TryGetValue(message.Kind, out var handler))
+        {
+            LogUnknownKind(message.Kind, message.JobId);
+            await lease.DeadLetterAsync($"no handler for job kind '{message.Kind}'", CancellationToken.None);
+            return;
+        }
+
+        var state = await handler.ReadStateAsync(message, stoppingToken);
+        if (state is null || state.JobId != message.JobId)
+        {
+            // The target is gone, or this job finished or was superseded: a duplicate delivery does nothing.
+            LogStale(message.Kind, message.JobId);
+            await lease.CompleteAsync(CancellationToken.None);
+            return;
+        }
+
+        running[message.JobId] = 0;
+        using var jobCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var watcher = new Timer(_ => _ = WatchAsync(handler, lease, jobCancel), null, options.CancelCheckInterval, options.CancelCheckInterval);
+        var context = new JobContext(message, lease.DeliveryCount, services, logger, jobCancel.Token)
+        {
+            IsShuttingDown = () => stoppingToken.IsCancellationRequested,
+        };
+        try
+        {
+            LogStarting(message.Kind, message.TargetId, message.JobId, lease.DeliveryCount);
+            await handler.RunAsync(context);
+            await lease.CompleteAsync(CancellationToken.None);
+            LogFinished(message.Kind, message.JobId);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            LogHandedBack(message.Kind, message.JobId);
+            await lease.AbandonAsync(CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (jobCancel.IsCancellationRequested)
+        {
+            // Stopped by the user or target deleted: the handler recorded what it could.
+            await lease.CompleteAsync(CancellationToken.None);
+        }
+#pragma warning disable CA1031 // any fault is settled: retried, then dead-lettered with its reason
+        catch (Exception fault)
+#pragma warning restore CA1031
+        {
+            LogFaulted(fault, message.Kind, message.JobId, lease.DeliveryCount);
+            if (lease.DeliveryCount >= options.MaxDeliveryCount)
+            {
+                var reason = $"{fault.GetType().Name}: {fault.Message}";
+                await handler.OnDeadLetteredAsync(message, reason, CancellationToken.None);
+                await lease.DeadLetterAsync(reason, CancellationToken.None);
+            }
+            else
+            {
+                await lease.AbandonAsync(CancellationToken.None);
+            }
+        }
+        finally
+        {
+            running.TryRemove(message.JobId, out _);
+        }
+    }
+
+    private async Task WatchAsync(IJobHandler handler, IJobLease lease, CancellationTokenSource jobCancel)
+    {
+        try
+        {
+            if (jobCancel.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var state = await handler.ReadStateAsync(lease.Message, CancellationToken.None);
+            if (state is null || state.CancelRequested || state.JobId != lease.Message.JobId)
+            {
+                await jobCancel.CancelAsync();
+                return;
+            }
+
+            await lease.RenewAsync(CancellationToken.None);
+        }
+#pragma warning disable CA1031 // a failed check is retried at the next tick
+        catch (Exception fault)
+#pragma warning restore CA1031
+        {
+            LogWatchFailed(fault, lease.Message.JobId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Starting {Kind} job on {Target} ({JobId}, delivery {Delivery})")]
+    private partial void LogStarting(string kind, string target, string jobId, int delivery);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Finished {Kind} job {JobId}")]
+    private partial void LogFinished(string kind, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Skipping stale {Kind} job {JobId}")]
+    private partial void LogStale(string kind, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handing {Kind} job {JobId} back to the queue on shutdown")]
+    private partial void LogHandedBack(string kind, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "No handler for job kind {Kind} ({JobId})")]
+    private partial void LogUnknownKind(string kind, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Kind} job {JobId} faulted on delivery {Delivery}")]
+    private partial void LogFaulted(Exception fault, string kind, string jobId, int delivery);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from the job queue failed")]
+    private partial void LogReceiveFailed(Exception fault);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking job {JobId} failed")]
+    private partial void LogWatchFailed(Exception fault, string jobId);
+}

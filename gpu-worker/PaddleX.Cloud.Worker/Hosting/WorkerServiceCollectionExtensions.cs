@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace PaddleX.Cloud.Worker.Hosting;
+
+public static class WorkerServiceCollectionExtensions
+{
+    /// <summary>The job runner as a hosted service, with the handlers of every job kind.</summary>
+    public static IServiceCollection AddJobWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = new WorkerOptions();
+        configuration.GetSection(WorkerOptions.Section).Bind(options);
+        services.AddSingleton(options);
+        services.AddSingleton<JobRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        return services;
+    }
+}
