@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PaddleX.Cloud.Azure.Blobs;
 using PaddleX.Cloud.Azure.Cosmos;
 using PaddleX.Cloud.Azure.Jobs;
+using PaddleX.Cloud.Storage;
 using PaddleX.Cloud.Storage.Ports;
 
 namespace PaddleX.Cloud.Azure;
@@ -17,7 +18,7 @@ public static class AzureBackendsServiceCollectionExtensions
 {
     /// <summary>Registers IMetadataStore (Cosmos DB), IArtifactStore (Blob Storage) and IJobQueue
     /// (Service Bus or Storage Queue, by <c>Jobs:Transport</c>) as singletons configured from the
-    /// <c>Workspace</c>, <c>Cosmos</c>, <c>Storage</c> and <c>Jobs</c> sections. Without a key or
+    /// <c>Tenant</c>, <c>Cosmos</c>, <c>Storage</c> and <c>Jobs</c> sections. Without a key or
     /// connection string the clients authenticate with DefaultAzureCredential.</summary>
     public static IServiceCollection AddAzureBackends(this IServiceCollection services, IConfiguration configuration)
     {
@@ -28,6 +29,20 @@ public static class AzureBackendsServiceCollectionExtensions
         services.AddSingleton<IJobQueue>(_ => backends.CreateJobQueue());
         return services;
     }
+
+    /// <summary>The backends named by <c>Backend</c> (the server's <c>--backend</c>): <c>local</c>
+    /// (default: everything in <paramref name="workspaceDirectory"/>) or <c>azure</c> (Cosmos DB, Blob
+    /// Storage, Service Bus or Storage Queue, see <see cref="AddAzureBackends"/>).</summary>
+    public static IServiceCollection AddConfiguredBackends(this IServiceCollection services, IConfiguration configuration, string workspaceDirectory)
+    {
+        var backend = configuration["Backend"] ?? "local";
+        return backend.ToUpperInvariant() switch
+        {
+            "LOCAL" => services.AddLocalBackends(workspaceDirectory),
+            "AZURE" => services.AddAzureBackends(configuration),
+            _ => throw new ArgumentException($"--backend must be local or azure, not '{backend}'"),
+        };
+    }
 }
 
 /// <summary>The bound options and factories for the Azure adapters (also used directly by tests and tools).</summary>
@@ -35,7 +50,7 @@ public sealed class AzureBackends
 {
     private readonly Lazy<TokenCredential> credential = new(() => new DefaultAzureCredential());
 
-    public required WorkspaceOptions Workspace { get; init; }
+    public required TenantOptions Tenant { get; init; }
 
     public required CosmosOptions Cosmos { get; init; }
 
@@ -45,7 +60,7 @@ public sealed class AzureBackends
 
     public static AzureBackends FromConfiguration(IConfiguration configuration) => new()
     {
-        Workspace = Bind<WorkspaceOptions>(configuration, WorkspaceOptions.Section),
+        Tenant = Bind<TenantOptions>(configuration, TenantOptions.Section),
         Cosmos = Bind<CosmosOptions>(configuration, CosmosOptions.Section),
         Storage = Bind<StorageOptions>(configuration, StorageOptions.Section),
         Jobs = Bind<JobsOptions>(configuration, JobsOptions.Section),
@@ -99,7 +114,7 @@ public sealed class AzureBackends
             ensure = once.RunAsync;
         }
 
-        return new CosmosMetadataStore(container, Workspace.Id, ensure);
+        return new CosmosMetadataStore(container, Tenant.Id, ensure);
     }
 
     public BlobContainerClient CreateBlobContainerClient()
@@ -126,7 +141,7 @@ public sealed class AzureBackends
             ensure = new AsyncOnce(async ct => await container.CreateIfNotExistsAsync(cancellationToken: ct)).RunAsync;
         }
 
-        return new BlobArtifactStore(container, Workspace.Id, Storage.CacheDirectory, ensure);
+        return new BlobArtifactStore(container, Tenant.Id, Storage.CacheDirectory, ensure);
     }
 
     public IJobQueue CreateJobQueue() => Jobs.Transport switch

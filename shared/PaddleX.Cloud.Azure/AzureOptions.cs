@@ -1,11 +1,12 @@
 namespace PaddleX.Cloud.Azure;
 
-/// <summary>Which workspace (tenant) this process serves: the Cosmos partition key and the blob prefix.</summary>
-public sealed class WorkspaceOptions
+/// <summary>Which workspace (tenant) this process serves: the Cosmos partition key and the blob prefix.
+/// (Section <c>Tenant</c>: the key <c>Workspace</c> is the local workspace folder of the server.)</summary>
+public sealed class TenantOptions
 {
-    public const string Section = "Workspace";
+    public const string Section = "Tenant";
 
-    /// <summary><c>Workspace:Id</c>. Letters, digits, '-' and '_' only.</summary>
+    /// <summary><c>Tenant:Id</c>. Letters, digits, '-' and '_' only (a blob prefix and a partition key).</summary>
     public string Id { get; set; } = "default";
 }
 

@@ -248,7 +248,7 @@ public sealed class StorageQueueJobQueueTests : JobQueueContract
             LeaseDuration = leaseDuration,
             PollInterval = TimeSpan.FromMilliseconds(200),
         };
-        var configured = new Azure.AzureBackends { Workspace = backends.Workspace, Cosmos = backends.Cosmos, Storage = backends.Storage, Jobs = options };
+        var configured = new Azure.AzureBackends { Tenant = backends.Tenant, Cosmos = backends.Cosmos, Storage = backends.Storage, Jobs = options };
         last = configured.CreateStorageQueueJobQueue();
         return last;
     }
