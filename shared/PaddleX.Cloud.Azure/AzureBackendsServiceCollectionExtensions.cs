@@ -168,7 +168,7 @@ public sealed class AzureBackends
         }
 
         var receiver = client.CreateReceiver(Jobs.Queue, new ServiceBusReceiverOptions { ReceiveMode = ServiceBusReceiveMode.PeekLock, PrefetchCount = 0 });
-        return new ServiceBusJobQueue(client.CreateSender(Jobs.Queue), receiver) { MaxDeliveryCount = Jobs.MaxDeliveryCount };
+        return new ServiceBusJobQueue(client.CreateSender(Jobs.Queue), receiver, client) { MaxDeliveryCount = Jobs.MaxDeliveryCount };
     }
 
     public StorageQueueJobQueue CreateStorageQueueJobQueue()

@@ -11,7 +11,8 @@ namespace PaddleX.Cloud.Azure.Jobs;
 /// <remarks>The queue's own MaxDeliveryCount dead-letters a message the broker has delivered too often;
 /// <see cref="MaxDeliveryCount"/> applies the same limit here so the contract holds whatever the
 /// queue is configured with.</remarks>
-public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiver receiver) : IJobQueue, IAsyncDisposable
+/// <param name="client">The client the sender and receiver came from, when this queue owns it (disposed with it).</param>
+public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiver receiver, ServiceBusClient? client = null) : IJobQueue, IAsyncDisposable
 {
     public int MaxDeliveryCount { get; init; } = 5;
 
@@ -58,6 +59,10 @@ public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiv
     {
         await sender.DisposeAsync();
         await receiver.DisposeAsync();
+        if (client is not null)
+        {
+            await client.DisposeAsync();
+        }
     }
 
     internal static ServiceBusMessage ToServiceBusMessage(JobMessage message)
