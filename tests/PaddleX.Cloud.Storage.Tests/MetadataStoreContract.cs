@@ -70,7 +70,7 @@ public abstract class MetadataStoreContract
         Assert.Equal("P0001", (await store.Projects.CreateAsync(id => new Project { Id = id, Name = "p" })).Id);
         Assert.Equal("PM0001", (await store.PretrainedModels.CreateAsync(id => new PretrainedModel { Id = id, Name = "pm" })).Id);
         Assert.Equal("EM0001", (await store.ExportedModels.CreateAsync(id => new ExportedModel { Id = id, Name = "em" })).Id);
-        Assert.Equal("T0001", (await store.Tasks.CreateAsync(id => new Contracts.Task { Id = id, Name = "t" })).Id);
+        Assert.Equal("T0001", (await store.Tasks.CreateAsync(id => new Contracts.TaskInfo { Id = id, Name = "t" })).Id);
         Assert.Equal("P0002", (await store.Projects.CreateAsync(id => new Project { Id = id, Name = "p2" })).Id);
 
         Assert.Null(await store.Projects.GetAsync("PM0001"));
@@ -179,7 +179,7 @@ public abstract class MetadataStoreContract
         Assert.Equal(name, dataset!.Name);
         Assert.Equal("描述", dataset.Desc);
 
-        var task = await store.Tasks.CreateAsync(id => new Contracts.Task
+        var task = await store.Tasks.CreateAsync(id => new Contracts.TaskInfo
         {
             Id = id,
             Name = "任务",

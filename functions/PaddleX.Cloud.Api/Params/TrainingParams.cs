@@ -110,6 +110,7 @@ public static class TrainingParams
                 p["backbone"] = "ResNet50_vd";
                 p["blur"] = true;
                 p["blur_prob"] = 0.0;
+                p["rotate"] = false;
                 p["scale_aspect"] = false;
                 p["min_ratio"] = 0.5;
                 p["aspect_ratio"] = 0.33;

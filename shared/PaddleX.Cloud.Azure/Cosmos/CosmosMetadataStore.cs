@@ -29,7 +29,7 @@ public sealed class CosmosMetadataStore : IMetadataStore
         this.ensureReady = ensureReady ?? (_ => Task.CompletedTask);
         Datasets = new CosmosEntitySet<Dataset>(this, "dataset", EntityIds.Dataset);
         Projects = new CosmosEntitySet<Project>(this, "project", EntityIds.Project);
-        Tasks = new CosmosEntitySet<Contracts.Task>(this, "task", EntityIds.Task);
+        Tasks = new CosmosEntitySet<Contracts.TaskInfo>(this, "task", EntityIds.Task);
         PretrainedModels = new CosmosEntitySet<PretrainedModel>(this, "pretrained_model", EntityIds.PretrainedModel);
         ExportedModels = new CosmosEntitySet<ExportedModel>(this, "exported_model", EntityIds.ExportedModel);
     }
@@ -40,7 +40,7 @@ public sealed class CosmosMetadataStore : IMetadataStore
 
     public IEntitySet<Project> Projects { get; }
 
-    public IEntitySet<Contracts.Task> Tasks { get; }
+    public IEntitySet<Contracts.TaskInfo> Tasks { get; }
 
     public IEntitySet<PretrainedModel> PretrainedModels { get; }
 
