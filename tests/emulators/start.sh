@@ -20,40 +20,40 @@ log() { printf '%s\n' "start.sh: $*" >&2; }
 running() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
 
 if [[ -f "$state_file" ]]; then
-  # shellcheck source=/dev/null
-  source "$state_file"
-  if running "${AZURITE_PID:-}" && running "${COSMOS_PID:-}"; then
-    log "emulators already running (azurite pid $AZURITE_PID, cosmos pid $COSMOS_PID)"
-    cat "$state_dir/exports.sh"
-    exit 0
-  fi
-  log "stale state file; stopping leftovers"
-  "$here/stop.sh" >&2 || true
+    # shellcheck source=/dev/null
+    source "$state_file"
+    if running "${AZURITE_PID:-}" && running "${COSMOS_PID:-}"; then
+        log "emulators already running (azurite pid $AZURITE_PID, cosmos pid $COSMOS_PID)"
+        cat "$state_dir/exports.sh"
+        exit 0
+    fi
+    log "stale state file; stopping leftovers"
+    "$here/stop.sh" >&2 || true
 fi
 
 if ! command -v node >/dev/null 2>&1; then
-  log "node is required (https://nodejs.org)"
-  exit 1
+    log "node is required (https://nodejs.org)"
+    exit 1
 fi
 
 if [[ ! -x "$here/node_modules/.bin/azurite" || ! -x "$here/node_modules/.bin/cosmosdb-server" ]]; then
-  log "installing emulators (npm ci)"
-  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error) >&2
+    log "installing emulators (npm ci)"
+    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error) >&2
 fi
 
 free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
+    node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
 }
 
 wait_port() { # host port seconds
-  local deadline=$((SECONDS + $3))
-  while ((SECONDS < deadline)); do
-    if node -e 'const c=require("net").connect(+process.argv[2],process.argv[1],()=>{c.end();process.exit(0)});c.on("error",()=>process.exit(1));' "$1" "$2" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.3
-  done
-  return 1
+    local deadline=$((SECONDS + $3))
+    while ((SECONDS < deadline)); do
+        if node -e 'const c=require("net").connect(+process.argv[2],process.argv[1],()=>{c.end();process.exit(0)});c.on("error",()=>process.exit(1));' "$1" "$2" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.3
+    done
+    return 1
 }
 
 mkdir -p "$state_dir"
@@ -69,14 +69,14 @@ while [[ "$cosmos_port" == "$blob_port" || "$cosmos_port" == "$queue_port" || "$
 
 log "starting azurite on 127.0.0.1:$blob_port (blob) $queue_port (queue) $table_port (table), data in $data_dir"
 nohup "$here/node_modules/.bin/azurite" --silent --location "$data_dir/azurite" \
-  --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
-  --blobPort "$blob_port" --queuePort "$queue_port" --tablePort "$table_port" \
-  --skipApiVersionCheck --loose >"$data_dir/azurite.log" 2>&1 &
+    --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
+    --blobPort "$blob_port" --queuePort "$queue_port" --tablePort "$table_port" \
+    --skipApiVersionCheck --loose >"$data_dir/azurite.log" 2>&1 &
 azurite_pid=$!
 
 log "starting cosmosdb-server on 127.0.0.1:$cosmos_port (http)"
 nohup "$here/node_modules/.bin/cosmosdb-server" -p "$cosmos_port" --host 127.0.0.1 --no-ssl \
-  >"$data_dir/cosmos.log" 2>&1 &
+    >"$data_dir/cosmos.log" 2>&1 &
 cosmos_pid=$!
 
 cat >"$state_file" <<STATE
@@ -86,11 +86,11 @@ DATA_DIR=$data_dir
 STATE
 
 for endpoint in "$blob_port" "$queue_port" "$cosmos_port"; do
-  if ! wait_port 127.0.0.1 "$endpoint" 60; then
-    log "an emulator did not open port $endpoint within 60 s; logs in $data_dir"
-    "$here/stop.sh" >&2 || true
-    exit 1
-  fi
+    if ! wait_port 127.0.0.1 "$endpoint" 60; then
+        log "an emulator did not open port $endpoint within 60 s; logs in $data_dir"
+        "$here/stop.sh" >&2 || true
+        exit 1
+    fi
 done
 
 account=devstoreaccount1
