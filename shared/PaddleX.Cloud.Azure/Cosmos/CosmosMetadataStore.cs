@@ -10,7 +10,7 @@ namespace PaddleX.Cloud.Azure.Cosmos;
 /// <summary>Metadata of one workspace in one Cosmos DB container partitioned by <c>/pk</c> (= the
 /// workspace id): a document per entity (<c>id</c> = the entity id, <c>kind</c>, <c>number</c>, and the
 /// protobuf entity as JSON under <c>entity</c>) plus one <c>counters</c> document holding the highest id
-/// number handed out per kind.</summary>
+/// number issued per id prefix (<c>issued</c>: {"D": 12, "P": 3, …}).</summary>
 /// <remarks>Only operations that work on the Cosmos test server as well as on Azure are used: point
 /// create/replace/delete, ETag preconditions, and queries that name the partition key in WHERE. No
 /// batch, no bulk, no ORDER BY (lists are sorted here), and a missing id is detected with a query,

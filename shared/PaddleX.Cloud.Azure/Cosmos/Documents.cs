@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
 
@@ -29,7 +28,7 @@ internal static class Documents
             writer.WriteString("id", id);
             writer.WriteString("pk", partitionKey);
             writer.WriteString("kind", "counters");
-            writer.WritePropertyName("next");
+            writer.WritePropertyName("issued");
             writer.WriteStartObject();
             foreach (var (key, value) in counters.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
@@ -39,12 +38,13 @@ internal static class Documents
             writer.WriteEndObject();
         });
 
+    /// <summary>The highest number issued per id prefix ("D" → 12), from a counters document.</summary>
     public static Dictionary<string, int> ReadCounters(JsonElement? document)
     {
         var counters = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (document is { } doc && doc.TryGetProperty("next", out var next) && next.ValueKind == JsonValueKind.Object)
+        if (document is { } doc && doc.TryGetProperty("issued", out var issued) && issued.ValueKind == JsonValueKind.Object)
         {
-            foreach (var property in next.EnumerateObject())
+            foreach (var property in issued.EnumerateObject())
             {
                 counters[property.Name] = property.Value.GetInt32();
             }
@@ -69,15 +69,5 @@ internal static class Documents
 
         stream.Position = 0;
         return stream;
-    }
-
-    public static string Describe(Stream? content) =>
-        content is null ? string.Empty : Encoding.UTF8.GetString(((content as MemoryStream) ?? Copy(content)).ToArray());
-
-    private static MemoryStream Copy(Stream content)
-    {
-        var copy = new MemoryStream();
-        content.CopyTo(copy);
-        return copy;
     }
 }
