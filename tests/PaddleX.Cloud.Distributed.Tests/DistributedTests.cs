@@ -92,6 +92,18 @@ public sealed class DistributedTests : IAsyncLifetime
         Assert.Equal(12, listed["datasets"]!.AsArray().Count);
         Assert.Contains(listed["datasets"]!.AsArray(), d => d!["attr"]!["name"]!.GetValue<string>() == "数据集0");
 
+        // Projects and tasks through one instance, read and deleted through the other.
+        var pid = (await SendAsync(HttpMethod.Post, urlA + "/project", new { name = "项目", desc = "d", project_type = "classification" }))["pid"]!.GetValue<string>();
+        Assert.Equal("P0001", pid);
+        await SendAsync(HttpMethod.Put, urlB + "/workspace", new { @struct = "project", id = pid, attr_dict = new { did = "D0001" } });
+        var tid = (await SendAsync(HttpMethod.Post, urlA + "/project/task", new { pid, train = "{\"num_epochs\": 3}" }))["tid"]!.GetValue<string>();
+        Assert.Equal("T0001", tid);
+        var train = (await SendAsync(HttpMethod.Get, urlB + "/project/task/params", new { tid }))["train"]!;
+        Assert.Equal(3, train["num_epochs"]!.GetValue<int>());
+        await SendAsync(HttpMethod.Delete, urlB + "/project", new { pid });
+        var gone = await SendAsync(HttpMethod.Get, urlA + "/project/task", new { tid }, expectOk: false);
+        Assert.Equal(-1, gone["status"]!.GetValue<int>());
+
         // A job enqueued by the API side reaches the separate worker over the cloud queue. A kind with
         // no handler is dead-lettered by the worker with its reason: proof it was received and settled.
         var queue = backends.CreateStorageQueueJobQueue();
@@ -114,6 +126,20 @@ public sealed class DistributedTests : IAsyncLifetime
         Assert.Contains("no-such-kind", entry.Reason, StringComparison.Ordinal);
         Assert.Null(await queue.ReceiveAsync(TimeSpan.FromSeconds(1)));
         Assert.False(worker.HasExited, worker.Output);
+    }
+
+    /// <summary>The original API's JSON call shape: arguments in the body for every method.</summary>
+    private async Task<JsonNode> SendAsync(HttpMethod method, string url, object body, bool expectOk = true)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(url)) { Content = JsonContent.Create(body) };
+        using var response = await http.SendAsync(request);
+        var reply = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        if (expectOk)
+        {
+            Assert.True(reply["status"]?.GetValue<int>() == 1, $"{method} {url}: {reply.ToJsonString()}");
+        }
+
+        return reply;
     }
 
     private (ChildProcess Process, string Url) StartServer()
