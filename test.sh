@@ -5,10 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+PADDLEX_EMULATORS_STATE="$(mktemp -d)"
+export PADDLEX_EMULATORS_STATE
+trap 'tests/emulators/stop.sh >/dev/null 2>&1 || true; rm -rf "$log" "$PADDLEX_EMULATORS_STATE"' EXIT
 
 # Tools the infrastructure tests run (npm packages from the lock file, shellcheck, Bicep CLI).
 tests/tools/install.sh
+
+# Azurite and the Cosmos DB test server for the Azure adapter tests (pinned in tests/emulators).
+eval "$(tests/emulators/start.sh)"
 
 dotnet build PaddleX.Cloud.sln -nologo -v:q
 set +e

@@ -208,6 +208,7 @@ var appSettings = {
   Backend: 'azure'
   Cosmos__Endpoint: cosmos.outputs.endpoint
   Cosmos__Database: cosmos.outputs.databaseName
+  Cosmos__Container: cosmos.outputs.containerName
   Storage__BlobEndpoint: storage.outputs.blobEndpoint
   Storage__QueueEndpoint: storage.outputs.queueEndpoint
   Storage__Container: storage.outputs.dataContainerName

@@ -54,7 +54,8 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
       deadLetteringOnMessageExpiration: true
       defaultMessageTimeToLive: defaultMessageTimeToLive
       enableBatchedOperations: true
-      requiresDuplicateDetection: false
+      requiresDuplicateDetection: true
+      duplicateDetectionHistoryTimeWindow: 'PT10M'
       requiresSession: false
     }
   }
