@@ -152,3 +152,32 @@ public class CheckpointAndWeightsTests
         Assert.Contains("from scratch", none.Status, StringComparison.Ordinal);
     }
 }
+
+public class LeakTests
+{
+    [Fact]
+    public void Training_step_leaves_no_live_tensors_behind()
+    {
+        torch.manual_seed(1);
+        using var model = ClassificationModels.Create("ResNet18", 3);
+        using var opt = torch.optim.SGD(model.parameters(), 0.01, momentum: 0.9);
+        using var loss = nn.CrossEntropyLoss();
+        model.train();
+        var batch = new Data.HostBatch(0, 4, 3, 32, 32, new float[4 * 3 * 32 * 32], [0, 1, 2, 1]);
+        ClassificationTrainer.TrainStep(model, opt, loss, batch, torch.CPU, 3); // creates the momentum buffers
+        DisposeScopeManager.Statistics.Reset();
+        for (int i = 0; i < 3; i++)
+        {
+            (double l, double a1, double ak) = ClassificationTrainer.TrainStep(model, opt, loss, batch, torch.CPU, 3);
+            Assert.False(double.IsNaN(l));
+            Assert.InRange(a1, 0, ak);
+        }
+
+        Assert.Equal(0, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+
+        // The counter does see a leaked tensor (so the assertion above can fail).
+        Tensor leaked = torch.ones(1);
+        Assert.Equal(1, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        leaked.Dispose();
+    }
+}

@@ -163,19 +163,7 @@ public sealed class ClassificationTrainer : ITrainer
                         group.LearningRate = lr;
                     }
 
-                    double lossValue, acc1, accK;
-                    using (var scope = torch.NewDisposeScope())
-                    {
-                        Tensor x = torch.tensor(b.Data, [b.Count, b.Channels, b.Height, b.Width]).to(device);
-                        Tensor y = torch.tensor(b.Labels).to(device);
-                        Tensor logits = model.call(x);
-                        Tensor loss = lossFn.call(logits, y);
-                        optimizer.zero_grad();
-                        loss.backward();
-                        optimizer.step();
-                        lossValue = loss.item<float>();
-                        (acc1, accK) = BatchAccuracy(logits.detach(), y, topK);
-                    }
+                    (double lossValue, double acc1, double accK) = TrainStep(model, optimizer, lossFn, b, device, topK);
 
                     globalStep++;
                     int step = b.Index + 1;
@@ -313,6 +301,23 @@ public sealed class ClassificationTrainer : ITrainer
         }
 
         return n + (epochDone && (epoch % Math.Max(1, saveInterval) == 0 || epoch == numEpochs) ? 1 : 0);
+    }
+
+    /// <summary>One optimisation step on a host batch; every tensor it creates is disposed before it returns.</summary>
+    public static (double Loss, double Acc1, double AccK) TrainStep(
+        nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, nn.Module<Tensor, Tensor, Tensor> lossFn, HostBatch b, Device device, int topK)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor x = torch.tensor(b.Data, [b.Count, b.Channels, b.Height, b.Width]).to(device);
+        Tensor y = torch.tensor(b.Labels).to(device);
+        Tensor logits = model.call(x);
+        Tensor loss = lossFn.call(logits, y);
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+        double lossValue = loss.item<float>();
+        (double acc1, double accK) = BatchAccuracy(logits.detach(), y, topK);
+        return (lossValue, acc1, accK);
     }
 
     /// <summary>Top-1 and top-k accuracy of one batch.</summary>
