@@ -10,14 +10,15 @@ OUT=${OUT:-bench/results/train-bench.txt}
 DATA=${DATA:-/tmp/pdx-bench-data}
 mkdir -p "$(dirname "$OUT")"
 
-if ! python3 -c 'import torch, torchvision' 2>/dev/null; then
+PYTHON=${PYTHON:-/usr/bin/python3}  # Debian's interpreter (a pyenv python3 on PATH does not see python3-torch)
+if ! "$PYTHON" -c 'import torch, torchvision' 2>/dev/null; then
   echo "baseline needs Debian's PyTorch: apt-get install -y python3-torch python3-torchvision" >&2
   exit 1
 fi
 
 dotnet build -c Release bench/PaddleX.Cloud.Bench -v q -nologo >/dev/null
 NET=bench/PaddleX.Cloud.Bench/bin/Release/net10.0/PaddleX.Cloud.Bench
-PY="python3 bench/baseline/torch_train.py"
+PY="$PYTHON bench/baseline/torch_train.py"
 [ -f "$DATA/train_list.txt" ] || $NET make-data --dir "$DATA" --count 256 --source-size 256
 
 : > "$OUT"

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """PyTorch (Debian python3-torch) baseline for bench/PaddleX.Cloud.Bench.
 
 Same measurements, same output line format:
