@@ -20,6 +20,10 @@ public sealed record CheckpointState
     [JsonPropertyName("steps_per_epoch")] public int StepsPerEpoch { get; init; }
     [JsonPropertyName("lr")] public double LearningRate { get; init; }
     [JsonPropertyName("lr_policy")] public string LrPolicy { get; init; } = "";
+    [JsonPropertyName("base_lr")] public double BaseLr { get; init; }
+    [JsonPropertyName("lr_decay_epochs")] public int[] LrDecayEpochs { get; init; } = [];
+    [JsonPropertyName("warmup_steps")] public int WarmupSteps { get; init; }
+    [JsonPropertyName("warmup_start_lr")] public double WarmupStartLr { get; init; }
     [JsonPropertyName("best_epoch")] public int BestEpoch { get; init; }
     [JsonPropertyName("best_acc1")] public double BestAcc1 { get; init; } = -1;
     [JsonPropertyName("metrics")] public Dictionary<string, double> Metrics { get; init; } = [];

@@ -94,6 +94,7 @@ public sealed class ClassificationTrainer : ITrainer
         torch.manual_seed(p.Seed);
         using nn.Module<Tensor, Tensor> model = ClassificationModels.Create(p.Model, labels.Count);
         string pretrainStatus;
+        bool fromScratch = false;
         CheckpointState? resumed = null;
         if (!string.IsNullOrWhiteSpace(p.ResumeCheckpoint))
         {
@@ -103,9 +104,10 @@ public sealed class ClassificationTrainer : ITrainer
         {
             PretrainResult pre = PretrainedWeights.Apply(model, p.Model, p.PretrainWeights, p.PretrainDir);
             pretrainStatus = pre.Status;
+            fromScratch = !pre.Loaded;
         }
 
-        log.Write(pretrainStatus.Contains("from scratch", StringComparison.Ordinal) ? "WARNING" : "INFO", pretrainStatus);
+        log.Write(fromScratch ? "WARNING" : "INFO", pretrainStatus);
         model.to(device);
         using var optimizer = torch.optim.SGD(model.parameters(), p.LearningRate, momentum: p.Momentum, weight_decay: p.WeightDecay);
 
@@ -120,6 +122,11 @@ public sealed class ClassificationTrainer : ITrainer
             if (resumed.Model != p.Model || resumed.Labels.Length != labels.Count)
             {
                 throw new InvalidDataException($"checkpoint {p.ResumeCheckpoint} is a {resumed.Model} with {resumed.Labels.Length} classes, not {p.Model} with {labels.Count}");
+            }
+
+            if (resumed.StepsPerEpoch != stepsPerEpoch)
+            {
+                log.Write("WARNING", $"checkpoint was trained with {resumed.StepsPerEpoch} steps per epoch, now {stepsPerEpoch}: the schedule continues from step {resumed.GlobalStep}");
             }
 
             startEpoch = resumed.Epoch + 1;
@@ -170,7 +177,7 @@ public sealed class ClassificationTrainer : ITrainer
                     double seconds = stepWatch.Elapsed.TotalSeconds;
                     stepWatch.Restart();
                     emaStepSeconds = emaStepSeconds == 0 ? seconds : 0.9 * emaStepSeconds + 0.1 * seconds;
-                    double eta = (totalSteps - globalStep) * emaStepSeconds + lastEvalSeconds * RemainingEvals(epoch, numEpochs, p.SaveIntervalEpochs, step == stepsPerEpoch);
+                    double eta = (totalSteps - globalStep) * emaStepSeconds + (evalLoader is null ? 0 : lastEvalSeconds * RemainingEvals(epoch, numEpochs, p.SaveIntervalEpochs));
                     lossSum += lossValue * b.Count;
                     acc1Sum += acc1 * b.Count;
                     accKSum += accK * b.Count;
@@ -188,6 +195,11 @@ public sealed class ClassificationTrainer : ITrainer
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return Cancelled();
+            }
+
+            if (ct.IsCancellationRequested)
             {
                 return Cancelled();
             }
@@ -212,12 +224,16 @@ public sealed class ClassificationTrainer : ITrainer
                 if (evalLoader is not null)
                 {
                     var evalWatch = Stopwatch.StartNew();
-                    (report, evalDetails) = Evaluate(model, evalLoader, labels, device, ct);
-                    lastEvalSeconds = evalWatch.Elapsed.TotalSeconds;
-                    if (ct.IsCancellationRequested)
+                    try
+                    {
+                        (report, evalDetails) = Evaluate(model, evalLoader, labels, device, ct);
+                    }
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
                     {
                         return Cancelled();
                     }
+
+                    lastEvalSeconds = evalWatch.Elapsed.TotalSeconds;
 
                     record = record with
                     {
@@ -248,6 +264,10 @@ public sealed class ClassificationTrainer : ITrainer
                     StepsPerEpoch = stepsPerEpoch,
                     LearningRate = lr,
                     LrPolicy = schedule.Policy.ToString(),
+                    BaseLr = schedule.BaseLr,
+                    LrDecayEpochs = schedule.DecayEpochs.ToArray(),
+                    WarmupSteps = schedule.WarmupSteps,
+                    WarmupStartLr = schedule.WarmupStartLr,
                     BestEpoch = bestEpoch,
                     BestAcc1 = bestAcc1,
                     Metrics = record.EvalMetrics ?? record.TrainMetrics,
@@ -289,10 +309,11 @@ public sealed class ClassificationTrainer : ITrainer
         }
     }
 
-    private static int RemainingEvals(int epoch, int numEpochs, int saveInterval, bool epochDone)
+    /// <summary>Evaluations still to run from <paramref name="epoch"/> on (the current epoch's included).</summary>
+    private static int RemainingEvals(int epoch, int numEpochs, int saveInterval)
     {
         int n = 0;
-        for (int e = epochDone ? epoch + 1 : epoch; e <= numEpochs; e++)
+        for (int e = epoch; e <= numEpochs; e++)
         {
             if (e % Math.Max(1, saveInterval) == 0 || e == numEpochs)
             {
@@ -300,7 +321,7 @@ public sealed class ClassificationTrainer : ITrainer
             }
         }
 
-        return n + (epochDone && (epoch % Math.Max(1, saveInterval) == 0 || epoch == numEpochs) ? 1 : 0);
+        return n;
     }
 
     /// <summary>One optimisation step on a host batch; every tensor it creates is disposed before it returns.</summary>
