@@ -22,6 +22,7 @@ PY="$PYTHON bench/baseline/torch_train.py"
 [ -f "$DATA/train_list.txt" ] || $NET make-data --dir "$DATA" --count 256 --source-size 256
 
 : > "$OUT"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 run() { # engine, command...
   local engine=$1; shift
   local line
@@ -48,4 +49,7 @@ done
 echo
 echo "| engine | what | model | size | batch | threads | images/s (runs) |"
 echo "|---|---|---|---|---|---|---|"
-awk '{k=$1" | "$2" | "$3" | "$4" | "$5" | "$6; v[k]=(k in v ? v[k]", " : "")$7; if(!(k in o)){o[k]=++n; keys[n]=k}} END{for(i=1;i<=n;i++) print "| "keys[i]" | "v[keys[i]]" |"}' "$OUT"
+awk '{k=$1" | "$2" | "$3" | "$4" | "$5" | "$6; if (k in v) v[k]=v[k]", "$7; else {v[k]=$7; keys[++n]=k}} END{for(i=1;i<=n;i++) print "| "keys[i]" | "v[keys[i]]" |"}' "$OUT"
+echo
+echo "machine: $(nproc) cores, load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "pytorch: $("$PYTHON" -c 'import torch, torchvision; print(torch.__version__, "torchvision", torchvision.__version__)')"
