@@ -94,3 +94,41 @@ public class MetricsTests
         _ = OneHot(0, 0);
     }
 }
+
+public class OfflineEvaluationTests
+{
+    [Fact]
+    public void Report_from_eval_details_json()
+    {
+        string dir = TempDir.Create();
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "eval_details.json"), """
+                {"label_list": ["cat", "dog"], "true_labels": [0, 0, 1, 1],
+                 "pred_scores": [[0.9, 0.1], [0.3, 0.7], [0.2, 0.8], [0.4, 0.6]]}
+                """);
+            ClassificationReport r = ClassificationEvaluation.FromEvalDetails(dir, topK: 5);
+            Assert.Equal(2, r.TopK);
+            Assert.Equal(0.75, r.Acc1, 12);
+            Assert.Equal(1.0, r.AccK, 12);
+            Assert.Equal([1L, 1], r.ConfusionMatrix[0]);
+            Assert.Equal([0L, 2], r.ConfusionMatrix[1]);
+            Assert.Equal(1.0, r.Prf1["cat"].Precision, 12);
+            Assert.Equal(0.5, r.Prf1["cat"].Recall, 12);
+            Assert.Equal(2.0 / 3, r.Prf1["dog"].Precision, 12);
+            Assert.Equal(0.8, r.Prf1["dog"].F1, 12);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void Trainer_factory_knows_classification_only_for_now()
+    {
+        Assert.IsType<PaddleX.Cloud.Vision.Training.ClassificationTrainer>(PaddleX.Cloud.Vision.Training.Trainers.For("classification"));
+        var ex = Assert.Throws<NotSupportedException>(() => PaddleX.Cloud.Vision.Training.Trainers.For("detection"));
+        Assert.Contains("classification", ex.Message, StringComparison.Ordinal);
+    }
+}

@@ -48,6 +48,7 @@ public class TrainingTests : IClassFixture<SyntheticDatasetFixture>
         try
         {
             var watch = Stopwatch.StartNew();
+            TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             TrainingResult result = new ClassificationTrainer().Run(new TrainingRequest
             {
                 Params = Small(),
@@ -57,12 +58,15 @@ public class TrainingTests : IClassFixture<SyntheticDatasetFixture>
                 OnStep = steps.Add,
             });
             watch.Stop();
+            TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
             _output.WriteLine(log.ToString());
-            _output.WriteLine($"trained in {watch.Elapsed.TotalSeconds:0.0}s, best acc1 {result.BestAcc1} at epoch {result.BestEpoch}");
+            _output.WriteLine($"trained in {watch.Elapsed.TotalSeconds:0.0}s wall, {cpu.TotalSeconds:0.0}s CPU, best acc1 {result.BestAcc1} at epoch {result.BestEpoch}");
 
             Assert.Equal(TrainingOutcome.Completed, result.Outcome);
             Assert.True(result.BestAcc1 >= 0.9, $"best val top-1 {result.BestAcc1}");
-            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(2), $"took {watch.Elapsed}");
+            // Budget: 2 minutes on 2 cores. Measured as process CPU time (≈ 40 s unloaded), which other jobs on a
+            // shared CI machine cannot inflate the way they inflate wall time.
+            Assert.True(cpu < TimeSpan.FromMinutes(2), $"took {cpu.TotalSeconds:0.0}s CPU ({watch.Elapsed.TotalSeconds:0.0}s wall)");
             Assert.Equal(6, result.History.Count);
             Assert.Equal(36, steps.Count);  // 100 // 16 = 6 steps per epoch
             Assert.Equal(36, result.GlobalStep);
@@ -71,6 +75,9 @@ public class TrainingTests : IClassFixture<SyntheticDatasetFixture>
             Assert.True(File.Exists(Path.Combine(output, "best_model", Checkpoints.EvalDetailsFile)));
             Assert.True(File.Exists(Path.Combine(output, ClassificationTrainer.HistoryFile)));
             Assert.Equal(result.BestAcc1, Checkpoints.ReadState(Path.Combine(output, "best_model")).BestAcc1);
+            Metrics.ClassificationReport offline = Metrics.ClassificationEvaluation.FromEvalDetails(Path.Combine(output, "best_model"));
+            Assert.Equal(result.BestAcc1, offline.Acc1, 9);
+            Assert.Equal(40, offline.Count);
             Assert.Equal(0.005, result.History[^1].LearningRate, 9);  // ×0.1 from epoch 4 (decay epoch 3)
 
             string[] lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -164,7 +171,7 @@ public class TrainingTests : IClassFixture<SyntheticDatasetFixture>
         {
             using var cts = new CancellationTokenSource();
             var cancelledAt = new Stopwatch();
-            TrainParams p = Small(200) with { Model = "ResNet18", ImageShape = [64, 64], BatchSize = 8 };
+            TrainParams p = Small(200) with { Model = "ResNet18", BatchSize = 8 };
             var run = Task.Run(() => new ClassificationTrainer().Run(new TrainingRequest
             {
                 Params = p,
