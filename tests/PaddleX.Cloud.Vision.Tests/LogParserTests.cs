@@ -1,4 +1,4 @@
-using PaddleX.Cloud.Vision.Logging;
+using PaddleX.Cloud.Contracts.Training;
 
 namespace PaddleX.Cloud.Vision.Tests;
 

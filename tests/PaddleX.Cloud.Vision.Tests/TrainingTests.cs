@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using PaddleX.Cloud.Vision.Logging;
+using PaddleX.Cloud.Contracts.Training;
 using PaddleX.Cloud.Vision.Training;
 using Xunit.Abstractions;
 

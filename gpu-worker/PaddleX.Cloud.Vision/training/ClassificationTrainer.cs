@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using PaddleX.Cloud.Vision.Data;
-using PaddleX.Cloud.Vision.Logging;
+using PaddleX.Cloud.Contracts.Training;
 using PaddleX.Cloud.Vision.Metrics;
 using PaddleX.Cloud.Vision.Models;
 using PaddleX.Cloud.Vision.Models.Classification;
