@@ -12,6 +12,7 @@ public static class WorkerServiceCollectionExtensions
         configuration.GetSection(WorkerOptions.Section).Bind(options);
         services.AddSingleton(options);
         services.AddSingleton<JobRunner>();
+        services.AddDatasetImports(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         return services;
     }

@@ -29,7 +29,7 @@ public static class ZipSource
                 total += entry.Length;
                 if (total > maxExpandedBytes)
                 {
-                    throw new DatasetCheckException(DatasetMessages.ZipTooLarge(maxExpandedBytes));
+                    throw new DatasetCheckException(DatasetMessages.ZipTooLarge(maxExpandedBytes), DatasetCheckException.ArchiveTooLarge);
                 }
             }
         }
@@ -56,7 +56,7 @@ public static class ZipSource
                 var target = Path.GetFullPath(Path.Combine(root, entry.FullName.Replace('\\', '/')));
                 if (!target.StartsWith(root, StringComparison.Ordinal))
                 {
-                    throw new DatasetCheckException(DatasetMessages.ZipEntryUnsafe(entry.FullName));
+                    throw new DatasetCheckException(DatasetMessages.ZipEntryUnsafe(entry.FullName), DatasetCheckException.ArchiveUnsafe);
                 }
 
                 if (entry.FullName.EndsWith('/') || entry.FullName.EndsWith('\\'))
@@ -76,7 +76,7 @@ public static class ZipSource
                         written += n;
                         if (written > maxExpandedBytes)
                         {
-                            throw new DatasetCheckException(DatasetMessages.ZipTooLarge(maxExpandedBytes));
+                            throw new DatasetCheckException(DatasetMessages.ZipTooLarge(maxExpandedBytes), DatasetCheckException.ArchiveTooLarge);
                         }
 
                         output.Write(buffer, 0, n);
@@ -104,7 +104,7 @@ public static class ZipSource
             || normalized.Contains('\0', StringComparison.Ordinal)
             || normalized.Split('/').Any(part => part == ".."))
         {
-            throw new DatasetCheckException(DatasetMessages.ZipEntryUnsafe(name));
+            throw new DatasetCheckException(DatasetMessages.ZipEntryUnsafe(name), DatasetCheckException.ArchiveUnsafe);
         }
     }
 }
