@@ -202,6 +202,30 @@ public sealed class EndToEndTests(ServerFixture server) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task Cancelling_an_import_cleans_up_and_leaves_it_importable()
+    {
+        var did = await server.CreateDatasetAsync("classification");
+        await server.ImportAsync(did, Generate.Classification(Path.Combine(server.ImportRoot, "pre-" + did), 2, ["old", "older"]));
+        var src = Generate.Classification(Path.Combine(server.ImportRoot, "cancel-" + did), 3);
+        var fifo = Fifo.Create(Path.Combine(src, "cat", "blocking.txt"));
+        Assert.Equal(1, (int)(await server.SendAsync(HttpMethod.Put, "/dataset", new { did, path = src }))["status"]!);
+        await Fifo.WaitForStatusAsync(server, did, 3);
+        var progress = (await server.GetAsync($"/dataset?did={did}"))["message"]!;
+        Assert.InRange((double)progress["percent"]!, 0, 100);
+        Assert.Equal(1, (int)(await server.SendAsync(HttpMethod.Delete, "/system"))["status"]!); // stops every job
+        await Task.Delay(1500);
+        await Fifo.Release(fifo).WaitAsync(TimeSpan.FromSeconds(5));
+        var state = await server.WaitAsync(did);
+        Assert.Equal(0, (int)state["dataset_status"]!);
+        Assert.Contains("取消", (string)state["message"]!, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(server.DatasetDir(did)) && Directory.EnumerateFileSystemEntries(server.DatasetDir(did)).Any());
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(Path.Combine(server.Workspace, "datasets", ".staging")), e => Path.GetFileName(e).StartsWith(did, StringComparison.Ordinal));
+
+        File.Delete(fifo);
+        Assert.Equal(4, (int)(await server.ImportAsync(did, src))["dataset_status"]!);
+    }
+
+    [Fact]
     public async Task Deleting_a_dataset_while_it_imports_leaves_nothing_behind()
     {
         var did = await server.CreateDatasetAsync("classification");
