@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using PaddleX.Cloud.Datasets.Formats;
 using PaddleX.Cloud.Datasets.Images;
 
@@ -43,13 +42,17 @@ public static class DatasetImporter
 
         var files = listing.Files.Where(f => !context.Generated.Contains(f)).ToList();
         progress.StartCopy(files.Count);
-        var folders = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var folder in files.Select(f => Path.GetDirectoryName(Path.Combine(request.OutputDir, f))!).Distinct(StringComparer.Ordinal))
+        {
+            Directory.CreateDirectory(folder); // before the parallel copy: no thread writes into a folder not yet made
+        }
+
         await Parallel.ForEachAsync(
             files,
             new ParallelOptions { MaxDegreeOfParallelism = request.Parallelism, CancellationToken = cancellation },
             (relative, token) =>
             {
-                CopyOne(request, result, folders, relative);
+                CopyOne(request, result, relative);
                 progress.FileDone();
                 return ValueTask.CompletedTask;
             });
@@ -64,15 +67,10 @@ public static class DatasetImporter
         return result;
     }
 
-    private static void CopyOne(Request request, CheckResult result, ConcurrentDictionary<string, bool> folders, string relative)
+    private static void CopyOne(Request request, CheckResult result, string relative)
     {
         var source = Path.Combine(request.SourceDir, relative);
         var target = Path.Combine(request.OutputDir, relative);
-        var folder = Path.GetDirectoryName(target)!;
-        if (folders.TryAdd(folder, true))
-        {
-            Directory.CreateDirectory(folder);
-        }
 
         if (!result.Pictures.Contains(relative))
         {
