@@ -11,8 +11,49 @@ return args switch
 {
     ["generate", var dir, var cls, var voc] => Generate(dir, int.Parse(cls, CultureInfo.InvariantCulture), int.Parse(voc, CultureInfo.InvariantCulture)),
     ["import", var type, var source, var output] => await ImportAsync(type, source, output),
+    ["phases", var type, var source, var output] => Phases(type, source, output),
     _ => Usage(),
 };
+
+static int Phases(string type, string source, string output)
+{
+    var clock = Stopwatch.StartNew();
+    var listing = SourceListing.Of(source);
+    Console.WriteLine($"listing {listing.Files.Count} files: {clock.ElapsedMilliseconds} ms");
+    clock.Restart();
+    var context = new PaddleX.Cloud.Datasets.Formats.CheckContext(listing, source, output, CancellationToken.None);
+    var result = PaddleX.Cloud.Datasets.Formats.DatasetFormats.For(type).Check(context);
+    Console.WriteLine($"check: {clock.ElapsedMilliseconds} ms");
+    clock.Restart();
+    long bytes = 0;
+    foreach (var f in listing.Files)
+    {
+        bytes += File.ReadAllBytes(listing.FullPath(f)).Length;
+    }
+
+    Console.WriteLine($"read all ({bytes} bytes): {clock.ElapsedMilliseconds} ms");
+    clock.Restart();
+    foreach (var f in listing.Files)
+    {
+        var b = File.ReadAllBytes(listing.FullPath(f));
+        PaddleX.Cloud.Datasets.Images.ImageFiles.Decodes(f, b, b.Length);
+    }
+
+    Console.WriteLine($"read + decode: {clock.ElapsedMilliseconds} ms");
+    clock.Restart();
+    Directory.CreateDirectory(output);
+    var i = 0;
+    foreach (var f in listing.Files)
+    {
+        File.WriteAllBytes(Path.Combine(output, (i++).ToString(CultureInfo.InvariantCulture)), File.ReadAllBytes(listing.FullPath(f)));
+    }
+
+    Console.WriteLine($"read + write: {clock.ElapsedMilliseconds} ms");
+    clock.Restart();
+    PaddleX.Cloud.Datasets.SplitWriter.WriteDetails(result.Details, output);
+    Console.WriteLine($"details: {clock.ElapsedMilliseconds} ms");
+    return 0;
+}
 
 static int Usage()
 {

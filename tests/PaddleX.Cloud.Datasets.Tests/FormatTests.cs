@@ -104,6 +104,30 @@ public sealed class FormatTests
         Assert.Equal(expected, await Importing.FailureAsync("classification", src));
     }
 
+    [Fact]
+    public async Task A_jpeg_missing_only_its_last_bytes_is_refused()
+    {
+        var src = Generate.Classification(Generate.TempDir(), 2);
+        var path = Path.Combine(src, "cat", "tail.jpg");
+        Generate.Picture(path, 64, 64, 5);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^40]);
+        Assert.Equal("图片文件cat/tail.jpg已损坏或无法解码", await Importing.FailureAsync("classification", src));
+    }
+
+    [Fact]
+    public async Task Many_label_folders_copy_in_parallel_without_losing_files()
+    {
+        var classes = Enumerable.Range(0, 40).Select(i => $"c{i:D2}").ToArray();
+        var src = Generate.Classification(Generate.TempDir(), 3, classes);
+        for (var round = 0; round < 3; round++)
+        {
+            var (result, output) = await Importing.ImportAsync("classification", src);
+            Assert.Equal(120, result.Details.FileInfo.Count);
+            Assert.Equal(120, Directory.GetFiles(output, "*.jpg", SearchOption.AllDirectories).Length);
+        }
+    }
+
     // ---------- detection ----------
 
     [Fact]

@@ -56,22 +56,62 @@ public static class ImageFiles
         }
     }
 
+    /// <summary>True when the whole picture in <paramref name="bytes"/> decodes.</summary>
+    public static bool Decodes(string name, byte[] bytes, int length)
+    {
+        if (IsTiff(name))
+        {
+            return Decodes(name, new MemoryStream(bytes, 0, length, writable: false));
+        }
+
+        try
+        {
+            using var data = SKData.CreateCopy(bytes.AsSpan(0, length));
+            using var codec = SKCodec.Create(data);
+            return codec is not null && DecodeAll(codec);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException)
+        {
+            return false;
+        }
+    }
+
     private static bool SkiaDecodes(Stream content)
     {
         using var codec = SKCodec.Create(content, out var result);
-        if (codec is null || result != SKCodecResult.Success)
+        return codec is not null && result == SKCodecResult.Success && DecodeAll(codec);
+    }
+
+    [ThreadStatic]
+    private static byte[]? pixelBuffer;
+
+    /// <summary>Decodes every pixel into a per-thread buffer (reused: no allocation per picture).
+    /// JPEGs decode at the smallest DCT scale, which still reads every entropy-coded byte, so a
+    /// truncated or corrupt stream still fails.</summary>
+    private static unsafe bool DecodeAll(SKCodec codec)
+    {
+        var size = codec.Info.Size;
+        if (size.Width <= 0 || size.Height <= 0 || (long)size.Width * size.Height > 1L << 28)
         {
             return false;
         }
 
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        if (info.Width <= 0 || info.Height <= 0 || (long)info.Width * info.Height > 1L << 28)
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg)
         {
-            return false;
+            size = codec.GetScaledDimensions(0.125f);
         }
 
-        using var bitmap = new SKBitmap(info);
-        return codec.GetPixels(info, bitmap.GetPixels()) == SKCodecResult.Success;
+        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var needed = info.BytesSize;
+        if (pixelBuffer is null || pixelBuffer.Length < needed)
+        {
+            pixelBuffer = GC.AllocateUninitializedArray<byte>(Math.Max(needed, 1 << 16), pinned: true);
+        }
+
+        fixed (byte* pixels = pixelBuffer)
+        {
+            return codec.GetPixels(info, (IntPtr)pixels) == SKCodecResult.Success;
+        }
     }
 
     private static bool TiffDecodes(string name, Stream content)

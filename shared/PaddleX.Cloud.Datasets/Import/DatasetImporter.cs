@@ -82,7 +82,7 @@ public static class DatasetImporter
         if (length <= request.MaxBufferedPicture)
         {
             var bytes = File.ReadAllBytes(source);
-            if (!ImageFiles.Decodes(relative, new MemoryStream(bytes, writable: false)))
+            if (!ImageFiles.Decodes(relative, bytes, bytes.Length))
             {
                 throw new DatasetCheckException(DatasetMessages.ImageCorrupt(relative));
             }
