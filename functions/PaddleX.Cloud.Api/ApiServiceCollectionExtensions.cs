@@ -17,6 +17,10 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IMachineInfo, LocalMachineInfo>();
+        var datasetOptions = new Datasets.DatasetOptions();
+        configuration.GetSection(Datasets.DatasetOptions.Section).Bind(datasetOptions);
+        services.TryAddSingleton(datasetOptions);
+        services.TryAddSingleton<IAnnotationRenderer, DatasetAnnotationRenderer>();
         services.AddSingleton<ApiServices>();
         services.AddSingleton<ApiDispatcher>();
         return services;

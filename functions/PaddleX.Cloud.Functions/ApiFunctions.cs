@@ -17,8 +17,20 @@ public sealed class ApiFunctions(ApiDispatcher dispatcher)
         Run(request, "/system");
 
     [Function("Dataset")]
-    public Task<IResult> Dataset([HttpTrigger(AuthorizationLevel.Function, "get", "post", "delete", Route = "dataset")] HttpRequest request) =>
+    public Task<IResult> Dataset([HttpTrigger(AuthorizationLevel.Function, "get", "post", "put", "delete", Route = "dataset")] HttpRequest request) =>
         Run(request, "/dataset");
+
+    [Function("DatasetSplit")]
+    public Task<IResult> DatasetSplit([HttpTrigger(AuthorizationLevel.Function, "put", Route = "dataset/split")] HttpRequest request) =>
+        Run(request, "/dataset/split");
+
+    [Function("DatasetDetails")]
+    public Task<IResult> DatasetDetails([HttpTrigger(AuthorizationLevel.Function, "get", Route = "dataset/details")] HttpRequest request) =>
+        Run(request, "/dataset/details");
+
+    [Function("DatasetUpload")]
+    public Task<IResult> DatasetUpload([HttpTrigger(AuthorizationLevel.Function, "post", Route = "dataset/upload")] HttpRequest request) =>
+        Run(request, "/dataset/upload");
 
     [Function("Project")]
     public Task<IResult> Project([HttpTrigger(AuthorizationLevel.Function, "get", "post", "delete", Route = "project")] HttpRequest request) =>

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PaddleX.Cloud.Api;
 using PaddleX.Cloud.Azure;
@@ -16,6 +18,7 @@ internal static class FunctionsProgram
         var workspace = builder.Configuration["Workspace"] ?? Path.Combine(Path.GetTempPath(), "paddlex_workspace");
         builder.Services.AddConfiguredBackends(builder.Configuration, workspace);
         builder.Services.AddPaddleXApi(builder.Configuration);
+        builder.Services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = Datasets.DatasetOptions.MaxUploadBytes);
         await builder.Build().RunAsync();
     }
 }

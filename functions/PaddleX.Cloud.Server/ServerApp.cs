@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -33,6 +34,7 @@ public static class ServerApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddConfiguredBackends(configuration, workspace);
         builder.Services.AddPaddleXApi(configuration);
+        builder.Services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = Datasets.DatasetOptions.MaxUploadBytes);
         if (configuration.GetValue("Worker:Enabled", true))
         {
             builder.Services.AddJobWorker(configuration);

@@ -11,8 +11,11 @@ public static partial class DatasetApi
 {
     public const int MaxNameLength = 256;
 
-    public static void Map(RouteTableBuilder routes) =>
-        routes.Route("/dataset", "Dataset", m => m.Get(GetAsync).Post(CreateAsync).Delete(DeleteAsync));
+    public static void Map(RouteTableBuilder routes)
+    {
+        routes.Route("/dataset", "Dataset", m => m.Get(GetAsync).Post(CreateAsync).Put(ImportAsync).Delete(DeleteAsync));
+        MapImportRoutes(routes);
+    }
 
     private static async ValueTask<IResult> CreateAsync(ApiCall call)
     {

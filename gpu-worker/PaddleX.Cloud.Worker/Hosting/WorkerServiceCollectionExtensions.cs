@@ -17,6 +17,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton(training);
         services.AddSingleton<IJobHandler, TrainJobHandler>();
         services.AddSingleton<JobRunner>();
+        services.AddDatasetImports(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         return services;
     }
