@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PaddleX.Cloud.Api;
 using PaddleX.Cloud.Azure;
+using PaddleX.Cloud.ServiceDefaults;
 
 namespace PaddleX.Cloud.Functions;
 
@@ -17,6 +18,7 @@ internal static class FunctionsProgram
         builder.ConfigureFunctionsWebApplication();
         var workspace = builder.Configuration["Workspace"] ?? Path.Combine(Path.GetTempPath(), "paddlex_workspace");
         builder.Services.AddConfiguredBackends(builder.Configuration, workspace);
+        builder.Services.AddPaddleXTelemetry(builder.Configuration, "paddlex-api");
         builder.Services.AddPaddleXApi(builder.Configuration);
         builder.Services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = Datasets.DatasetOptions.MaxUploadBytes);
         await builder.Build().RunAsync();

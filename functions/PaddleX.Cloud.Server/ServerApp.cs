@@ -8,6 +8,7 @@ using PaddleX.Cloud.Api;
 using PaddleX.Cloud.Api.Http;
 using PaddleX.Cloud.Azure;
 using PaddleX.Cloud.Worker.Hosting;
+using PaddleX.Cloud.ServiceDefaults;
 
 namespace PaddleX.Cloud.Server;
 
@@ -33,6 +34,7 @@ public static class ServerApp
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddConfiguredBackends(configuration, workspace);
+        builder.Services.AddPaddleXTelemetry(configuration, "paddlex-server");
         builder.Services.AddPaddleXApi(configuration);
         builder.Services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = Datasets.DatasetOptions.MaxUploadBytes);
         if (configuration.GetValue("Worker:Enabled", true))

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using PaddleX.Cloud.Azure;
 using PaddleX.Cloud.Worker.Hosting;
+using PaddleX.Cloud.ServiceDefaults;
 
 namespace PaddleX.Cloud.Worker;
 
@@ -17,6 +18,7 @@ internal static class WorkerProgram
         var workspace = builder.Configuration["Workspace"] ?? builder.Configuration["workspace_dir"]
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), "paddlex_workspace");
         builder.Services.AddConfiguredBackends(builder.Configuration, workspace);
+        builder.Services.AddPaddleXTelemetry(builder.Configuration, "paddlex-worker");
         builder.Services.AddJobWorker(builder.Configuration);
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? "http://127.0.0.1:8081");
         var app = builder.Build();

@@ -202,7 +202,7 @@ public static partial class DatasetApi
 
     private static async ValueTask StartImportAsync(ApiCall call, Dataset dataset, ImportParameters parameters)
     {
-        var message = JobMessageFactory.Create(JobKinds.Import, call.Services.Metadata.WorkspaceId, dataset.Id, parameters.ToJson(), call.Http.TraceIdentifier);
+        var message = JobMessageFactory.Create(JobKinds.Import, call.Services.Metadata.WorkspaceId, dataset.Id, parameters.ToJson());
         var now = call.Services.Clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
         _ = await call.Services.Metadata.Datasets.UpdateAsync(
             dataset.Id,

@@ -13,7 +13,7 @@ public static class TaskJobs
     /// <summary>Records the job as running and enqueues it. At most one job of a kind runs per task.</summary>
     public static async ValueTask<JobMessage> StartAsync(ApiCall call, TaskInfo task, string kind, int status, string parametersJson = "{}")
     {
-        var message = JobMessageFactory.Create(kind, call.Services.Metadata.WorkspaceId, task.Id, parametersJson, call.Http.TraceIdentifier);
+        var message = JobMessageFactory.Create(kind, call.Services.Metadata.WorkspaceId, task.Id, parametersJson);
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
         await call.Services.Metadata.Tasks.UpdateAsync(
             task.Id,

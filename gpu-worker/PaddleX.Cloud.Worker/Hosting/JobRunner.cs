@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PaddleX.Cloud.ServiceDefaults;
 using PaddleX.Cloud.Storage.Ports;
 using PaddleX.Cloud.Worker.Jobs;
 
@@ -86,6 +87,7 @@ public sealed partial class JobRunner(
     public async Task ProcessAsync(IJobLease lease, CancellationToken stoppingToken)
     {
         var message = lease.Message;
+        using var activity = Telemetry.StartJob(message.Kind, message.JobId, message.TargetId, message.CorrelationId, lease.DeliveryCount);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = message.JobId, ["CorrelationId"] = message.CorrelationId });
         if (!byKind.TryGetValue(message.Kind, out var handler))
         {
