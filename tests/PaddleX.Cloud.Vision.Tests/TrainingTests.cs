@@ -21,7 +21,7 @@ public class TrainingTests : IClassFixture<SyntheticDatasetFixture>
         Model = "ResNet18",
         BatchSize = 16,
         NumEpochs = epochs,
-        LearningRate = 0.05,
+        LearningRate = 0.02,
         LrPolicy = "Piecewise",
         LrDecayEpochs = [3],
         ImageShape = [32, 32],
@@ -78,7 +78,7 @@ public class TrainingTests : IClassFixture<SyntheticDatasetFixture>
             Metrics.ClassificationReport offline = Metrics.ClassificationEvaluation.FromEvalDetails(Path.Combine(output, "best_model"));
             Assert.Equal(result.BestAcc1, offline.Acc1, 9);
             Assert.Equal(40, offline.Count);
-            Assert.Equal(0.005, result.History[^1].LearningRate, 9);  // ×0.1 from epoch 4 (decay epoch 3)
+            Assert.Equal(0.002, result.History[^1].LearningRate, 9);  // ×0.1 from epoch 4 (decay epoch 3)
 
             string[] lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Contains(lines, l => l.Contains("[WARNING]\tpretrain_weights not set: training from scratch", StringComparison.Ordinal));
