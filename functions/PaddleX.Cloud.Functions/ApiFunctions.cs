@@ -44,6 +44,22 @@ public sealed class ApiFunctions(ApiDispatcher dispatcher)
     public Task<IResult> ProjectTaskParams([HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "project/task/params")] HttpRequest request) =>
         Run(request, "/project/task/params");
 
+    [Function("ProjectTaskTrain")]
+    public Task<IResult> ProjectTaskTrain([HttpTrigger(AuthorizationLevel.Function, "post", "put", Route = "project/task/train")] HttpRequest request) =>
+        Run(request, "/project/task/train");
+
+    [Function("ProjectTaskMetrics")]
+    public Task<IResult> ProjectTaskMetrics([HttpTrigger(AuthorizationLevel.Function, "get", Route = "project/task/metrics")] HttpRequest request) =>
+        Run(request, "/project/task/metrics");
+
+    [Function("ProjectTaskVdl")]
+    public Task<IResult> ProjectTaskVdl([HttpTrigger(AuthorizationLevel.Function, "get", Route = "project/task/vdl")] HttpRequest request) =>
+        Run(request, "/project/task/vdl");
+
+    [Function("ProjectTaskVdlBoard")]
+    public Task<IResult> ProjectTaskVdlBoard([HttpTrigger(AuthorizationLevel.Function, "get", Route = "project/task/vdl/board")] HttpRequest request) =>
+        Run(request, "/project/task/vdl/board");
+
     [Function("Model")]
     public Task<IResult> Model([HttpTrigger(AuthorizationLevel.Function, "get", "delete", Route = "model")] HttpRequest request) =>
         Run(request, "/model");

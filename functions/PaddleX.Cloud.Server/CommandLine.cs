@@ -13,6 +13,7 @@ public static class CommandLine
         ["--wd"] = "Workspace",
         ["--api_key"] = "Api:ApiKey",
         ["--backend"] = "Backend",
+        ["--tenant"] = "Tenant:Id",
         ["--worker"] = "Worker:Enabled",
         ["--import_roots"] = "Api:ImportRoots",
     };

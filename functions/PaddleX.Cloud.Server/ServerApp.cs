@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PaddleX.Cloud.Api;
 using PaddleX.Cloud.Api.Http;
-using PaddleX.Cloud.Storage;
+using PaddleX.Cloud.Azure;
 using PaddleX.Cloud.Worker.Hosting;
 
 namespace PaddleX.Cloud.Server;
@@ -32,7 +32,7 @@ public static class ServerApp
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 2L * 1024 * 1024 * 1024);
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Services.AddLocalBackends(workspace);
+        builder.Services.AddConfiguredBackends(configuration, workspace);
         builder.Services.AddPaddleXApi(configuration);
         builder.Services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = Datasets.DatasetOptions.MaxUploadBytes);
         if (configuration.GetValue("Worker:Enabled", true))

@@ -41,7 +41,7 @@ public static class TaskApi
         var now = call.Now();
         var json = parameters.ToJsonString();
         var task = await call.Services.Metadata.Tasks.CreateAsync(
-            id => new Contracts.Task
+            id => new Contracts.TaskInfo
             {
                 Id = id,
                 Name = string.Empty,
@@ -96,7 +96,7 @@ public static class TaskApi
     }
 
     /// <summary>Stops the task's jobs, then removes its record and its files.</summary>
-    internal static async ValueTask DeleteTaskAsync(ApiCall call, Contracts.Task task)
+    internal static async ValueTask DeleteTaskAsync(ApiCall call, Contracts.TaskInfo task)
     {
         await JobControl.CancelTaskJobsAsync(call, task);
         await call.Services.Metadata.Tasks.DeleteAsync(task.Id, call.Cancellation);
@@ -104,7 +104,7 @@ public static class TaskApi
     }
 
     /// <summary>The largest N with a complete <c>output/epoch_N</c> checkpoint, or -1.</summary>
-    internal static async ValueTask<int> MaxSavedEpochAsync(ApiCall call, Contracts.Task task)
+    internal static async ValueTask<int> MaxSavedEpochAsync(ApiCall call, Contracts.TaskInfo task)
     {
         var prefix = $"{task.Path}/output/";
         var entries = await call.Services.Artifacts.ListAsync(prefix, call.Cancellation);

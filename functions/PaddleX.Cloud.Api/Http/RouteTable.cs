@@ -26,6 +26,9 @@ public static class RouteTable
         ProjectApi.Map(builder);
         TaskApi.Map(builder);
         TaskParamsApi.Map(builder);
+        TrainApi.Map(builder);
+        MetricsApi.Map(builder);
+        VdlApi.Map(builder);
         ModelApi.Map(builder);
         FileApi.Map(builder);
         return builder.Build();

@@ -32,6 +32,11 @@ public static class TrainingParams
         ["eval_metric_loss"] = [JsonValueKind.Number],
     };
 
+    private static readonly HashSet<string> Integers = new(StringComparer.Ordinal)
+    {
+        "batch_size", "save_interval_epochs", "num_epochs", "train_num", "cpu_num", "hue_range", "rotate_range", "warmup_steps", "seed",
+    };
+
     public static JsonObject Defaults(string projectType)
     {
         var p = new JsonObject
@@ -105,6 +110,7 @@ public static class TrainingParams
                 p["backbone"] = "ResNet50_vd";
                 p["blur"] = true;
                 p["blur_prob"] = 0.0;
+                p["rotate"] = false;
                 p["scale_aspect"] = false;
                 p["min_ratio"] = 0.5;
                 p["aspect_ratio"] = 0.33;
@@ -202,7 +208,7 @@ public static class TrainingParams
             throw Wrong(key);
         }
 
-        if (expected == JsonValueKind.Number && IsInteger(current!) && !IsInteger(value!))
+        if (Integers.Contains(key) && !IsInteger(value!))
         {
             throw ApiException.Invalid($"训练参数'{key}'应为整数 (training parameter '{key}' must be an integer)");
         }
@@ -211,7 +217,7 @@ public static class TrainingParams
     }
 
     private static bool IsInteger(JsonNode node) =>
-        node.GetValueKind() == JsonValueKind.Number && node.AsDouble() is var d && d == Math.Floor(d) && !node.ToJsonString().Contains('.', StringComparison.Ordinal);
+        node.AsDouble() is var d && d == Math.Floor(d) && !node.ToJsonString().Contains('.', StringComparison.Ordinal);
 
     private static void Validate(string key, JsonNode? value, string projectType)
     {

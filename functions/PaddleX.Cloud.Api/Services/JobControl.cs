@@ -24,7 +24,7 @@ public static class JobControl
         }
     }
 
-    public static async ValueTask CancelTaskJobsAsync(Http.ApiCall call, Contracts.Task task)
+    public static async ValueTask CancelTaskJobsAsync(Http.ApiCall call, Contracts.TaskInfo task)
     {
         if (task.Jobs.Values.Any(IsRunning))
         {

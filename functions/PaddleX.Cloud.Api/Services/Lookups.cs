@@ -14,7 +14,7 @@ public static class Lookups
         await call.Services.Metadata.Projects.GetAsync(pid, call.Cancellation)
         ?? throw ApiException.NotFound(ErrorCodes.ProjectNotFound, message ?? $"项目ID'{pid}'不存在.");
 
-    public static async ValueTask<Contracts.Task> TaskAsync(this ApiCall call, string tid, string? message = null) =>
+    public static async ValueTask<Contracts.TaskInfo> TaskAsync(this ApiCall call, string tid, string? message = null) =>
         await call.Services.Metadata.Tasks.GetAsync(tid, call.Cancellation)
         ?? throw ApiException.NotFound(ErrorCodes.TaskNotFound, message ?? $"任务ID'{tid}'不存在");
 

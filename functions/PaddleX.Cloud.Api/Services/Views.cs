@@ -29,7 +29,7 @@ public static class Views
         ["create_time"] = p.CreateTime,
     };
 
-    public static JsonObject TaskItem(Contracts.Task t, string projectType, IArtifactStore artifacts) => new()
+    public static JsonObject TaskItem(Contracts.TaskInfo t, string projectType, IArtifactStore artifacts) => new()
     {
         ["id"] = t.Id,
         ["name"] = t.Name,

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using PaddleX.Cloud.Worker.Jobs;
 
 namespace PaddleX.Cloud.Worker.Hosting;
 
@@ -11,6 +12,10 @@ public static class WorkerServiceCollectionExtensions
         var options = new WorkerOptions();
         configuration.GetSection(WorkerOptions.Section).Bind(options);
         services.AddSingleton(options);
+        var training = new TrainingOptions();
+        configuration.GetSection(TrainingOptions.Section).Bind(training);
+        services.AddSingleton(training);
+        services.AddSingleton<IJobHandler, TrainJobHandler>();
         services.AddSingleton<JobRunner>();
         services.AddDatasetImports(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());

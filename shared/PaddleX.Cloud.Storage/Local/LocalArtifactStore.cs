@@ -20,8 +20,19 @@ public sealed class LocalArtifactStore : IArtifactStore
     public ValueTask<bool> ExistsAsync(string path, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(File.Exists(FullPath(path)));
 
-    public ValueTask<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<Stream>(new FileStream(FullPath(path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 81920, useAsync: true));
+    public ValueTask<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var full = FullPath(path);
+        try
+        {
+            return ValueTask.FromResult<Stream>(new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 81920, useAsync: true));
+        }
+        catch (DirectoryNotFoundException e)
+        {
+            // The port promises FileNotFoundException for any missing file, also when its folder is missing.
+            throw new FileNotFoundException($"Artifact '{path}' does not exist.", full, e);
+        }
+    }
 
     public async ValueTask WriteAsync(string path, Stream content, CancellationToken cancellationToken = default)
     {
@@ -84,6 +95,11 @@ public sealed class LocalArtifactStore : IArtifactStore
         }
 
         var normalized = userPath.Replace('\\', '/');
+        if (normalized.Contains("://", StringComparison.Ordinal))
+        {
+            return false; // URLs (file://, https://) are not workspace paths in local mode
+        }
+
         if (normalized.Split('/').Any(part => part == ".."))
         {
             return false;

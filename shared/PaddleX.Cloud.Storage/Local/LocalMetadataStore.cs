@@ -18,7 +18,7 @@ public sealed class LocalMetadataStore : IMetadataStore
         current = file.Load();
         Datasets = new LocalEntitySet<Dataset>(this, EntityIds.Dataset, w => w.Datasets, w => w.MaxDatasetId, (w, n) => w.MaxDatasetId = n);
         Projects = new LocalEntitySet<Project>(this, EntityIds.Project, w => w.Projects, w => w.MaxProjectId, (w, n) => w.MaxProjectId = n);
-        Tasks = new LocalEntitySet<Contracts.Task>(this, EntityIds.Task, w => w.Tasks, w => w.MaxTaskId, (w, n) => w.MaxTaskId = n);
+        Tasks = new LocalEntitySet<Contracts.TaskInfo>(this, EntityIds.Task, w => w.Tasks, w => w.MaxTaskId, (w, n) => w.MaxTaskId = n);
         PretrainedModels = new LocalEntitySet<PretrainedModel>(this, EntityIds.PretrainedModel, w => w.PretrainedModels, w => w.MaxPretrainedModelId, (w, n) => w.MaxPretrainedModelId = n);
         ExportedModels = new LocalEntitySet<ExportedModel>(this, EntityIds.ExportedModel, w => w.ExportedModels, w => w.MaxExportedModelId, (w, n) => w.MaxExportedModelId = n);
     }
@@ -29,7 +29,7 @@ public sealed class LocalMetadataStore : IMetadataStore
 
     public IEntitySet<Project> Projects { get; }
 
-    public IEntitySet<Contracts.Task> Tasks { get; }
+    public IEntitySet<Contracts.TaskInfo> Tasks { get; }
 
     public IEntitySet<PretrainedModel> PretrainedModels { get; }
 

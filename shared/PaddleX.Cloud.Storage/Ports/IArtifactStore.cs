@@ -12,7 +12,8 @@ public interface IArtifactStore
     /// <summary>Replaces the file atomically: readers see the old or the new content, never a part.</summary>
     ValueTask WriteAsync(string path, Stream content, CancellationToken cancellationToken = default);
 
-    /// <summary>Files under a folder prefix (recursive), ordered by path.</summary>
+    /// <summary>Files under a folder prefix (recursive), ordered by path (ordinal). The prefix names
+    /// a folder: "t" lists "t/a.txt", not "tt/b.txt"; "" lists the whole workspace.</summary>
     ValueTask<IReadOnlyList<ArtifactEntry>> ListAsync(string prefix, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes a file, or every file under a folder prefix. Missing paths are not an error.</summary>
@@ -23,14 +24,16 @@ public interface IArtifactStore
 
     /// <summary>Maps a client-supplied path (absolute under the workspace, or relative) to a
     /// workspace-relative one. False for anything that escapes the workspace: '..', absolute
-    /// paths elsewhere, symbolic links pointing out.</summary>
+    /// paths elsewhere, symbolic links pointing out, URLs. In the cloud there are no absolute
+    /// paths: relative paths, and https URLs of the workspace's own blobs, are accepted.</summary>
     bool TryResolve(string userPath, out string relativePath);
 
     /// <summary>A local folder holding the files under <paramref name="prefix"/>, for libraries
     /// that need real files (training). Local mode: the workspace folder itself.</summary>
     ValueTask<string> MaterializeAsync(string prefix, CancellationToken cancellationToken = default);
 
-    /// <summary>Makes the files of a local folder the content of <paramref name="prefix"/>.</summary>
+    /// <summary>Makes the files of a local folder the content of <paramref name="prefix"/>: each file
+    /// is added or replaced; files under the prefix that the folder lacks are kept.</summary>
     ValueTask PublishAsync(string localDirectory, string prefix, CancellationToken cancellationToken = default);
 }
 

@@ -14,7 +14,10 @@ public interface IEntitySet<T>
     ValueTask<IReadOnlyList<T>> ListAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Allocates the next id and stores <paramref name="build"/>(id) as one atomic step.
-    /// When <paramref name="build"/> throws, nothing is stored and the id is not consumed.</summary>
+    /// When <paramref name="build"/> throws, nothing is stored and the id is not consumed.
+    /// Ids are never reused, also after a delete. <paramref name="build"/> may run more than once
+    /// (with a later id) when another process allocates at the same moment, so it must not have
+    /// side effects beyond building the value.</summary>
     ValueTask<T> CreateAsync(Func<string, T> build, CancellationToken cancellationToken = default);
 
     /// <summary>Applies <paramref name="mutate"/> to the current value and stores it, retrying on a

@@ -10,7 +10,7 @@ public interface IMetadataStore
 
     IEntitySet<Dataset> Datasets { get; }
 
-    IEntitySet<Contracts.Task> Tasks { get; }
+    IEntitySet<Contracts.TaskInfo> Tasks { get; }
 
     IEntitySet<Project> Projects { get; }
 

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Globalization;
+using PaddleX.Cloud.Vision.Data;
+using PaddleX.Cloud.Vision.Models.Classification;
+using PaddleX.Cloud.Vision.Runtime;
+using SkiaSharp;
+using TorchSharp;
+using static TorchSharp.torch;
+
+// Training-step and data-pipeline throughput of the Vision engine.
+//   train    --model ResNet18 --size 64 --batch 32 --steps 20 --warmup 3 --threads 2
+//   infer    --model ResNet18 --size 64 --batch 32 --steps 20 --warmup 3 --threads 2
+//   make-data --dir DIR --count 256 --source-size 256
+//   data     --dir DIR --size 64 --batch 32 --threads 2 --epochs 2
+// Prints one result line: "RESULT <what> <model> <size> <batch> <threads> <images/s>".
+var opts = Options.Parse(args.Skip(1));
+string mode = args.Length > 0 ? args[0] : "train";
+switch (mode)
+{
+    case "train":
+    case "infer":
+        ModelBench(mode, opts);
+        break;
+    case "make-data":
+        MakeData(opts.Get("dir", Path.Combine(Path.GetTempPath(), "pdx-bench-data")), opts.Int("count", 256), opts.Int("source-size", 256));
+        break;
+    case "data":
+        DataBench(opts);
+        break;
+    default:
+        Console.Error.WriteLine($"unknown mode {mode} (train|infer|make-data|data)");
+        return 2;
+}
+
+return 0;
+
+static void ModelBench(string mode, Options o)
+{
+    string name = o.Get("model", "ResNet18");
+    int size = o.Int("size", 64), batch = o.Int("batch", 32), steps = o.Int("steps", 20), warmup = o.Int("warmup", 3), threads = o.Int("threads", 2);
+    TorchRuntime.ConfigureThreads(threads);
+    torch.manual_seed(0);
+    using var model = ClassificationModels.Create(name, 1000);
+    using var optimizer = torch.optim.SGD(model.parameters(), 0.01, momentum: 0.9, weight_decay: 1e-4);
+    using var x = torch.randn(batch, 3, size, size);
+    using var y = torch.randint(0, 1000, [batch], dtype: ScalarType.Int64);
+    if (mode == "train")
+    {
+        model.train();
+    }
+    else
+    {
+        model.eval();
+    }
+
+    var watch = new Stopwatch();
+    for (int i = 0; i < warmup + steps; i++)
+    {
+        if (i == warmup)
+        {
+            watch.Start();
+        }
+
+        using var scope = torch.NewDisposeScope();
+        if (mode == "train")
+        {
+            optimizer.zero_grad();
+            Tensor loss = nn.functional.cross_entropy(model.call(x), y);
+            loss.backward();
+            optimizer.step();
+            _ = loss.item<float>();
+        }
+        else
+        {
+            using var noGrad = torch.no_grad();
+            _ = model.call(x).sum().item<float>();
+        }
+    }
+
+    watch.Stop();
+    double ips = steps * batch / watch.Elapsed.TotalSeconds;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {mode} {name} {size} {batch} {threads} {ips:0.0}"));
+}
+
+static void MakeData(string dir, int count, int sourceSize)
+{
+    Directory.CreateDirectory(dir);
+    var rng = new Random(5);
+    var lines = new List<string>();
+    string[] labels = ["a", "b", "c", "d"];
+    File.WriteAllLines(Path.Combine(dir, "labels.txt"), labels);
+    for (int i = 0; i < count; i++)
+    {
+        int label = i % labels.Length;
+        string rel = $"img_{i:D5}.jpg";
+        var info = new SKImageInfo(sourceSize, sourceSize);
+        using var surface = SKSurface.Create(info);
+        surface.Canvas.Clear(new SKColor((byte)rng.Next(256), (byte)rng.Next(256), (byte)rng.Next(256)));
+        using var paint = new SKPaint { IsAntialias = true };
+        for (int k = 0; k < 30; k++)
+        {
+            paint.Color = new SKColor((byte)rng.Next(256), (byte)rng.Next(256), (byte)rng.Next(256));
+            surface.Canvas.DrawCircle(rng.Next(sourceSize), rng.Next(sourceSize), rng.Next(4, sourceSize / 4), paint);
+        }
+
+        using var image = surface.Snapshot();
+        using var data = image.Encode(SKEncodedImageFormat.Jpeg, 90);
+        File.WriteAllBytes(Path.Combine(dir, rel), data.ToArray());
+        lines.Add($"{rel} {label}");
+    }
+
+    File.WriteAllLines(Path.Combine(dir, "train_list.txt"), lines);
+    Console.WriteLine($"wrote {count} {sourceSize}x{sourceSize} JPEG images to {dir}");
+}
+
+static void DataBench(Options o)
+{
+    string dir = o.Get("dir", Path.Combine(Path.GetTempPath(), "pdx-bench-data"));
+    int size = o.Int("size", 64), batch = o.Int("batch", 32), threads = o.Int("threads", 2), epochs = o.Int("epochs", 2);
+    ClassificationDataset ds = ClassificationDataset.Load(dir, "train_list.txt");
+    var augment = new AugmentOptions
+    {
+        HorizontalFlip = true, Brightness = true, Contrast = true, Saturation = true, Hue = true,
+        BrightnessProb = 0.5, ContrastProb = 0.5, SaturationProb = 0.5, HueProb = 0.5,
+    };
+    var t = new ClassificationTransforms(size, size, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225], augment);
+    var loader = new BatchLoader(ds.Samples, t, batch, shuffle: true, augment: true, dropLast: true, seed: 1, decodeWorkers: threads);
+    _ = loader.Epoch(0).First(); // warm up codecs
+    var watch = Stopwatch.StartNew();
+    long images = 0;
+    for (int e = 1; e <= epochs; e++)
+    {
+        foreach (HostBatch b in loader.Epoch(e))
+        {
+            images += b.Count;
+        }
+    }
+
+    watch.Stop();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT data pipeline {size} {batch} {threads} {images / watch.Elapsed.TotalSeconds:0.0}"));
+}
+
+internal sealed class Options
+{
+    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+
+    public static Options Parse(IEnumerable<string> args)
+    {
+        var o = new Options();
+        string? key = null;
+        foreach (string a in args)
+        {
+            if (a.StartsWith("--", StringComparison.Ordinal))
+            {
+                key = a[2..];
+                o._values[key] = "true";
+            }
+            else if (key is not null)
+            {
+                o._values[key] = a;
+                key = null;
+            }
+        }
+
+        return o;
+    }
+
+    public string Get(string key, string fallback) => _values.TryGetValue(key, out string? v) ? v : fallback;
+
+    public int Int(string key, int fallback) => _values.TryGetValue(key, out string? v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+}

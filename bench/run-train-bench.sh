@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Training throughput: PaddleX.Cloud.Vision (TorchSharp 0.107 / libtorch 2.10 CPU) vs Debian python3-torch,
+# side by side on the same machine, same thread count, interleaved so background load hits both alike.
+#   bench/run-train-bench.sh                 # 64x64 (+224x224 with FULL=1)
+# Env: THREADS (2), STEPS (20), WARMUP (3), REPEATS (2), FULL (0), OUT (bench/results/train-bench.txt)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+THREADS=${THREADS:-2}; STEPS=${STEPS:-20}; WARMUP=${WARMUP:-3}; REPEATS=${REPEATS:-2}; FULL=${FULL:-0}
+OUT=${OUT:-bench/results/train-bench.txt}
+DATA=${DATA:-/tmp/pdx-bench-data}
+mkdir -p "$(dirname "$OUT")"
+
+PYTHON=${PYTHON:-/usr/bin/python3}  # Debian's interpreter (a pyenv python3 on PATH does not see python3-torch)
+if ! "$PYTHON" -c 'import torch, torchvision' 2>/dev/null; then
+  echo "baseline needs Debian's PyTorch: apt-get install -y python3-torch python3-torchvision" >&2
+  exit 1
+fi
+
+dotnet build -c Release bench/PaddleX.Cloud.Bench -v q -nologo >/dev/null
+NET=bench/PaddleX.Cloud.Bench/bin/Release/net10.0/PaddleX.Cloud.Bench
+PY="$PYTHON bench/baseline/torch_train.py"
+[ -f "$DATA/train_list.txt" ] || $NET make-data --dir "$DATA" --count 256 --source-size 256
+
+: > "$OUT"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+run() { # engine, command...
+  local engine=$1; shift
+  local line
+  line=$("$@" | grep '^RESULT') || { echo "FAILED: $*" >&2; return 1; }
+  echo "$engine ${line#RESULT }" | tee -a "$OUT"
+}
+
+configs=("train ResNet18 64 $STEPS" "train MobileNetV2 64 $STEPS" "infer ResNet18 64 $STEPS" "infer MobileNetV2 64 $STEPS")
+if [ "$FULL" = 1 ]; then
+  configs+=("train ResNet18 224 $((STEPS / 4 > 2 ? STEPS / 4 : 3))" "train MobileNetV2 224 $((STEPS / 4 > 2 ? STEPS / 4 : 3))")
+fi
+
+for r in $(seq "$REPEATS"); do
+  for c in "${configs[@]}"; do
+    read -r mode model size steps <<<"$c"
+    args=(--model "$model" --size "$size" --batch 32 --steps "$steps" --warmup "$WARMUP" --threads "$THREADS")
+    run torchsharp $NET "$mode" "${args[@]}"
+    run pytorch $PY "$mode" "${args[@]}"
+  done
+  run torchsharp $NET data --dir "$DATA" --size 64 --batch 32 --threads "$THREADS" --epochs 2
+  run pytorch $PY data --dir "$DATA" --size 64 --batch 32 --threads "$THREADS" --epochs 2
+done
+
+echo
+echo "| engine | what | model | size | batch | threads | images/s (runs) |"
+echo "|---|---|---|---|---|---|---|"
+awk '{k=$1" | "$2" | "$3" | "$4" | "$5" | "$6; if (k in v) v[k]=v[k]", "$7; else {v[k]=$7; keys[++n]=k}} END{for(i=1;i<=n;i++) print "| "keys[i]" | "v[keys[i]]" |"}' "$OUT"
+echo
+echo "machine: $(nproc) cores, load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "pytorch: $("$PYTHON" -c 'import torch, torchvision; print(torch.__version__, "torchvision", torchvision.__version__)')"

@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+
+namespace PaddleX.Cloud.Vision.Data;
+
+/// <summary>A decoded batch in host memory: NCHW float32 plus int64 labels.</summary>
+public sealed record HostBatch(int Index, int Count, int Channels, int Height, int Width, float[] Data, long[] Labels);
+
+/// <summary>
+/// Bounded producer/consumer batching: a background task decodes and augments the next batches (samples of a
+/// batch in parallel) while the consumer trains on the current one. The sample order of an epoch and every
+/// sample's augmentation depend only on (seed, epoch, sample index), so the stream is deterministic no matter
+/// how the work is scheduled.
+/// </summary>
+public sealed class BatchLoader
+{
+    private readonly IReadOnlyList<ClassificationSample> _samples;
+    private readonly ClassificationTransforms _transforms;
+
+    public BatchLoader(
+        IReadOnlyList<ClassificationSample> samples,
+        ClassificationTransforms transforms,
+        int batchSize,
+        bool shuffle,
+        bool augment,
+        bool dropLast,
+        int seed,
+        int decodeWorkers = 2,
+        int prefetchBatches = 3)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(decodeWorkers, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefetchBatches, 1);
+        _samples = samples;
+        _transforms = transforms;
+        BatchSize = batchSize;
+        Shuffle = shuffle;
+        AugmentEnabled = augment;
+        DropLast = dropLast;
+        Seed = seed;
+        DecodeWorkers = decodeWorkers;
+        PrefetchBatches = prefetchBatches;
+    }
+
+    public int BatchSize { get; }
+    public bool Shuffle { get; }
+    public bool AugmentEnabled { get; }
+    public bool DropLast { get; }
+    public int Seed { get; }
+    public int DecodeWorkers { get; }
+    public int PrefetchBatches { get; }
+    public int SampleCount => _samples.Count;
+
+    public int BatchesPerEpoch => DropLast ? _samples.Count / BatchSize : (_samples.Count + BatchSize - 1) / BatchSize;
+
+    /// <summary>The sample order of an epoch (a seeded Fisher–Yates shuffle, or identity).</summary>
+    public int[] EpochOrder(int epoch)
+    {
+        int[] order = Enumerable.Range(0, _samples.Count).ToArray();
+        if (Shuffle)
+        {
+            var rng = new Random(Mix(Seed, epoch, -1));
+            for (int i = order.Length - 1; i > 0; i--)
+            {
+                int j = rng.Next(i + 1);
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+        }
+
+        return order;
+    }
+
+    /// <summary>Deterministic 32-bit seed for (seed, epoch, sample) (SplitMix64 finaliser).</summary>
+    public static int Mix(int seed, int epoch, int sample)
+    {
+        ulong z = ((ulong)(uint)seed << 32) ^ ((ulong)(uint)epoch * 0x9E3779B97F4A7C15UL) ^ ((ulong)(uint)sample * 0xBF58476D1CE4E5B9UL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (int)(z & 0x7FFFFFFF);
+    }
+
+    /// <summary>Builds one batch synchronously (used by the producer and by tests).</summary>
+    public HostBatch BuildBatch(int epoch, int batchIndex, int[] order, ParallelOptions? parallel = null)
+    {
+        int start = batchIndex * BatchSize;
+        int count = Math.Min(BatchSize, order.Length - start);
+        int len = _transforms.SampleLength;
+        var data = new float[count * len];
+        var labels = new long[count];
+        parallel ??= new ParallelOptions { MaxDegreeOfParallelism = DecodeWorkers };
+        Parallel.For(0, count, parallel, i =>
+        {
+            int sample = order[start + i];
+            ClassificationSample s = _samples[sample];
+            Random? rng = AugmentEnabled ? new Random(Mix(Seed, epoch, sample)) : null;
+            _transforms.Apply(s.Path, rng, data.AsSpan(i * len, len));
+            labels[i] = s.Label;
+        });
+        return new HostBatch(batchIndex, count, 3, _transforms.Height, _transforms.Width, data, labels);
+    }
+
+    /// <summary>Streams the batches of one epoch, decoded ahead by a background producer.</summary>
+    public IEnumerable<HostBatch> Epoch(int epoch, CancellationToken cancellationToken = default)
+    {
+        int batches = BatchesPerEpoch;
+        if (batches == 0)
+        {
+            yield break;
+        }
+
+        int[] order = EpochOrder(epoch);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var queue = new BlockingCollection<HostBatch>(PrefetchBatches);
+        Exception? failure = null;
+        var producer = Task.Run(() =>
+        {
+            try
+            {
+                var parallel = new ParallelOptions { MaxDegreeOfParallelism = DecodeWorkers, CancellationToken = cts.Token };
+                for (int b = 0; b < batches; b++)
+                {
+                    queue.Add(BuildBatch(epoch, b, order, parallel), cts.Token);
+                }
+            }
+            catch (OperationCanceledException) when (cts.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            foreach (HostBatch batch in queue.GetConsumingEnumerable(cancellationToken))
+            {
+                yield return batch;
+            }
+
+            producer.Wait(CancellationToken.None);
+            if (failure is not null)
+            {
+                throw new InvalidDataException($"data pipeline failed: {failure.Message}", failure);
+            }
+        }
+        finally
+        {
+            cts.Cancel();
+            try
+            {
+                producer.Wait(TimeSpan.FromSeconds(30));
+            }
+            catch (AggregateException)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PaddleX.Cloud.Vision.Training;
+
+/// <summary>The JSON next to the weights of a checkpoint (<c>trainer_state.json</c>).</summary>
+public sealed record CheckpointState
+{
+    [JsonPropertyName("model")] public string Model { get; init; } = "";
+    [JsonPropertyName("task")] public string Task { get; init; } = "classification";
+    [JsonPropertyName("labels")] public string[] Labels { get; init; } = [];
+    [JsonPropertyName("image_shape")] public int[] ImageShape { get; init; } = [];
+    [JsonPropertyName("image_mean")] public double[] ImageMean { get; init; } = [];
+    [JsonPropertyName("image_std")] public double[] ImageStd { get; init; } = [];
+    [JsonPropertyName("epoch")] public int Epoch { get; init; }
+    [JsonPropertyName("global_step")] public long GlobalStep { get; init; }
+    [JsonPropertyName("steps_per_epoch")] public int StepsPerEpoch { get; init; }
+    [JsonPropertyName("lr")] public double LearningRate { get; init; }
+    [JsonPropertyName("lr_policy")] public string LrPolicy { get; init; } = "";
+    [JsonPropertyName("base_lr")] public double BaseLr { get; init; }
+    [JsonPropertyName("lr_decay_epochs")] public int[] LrDecayEpochs { get; init; } = [];
+    [JsonPropertyName("warmup_steps")] public int WarmupSteps { get; init; }
+    [JsonPropertyName("warmup_start_lr")] public double WarmupStartLr { get; init; }
+    [JsonPropertyName("best_epoch")] public int BestEpoch { get; init; }
+    [JsonPropertyName("best_acc1")] public double BestAcc1 { get; init; } = -1;
+    [JsonPropertyName("metrics")] public Dictionary<string, double> Metrics { get; init; } = [];
+    [JsonPropertyName("history")] public List<EpochRecord> History { get; init; } = [];
+}
+
+/// <summary>
+/// Checkpoint folders: <c>model.dat</c> (TorchSharp module.save), <c>optimizer.dat</c> (optimizer state),
+/// <c>trainer_state.json</c> (epoch, step = schedule state, metrics, history), optional
+/// <c>eval_details.json</c>, and the <c>.success</c> marker written last.
+/// </summary>
+public static class Checkpoints
+{
+    public const string ModelFile = "model.dat";
+    public const string OptimizerFile = "optimizer.dat";
+    public const string StateFile = "trainer_state.json";
+    public const string EvalDetailsFile = "eval_details.json";
+    public const string SuccessMarker = ".success";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static void Save(string dir, nn.Module model, optim.Optimizer optimizer, CheckpointState state, object? evalDetails = null)
+    {
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+
+        Directory.CreateDirectory(dir);
+        model.save(Path.Combine(dir, ModelFile));
+        if (optimizer is OptimizerHelper helper)
+        {
+            helper.save_state_dict(Path.Combine(dir, OptimizerFile));
+        }
+
+        File.WriteAllText(Path.Combine(dir, StateFile), JsonSerializer.Serialize(state, Json));
+        if (evalDetails is not null)
+        {
+            File.WriteAllText(Path.Combine(dir, EvalDetailsFile), JsonSerializer.Serialize(evalDetails, Json));
+        }
+
+        File.WriteAllText(Path.Combine(dir, SuccessMarker), "");
+    }
+
+    public static bool IsComplete(string dir) => File.Exists(Path.Combine(dir, SuccessMarker));
+
+    public static CheckpointState ReadState(string dir)
+    {
+        string path = Path.Combine(dir, StateFile);
+        return JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(path), Json)
+            ?? throw new InvalidDataException($"empty checkpoint state {path}");
+    }
+
+    /// <summary>Restores model weights (exact names and shapes) and, when given, the optimizer state.</summary>
+    public static CheckpointState Load(string dir, nn.Module model, optim.Optimizer? optimizer = null)
+    {
+        if (!IsComplete(dir))
+        {
+            throw new InvalidDataException($"checkpoint {dir} is incomplete (no {SuccessMarker})");
+        }
+
+        model.load(Path.Combine(dir, ModelFile));
+        if (optimizer is OptimizerHelper helper && File.Exists(Path.Combine(dir, OptimizerFile)))
+        {
+            helper.load_state_dict(Path.Combine(dir, OptimizerFile));
+        }
+
+        return ReadState(dir);
+    }
+
+    /// <summary>Copies a finished checkpoint folder (e.g. epoch_N → best_model), <c>.success</c> last.</summary>
+    public static void CopyTo(string source, string dest)
+    {
+        string tmp = dest + ".tmp";
+        if (Directory.Exists(tmp))
+        {
+            Directory.Delete(tmp, true);
+        }
+
+        Directory.CreateDirectory(tmp);
+        foreach (string f in Directory.GetFiles(source))
+        {
+            if (Path.GetFileName(f) != SuccessMarker)
+            {
+                File.Copy(f, Path.Combine(tmp, Path.GetFileName(f)));
+            }
+        }
+
+        File.WriteAllText(Path.Combine(tmp, SuccessMarker), "");
+        if (Directory.Exists(dest))
+        {
+            Directory.Delete(dest, true);
+        }
+
+        Directory.Move(tmp, dest);
+    }
+}

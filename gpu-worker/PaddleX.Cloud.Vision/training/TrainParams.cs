@@ -1,0 +1,106 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PaddleX.Cloud.Vision.Data;
+
+namespace PaddleX.Cloud.Vision.Training;
+
+/// <summary>
+/// The PaddleX training parameters (behavior.md §6, snake_case JSON as stored by the API) plus the engine's
+/// own settings. Deserialize the stored Params object straight into this type; unknown keys are ignored.
+/// </summary>
+public sealed record TrainParams
+{
+    [JsonPropertyName("model")] public string Model { get; init; } = "MobileNetV2";
+    [JsonPropertyName("cuda_visible_devices")] public string CudaVisibleDevices { get; init; } = "";
+    [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 2;
+    [JsonPropertyName("save_interval_epochs")] public int SaveIntervalEpochs { get; init; } = 1;
+    [JsonPropertyName("pretrain_weights")] public string? PretrainWeights { get; init; } = "IMAGENET";
+    [JsonPropertyName("num_epochs")] public int NumEpochs { get; init; } = 4;
+    [JsonPropertyName("learning_rate")] public double LearningRate { get; init; } = 0.000125;
+    [JsonPropertyName("lr_decay_epochs")] public int[] LrDecayEpochs { get; init; } = [2, 3];
+    [JsonPropertyName("lr_policy")] public string LrPolicy { get; init; } = "Piecewise";
+    [JsonPropertyName("warmup_steps")] public int WarmupSteps { get; init; }
+    [JsonPropertyName("warmup_start_lr")] public double WarmupStartLr { get; init; }
+    [JsonPropertyName("resume_checkpoint")] public string? ResumeCheckpoint { get; init; }
+    /// <summary>[width, height] of the network input.</summary>
+    [JsonPropertyName("image_shape")] public int[] ImageShape { get; init; } = [224, 224];
+    [JsonPropertyName("image_mean")] public double[] ImageMean { get; init; } = [0.485, 0.456, 0.406];
+    [JsonPropertyName("image_std")] public double[] ImageStd { get; init; } = [0.229, 0.224, 0.225];
+    [JsonPropertyName("horizontal_flip")] public bool HorizontalFlip { get; init; } = true;
+    [JsonPropertyName("horizontal_flip_prob")] public double HorizontalFlipProb { get; init; } = 0.5;
+    [JsonPropertyName("vertical_flip")] public bool VerticalFlip { get; init; } = true;
+    [JsonPropertyName("vertical_flip_prob")] public double VerticalFlipProb { get; init; }
+    [JsonPropertyName("rotate")] public bool Rotate { get; init; }
+    [JsonPropertyName("rotate_prob")] public double RotateProb { get; init; } = 0.5;
+    [JsonPropertyName("rotate_range")] public double RotateRange { get; init; } = 30;
+    [JsonPropertyName("brightness")] public bool Brightness { get; init; } = true;
+    [JsonPropertyName("brightness_range")] public double BrightnessRange { get; init; } = 0.9;
+    [JsonPropertyName("brightness_prob")] public double BrightnessProb { get; init; } = 0.5;
+    [JsonPropertyName("contrast")] public bool Contrast { get; init; } = true;
+    [JsonPropertyName("contrast_range")] public double ContrastRange { get; init; } = 0.9;
+    [JsonPropertyName("contrast_prob")] public double ContrastProb { get; init; } = 0.5;
+    [JsonPropertyName("saturation")] public bool Saturation { get; init; } = true;
+    [JsonPropertyName("saturation_range")] public double SaturationRange { get; init; } = 0.9;
+    [JsonPropertyName("saturation_prob")] public double SaturationProb { get; init; } = 0.5;
+    [JsonPropertyName("hue")] public bool Hue { get; init; } = true;
+    [JsonPropertyName("hue_range")] public double HueRange { get; init; } = 18;
+    [JsonPropertyName("hue_prob")] public double HueProb { get; init; } = 0.5;
+
+    // ---- engine settings (not PaddleX params) ----
+
+    /// <summary>Intra-op threads for libtorch (0 = leave libtorch's default).</summary>
+    [JsonPropertyName("torch_threads")] public int TorchThreads { get; init; }
+    /// <summary>Parallel image decoders feeding the training loop.</summary>
+    [JsonPropertyName("decode_workers")] public int DecodeWorkers { get; init; } = 2;
+    [JsonPropertyName("prefetch_batches")] public int PrefetchBatches { get; init; } = 3;
+    /// <summary>Seed of the shuffle, augmentation and weight initialisation.</summary>
+    [JsonPropertyName("seed")] public int Seed { get; init; } = 1;
+    /// <summary>A [TRAIN] line every N steps (PaddleX GUI: 2).</summary>
+    [JsonPropertyName("log_interval_steps")] public int LogIntervalSteps { get; init; } = 2;
+    /// <summary>Folder holding named pretrained weights (e.g. <c>{weights}/ResNet18_IMAGENET.pth</c>).</summary>
+    [JsonPropertyName("pretrain_dir")] public string? PretrainDir { get; init; }
+    [JsonPropertyName("momentum")] public double Momentum { get; init; } = 0.9;
+    [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; } = 1e-4;
+    [JsonPropertyName("eval_batch_size")] public int EvalBatchSize { get; init; }
+
+    public static TrainParams FromJson(string json) =>
+        JsonSerializer.Deserialize<TrainParams>(json, JsonOptions) ?? throw new JsonException("empty params");
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    internal static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+        WriteIndented = true,
+    };
+
+    /// <summary>True when a GPU was requested (cuda_visible_devices non-empty).</summary>
+    [JsonIgnore] public bool WantsCuda => !string.IsNullOrWhiteSpace(CudaVisibleDevices);
+
+    [JsonIgnore] public int Width => ImageShape.Length > 0 ? ImageShape[0] : 224;
+
+    [JsonIgnore] public int Height => ImageShape.Length > 1 ? ImageShape[1] : Width;
+
+    public AugmentOptions ToAugmentOptions() => new()
+    {
+        HorizontalFlip = HorizontalFlip,
+        HorizontalFlipProb = HorizontalFlipProb,
+        VerticalFlip = VerticalFlip,
+        VerticalFlipProb = VerticalFlipProb,
+        Rotate = Rotate,
+        RotateProb = RotateProb,
+        RotateRange = RotateRange,
+        Brightness = Brightness,
+        BrightnessRange = BrightnessRange,
+        BrightnessProb = BrightnessProb,
+        Contrast = Contrast,
+        ContrastRange = ContrastRange,
+        ContrastProb = ContrastProb,
+        Saturation = Saturation,
+        SaturationRange = SaturationRange,
+        SaturationProb = SaturationProb,
+        Hue = Hue,
+        HueRange = HueRange,
+        HueProb = HueProb,
+    };
+}

@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using PaddleX.Cloud.Contracts;
+using PaddleX.Cloud.Contracts.Jobs;
+using PaddleX.Cloud.Contracts.Training;
+using PaddleX.Cloud.Storage.Ports;
+using PaddleX.Cloud.Vision.Training;
+
+namespace PaddleX.Cloud.Worker.Jobs;
+
+/// <summary>Trains a task's model on its project's dataset. Writes <c>out.log</c> in the original's
+/// format, checkpoints under <c>output/</c>, progress into the task's job state. A redelivered job
+/// (the worker died) resumes from the newest complete checkpoint, so at most one epoch is lost.</summary>
+public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactStore artifacts, TrainingOptions options, ILogger<TrainJobHandler> logger) : IJobHandler
+{
+    private readonly TaskJobStates states = new(metadata, JobKinds.Train);
+
+    public string Kind => JobKinds.Train;
+
+    public ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
+        states.ReadAsync(message.TargetId, cancellationToken);
+
+    public ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken) =>
+        states.SetAsync(message.TargetId, message.JobId, (int)Contracts.TaskStatus.XTRAINFAIL, $"训练失败: {reason}\n", finished: true);
+
+    public async ValueTask RunAsync(JobContext context)
+    {
+        var message = context.Message;
+        var task = await metadata.Tasks.GetAsync(message.TargetId, context.Cancellation) ?? throw new OperationCanceledException();
+        var running = (await states.ReadAsync(task.Id, context.Cancellation))?.Status ?? (int)Contracts.TaskStatus.XTRAINING;
+        var taskDir = await artifacts.MaterializeAsync(task.Path, context.Cancellation);
+        var outputDir = Path.Combine(taskDir, "output");
+        var logPath = Path.Combine(taskDir, "out.log");
+        TrainingResult result;
+        try
+        {
+            var project = await metadata.Projects.GetAsync(task.Pid, context.Cancellation) ?? throw new InvalidDataException($"project {task.Pid} no longer exists");
+            var dataset = await metadata.Datasets.GetAsync(project.Did, context.Cancellation) ?? throw new InvalidDataException($"dataset {project.Did} no longer exists");
+            var resume = ResumeCheckpoint(message, context.DeliveryCount, outputDir);
+            var parameters = await BuildParamsAsync(task, resume, context.Cancellation);
+            var datasetDir = await artifacts.MaterializeAsync(dataset.Path, context.Cancellation);
+            var trainer = Trainers.For(project.Type);
+            await states.SetAsync(task.Id, message.JobId, running, "\n");
+
+            await using var log = new StreamWriter(logPath, append: resume is not null) { AutoFlush = true };
+            await log.WriteLineAsync(PaddleXLogFormat.Info(DateTime.Now, $"This log file path is {logPath}"));
+            await log.WriteLineAsync(PaddleXLogFormat.Info(DateTime.Now, resume is null ? $"Training task {task.Id} started (job {message.JobId})" : $"Training task {task.Id} resumes from {resume} (job {message.JobId}, delivery {context.DeliveryCount})"));
+            var progress = new ProgressWriter(states, task.Id, message.JobId, running, options.ProgressInterval);
+            var request = new TrainingRequest
+            {
+                Params = parameters,
+                DatasetDir = datasetDir,
+                OutputDir = outputDir,
+                Log = log,
+                OnStep = progress.Report,
+                OnEpochEnd = _ => PublishAsync(task, outputDir, CancellationToken.None).AsTask().GetAwaiter().GetResult(),
+            };
+            result = await Task.Run(() => trainer.Run(request, context.Cancellation), CancellationToken.None);
+            LogTrained(task.Id, result.Outcome.ToString(), result.LastEpoch, result.BestAcc1);
+        }
+        catch (Exception failure) when (failure is not OperationCanceledException)
+        {
+            // Deterministic failures (bad data, unsupported model) are recorded, not retried.
+            LogTrainFailed(failure, task.Id);
+            await File.AppendAllTextAsync(logPath, PaddleXLogFormat.Line(DateTime.Now, "ERROR", $"{PaddleXLogFormat.TrainError} {failure.Message}") + "\n", CancellationToken.None);
+            await PublishAsync(task, outputDir, CancellationToken.None);
+            await states.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XTRAINFAIL, $"{failure.Message}\n", finished: true);
+            return;
+        }
+
+        await PublishAsync(task, outputDir, CancellationToken.None);
+        if (result.Outcome == TrainingOutcome.Cancelled)
+        {
+            if (context.IsShuttingDown())
+            {
+                throw new OperationCanceledException(context.Cancellation); // handed back; the next delivery resumes
+            }
+
+            // Stopped by the user: the API already recorded XTRAINEXIT; release the state.
+            await states.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XTRAINEXIT, result.BestModelDir is null ? "False" : "True", finished: true);
+            return;
+        }
+
+        await states.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XTRAINDONE, "\n", finished: true);
+    }
+
+    /// <summary>The checkpoint to continue from: the one the user asked for, or after a worker
+    /// death the newest complete one.</summary>
+    private static string? ResumeCheckpoint(JobMessage message, int deliveryCount, string outputDir)
+    {
+        var parameters = JsonNode.Parse(string.IsNullOrEmpty(message.ParametersJson) ? "{}" : message.ParametersJson) as JsonObject;
+        if (parameters?["resume_epoch"] is JsonValue value && value.TryGetValue<int>(out var epoch))
+        {
+            return Path.Combine(outputDir, $"epoch_{epoch}");
+        }
+
+        if (deliveryCount <= 1 || !Directory.Exists(outputDir))
+        {
+            return null;
+        }
+
+        return Directory.EnumerateDirectories(outputDir, "epoch_*")
+            .Where(d => File.Exists(Path.Combine(d, ".success")))
+            .Select(d => (Dir: d, Epoch: int.TryParse(Path.GetFileName(d)["epoch_".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1))
+            .OrderByDescending(x => x.Epoch)
+            .Select(x => x.Dir)
+            .FirstOrDefault();
+    }
+
+    private async ValueTask<TrainParams> BuildParamsAsync(TaskInfo task, string? resume, CancellationToken cancellationToken)
+    {
+        var stored = JsonNode.Parse(string.IsNullOrEmpty(task.ParamsJson) ? "{}" : task.ParamsJson)!.AsObject();
+        stored["resume_checkpoint"] = resume;
+        stored["torch_threads"] = options.TorchThreads > 0 ? options.TorchThreads : Environment.ProcessorCount;
+        stored["pretrain_dir"] = options.WeightsDirectory ?? await artifacts.MaterializeAsync("pretrain", cancellationToken);
+        stored["pretrain_weights"] = await ResolveWeightsAsync(stored["pretrain_weights"]?.GetValue<string>(), cancellationToken);
+        return TrainParams.FromJson(stored.ToJsonString());
+    }
+
+    /// <summary>A pretrained model id (PM0001) or a task id (its best model) becomes that model's
+    /// folder; a workspace path is confined to the workspace; a name (IMAGENET) is left to the engine.</summary>
+    private async ValueTask<string?> ResolveWeightsAsync(string? weights, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(weights))
+        {
+            return null;
+        }
+
+        if (PretrainedId().IsMatch(weights))
+        {
+            var model = await metadata.PretrainedModels.GetAsync(weights, cancellationToken) ?? throw new InvalidDataException($"预训练模型{weights}不存在 (pretrained model {weights} not found)");
+            return await artifacts.MaterializeAsync(model.Path, cancellationToken);
+        }
+
+        if (TaskId().IsMatch(weights))
+        {
+            var source = await metadata.Tasks.GetAsync(weights, cancellationToken) ?? throw new InvalidDataException($"任务{weights}不存在 (task {weights} not found)");
+            return await artifacts.MaterializeAsync($"{source.Path}/output/best_model", cancellationToken);
+        }
+
+        if (weights.Contains('/', StringComparison.Ordinal) || weights.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || weights.EndsWith(".dat", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!artifacts.TryResolve(weights, out var relative))
+            {
+                throw new InvalidDataException($"预训练权重路径{weights}不在工作空间内 (pretrain_weights path is outside the workspace)");
+            }
+
+            var directory = await artifacts.MaterializeAsync(Path.GetDirectoryName(relative)!.Replace('\\', '/'), cancellationToken);
+            return Path.Combine(directory, Path.GetFileName(relative));
+        }
+
+        return weights;
+    }
+
+    private ValueTask PublishAsync(TaskInfo task, string outputDir, CancellationToken cancellationToken) =>
+        Directory.Exists(outputDir) ? artifacts.PublishAsync(Path.GetDirectoryName(outputDir)!, task.Path, cancellationToken) : ValueTask.CompletedTask;
+
+    [GeneratedRegex(@"^PM\d{4,}$")]
+    private static partial Regex PretrainedId();
+
+    [GeneratedRegex(@"^T\d{4,}$")]
+    private static partial Regex TaskId();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Training of {Tid} ended: {Outcome} at epoch {Epoch}, best top-1 {Best}")]
+    private partial void LogTrained(string tid, string outcome, int epoch, double best);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Training of {Tid} failed")]
+    private partial void LogTrainFailed(Exception failure, string tid);
+
+    /// <summary>Writes step progress (percent, epoch, ETA) into the job state, at most every interval.</summary>
+    private sealed class ProgressWriter(TaskJobStates states, string tid, string jobId, int status, TimeSpan interval)
+    {
+        private long lastTicks;
+
+        public void Report(TrainingProgress p)
+        {
+            var now = Environment.TickCount64;
+            if (now - Interlocked.Read(ref lastTicks) < interval.TotalMilliseconds)
+            {
+                return;
+            }
+
+            Interlocked.Exchange(ref lastTicks, now);
+            var json = JsonSerializer.Serialize(new
+            {
+                percent = Math.Round(100.0 * p.GlobalStep / Math.Max(1, p.TotalSteps), 2),
+                epoch = p.Epoch,
+                num_epochs = p.NumEpochs,
+                step = p.Step,
+                steps_per_epoch = p.StepsPerEpoch,
+                eta = Math.Round(p.EtaSeconds),
+                loss = double.IsFinite(p.Loss) ? Math.Round(p.Loss, 6) : (double?)null,
+            });
+            states.SetAsync(tid, jobId, status, json).AsTask().GetAwaiter().GetResult();
+        }
+    }
+}
