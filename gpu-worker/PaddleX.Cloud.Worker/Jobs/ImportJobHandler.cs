@@ -186,7 +186,7 @@ public sealed partial class ImportJobHandler(
                 if (progress.Copying && progress.Percent != last)
                 {
                     last = progress.Percent;
-                    var text = new JsonObject { ["percent"] = last, ["copied"] = progress.Copied, ["total"] = progress.Total }.ToJsonString();
+                    var text = new JsonObject { ["pid"] = Environment.ProcessId, ["percent"] = last, ["copied"] = progress.Copied, ["total"] = progress.Total }.ToJsonString();
                     await SetStateAsync(did, jobId, DatasetStatus.XCOPYING, text, finish: false, cancellation);
                 }
             }
