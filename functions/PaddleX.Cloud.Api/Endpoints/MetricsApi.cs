@@ -156,7 +156,7 @@ public static partial class MetricsApi
         await using var stream = await call.Services.Artifacts.OpenReadAsync(path, call.Cancellation);
         try
         {
-            return (await JsonNode.ParseAsync(stream, cancellationToken: call.Cancellation))?["metrics"] as JsonObject;
+            return (await JsonNode.ParseAsync(stream, cancellationToken: call.Cancellation))?["metrics"]?.DeepClone() as JsonObject;
         }
         catch (JsonException)
         {
