@@ -29,6 +29,7 @@ for round in 1 2 3; do
     cat "$WORK/data/$dir"/*/* >/dev/null  # warm the page cache for both contenders
     rm -rf "$WORK/cp" "$WORK/import"
     measure "cp -r ($dir)" "$n" cp -r "$WORK/data/$dir" "$WORK/cp"
+    # shellcheck disable=SC2086 # BENCH is a command with its arguments
     measure "import $type ($dir)" "$n" $BENCH import "$type" "$WORK/data/$dir" "$WORK/import"
   done
 done

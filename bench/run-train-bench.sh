@@ -35,14 +35,18 @@ if [ "$FULL" = 1 ]; then
   configs+=("train ResNet18 224 $((STEPS / 4 > 2 ? STEPS / 4 : 3))" "train MobileNetV2 224 $((STEPS / 4 > 2 ? STEPS / 4 : 3))")
 fi
 
-for r in $(seq "$REPEATS"); do
+for _ in $(seq "$REPEATS"); do
   for c in "${configs[@]}"; do
     read -r mode model size steps <<<"$c"
     args=(--model "$model" --size "$size" --batch 32 --steps "$steps" --warmup "$WARMUP" --threads "$THREADS")
+    # shellcheck disable=SC2086 # NET and PY are a command with its arguments
     run torchsharp $NET "$mode" "${args[@]}"
+    # shellcheck disable=SC2086
     run pytorch $PY "$mode" "${args[@]}"
   done
+  # shellcheck disable=SC2086
   run torchsharp $NET data --dir "$DATA" --size 64 --batch 32 --threads "$THREADS" --epochs 2
+  # shellcheck disable=SC2086
   run pytorch $PY data --dir "$DATA" --size 64 --batch 32 --threads "$THREADS" --epochs 2
 done
 

@@ -45,7 +45,16 @@ else
     log "shellcheck already installed ($(shellcheck --version | sed -n 's/^version: //p'))"
 fi
 
-# 3. Bicep CLI: restoring the test project downloads the pinned package into the NuGet cache.
+# 3. Chromium (Debian's package) for the headless check of the training dashboard page.
+if ! command -v chromium > /dev/null 2>&1; then
+    log "apt-get install chromium"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+else
+    log "chromium already installed"
+fi
+
+# 4. Bicep CLI: restoring the test project downloads the pinned package into the NuGet cache.
 log "dotnet restore (Bicep CLI package)"
 dotnet restore "${test_project}" --verbosity quiet
 
