@@ -212,6 +212,7 @@ public sealed class EndToEndTests(ServerFixture server) : IClassFixture<ServerFi
         await Fifo.WaitForStatusAsync(server, did, 3);
         var progress = (await server.GetAsync($"/dataset?did={did}"))["message"]!;
         Assert.InRange((double)progress["percent"]!, 0, 100);
+        Assert.True((int)progress["pid"]! > 0);
         Assert.Equal(1, (int)(await server.SendAsync(HttpMethod.Delete, "/system"))["status"]!); // stops every job
         await Task.Delay(1500);
         await Fifo.Release(fifo).WaitAsync(TimeSpan.FromSeconds(5));

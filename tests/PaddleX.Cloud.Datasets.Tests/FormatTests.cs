@@ -105,6 +105,21 @@ public sealed class FormatTests
     }
 
     [Fact]
+    public async Task Symbolic_links_in_a_source_are_not_followed()
+    {
+        var secret = Generate.TempDir();
+        Generate.Picture(Path.Combine(secret, "private.jpg"));
+        var src = Generate.Classification(Generate.TempDir(), 2);
+        File.CreateSymbolicLink(Path.Combine(src, "cat", "leak.jpg"), Path.Combine(secret, "private.jpg"));
+        Directory.CreateSymbolicLink(Path.Combine(src, "secrets"), secret);
+        var (result, output) = await Importing.ImportAsync("classification", src);
+        Assert.DoesNotContain("cat/leak.jpg", result.Details.FileInfo.Keys);
+        Assert.Equal(["cat", "dog"], result.Details.Labels);
+        Assert.False(File.Exists(Path.Combine(output, "cat", "leak.jpg")));
+        Assert.False(Directory.Exists(Path.Combine(output, "secrets")));
+    }
+
+    [Fact]
     public async Task A_jpeg_missing_only_its_last_bytes_is_refused()
     {
         var src = Generate.Classification(Generate.TempDir(), 2);

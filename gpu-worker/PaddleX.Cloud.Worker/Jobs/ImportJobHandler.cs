@@ -60,10 +60,15 @@ public sealed partial class ImportJobHandler(
             await StopAsync(reporting, reporter);
             if (!await OwnsAsync(did, jobId, cancellation))
             {
-                return; // superseded or deleted meanwhile
+                // Stopped after the last file but before the token fired: recorded as cancelled
+                // (FailAsync does nothing when the dataset was deleted or another import owns it).
+                DeleteFolder(staging);
+                await FailAsync(dataset, parameters, jobId, DatasetStatus.XEMPTY, CancelledMessage);
+                return;
             }
 
             await SwapInAsync(local, output, staging, dataset.Path, cancellation);
+            DeleteFolder(staging); // before the final state: whoever sees it done finds nothing staged
             var status = result.PreSplit ? DatasetStatus.XSPLITED : DatasetStatus.XCOPYDONE;
             if (!await SetStateAsync(did, jobId, status, string.Empty, finish: true, CancellationToken.None)
                 && await metadata.Datasets.GetAsync(did, CancellationToken.None) is null)
@@ -76,11 +81,13 @@ public sealed partial class ImportJobHandler(
         catch (DatasetCheckException failure)
         {
             await StopAsync(reporting, reporter);
+            DeleteFolder(staging);
             await FailAsync(dataset, parameters, jobId, DatasetStatus.XCHECKFAIL, failure.Message);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             await StopAsync(reporting, reporter);
+            DeleteFolder(staging);
             if (!context.IsShuttingDown())
             {
                 await FailAsync(dataset, parameters, jobId, DatasetStatus.XEMPTY, CancelledMessage);
@@ -91,6 +98,7 @@ public sealed partial class ImportJobHandler(
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             await StopAsync(reporting, reporter);
+            DeleteFolder(staging);
             LogCopyFailed(failure, did);
             await FailAsync(dataset, parameters, jobId, DatasetStatus.XCOPYFAIL, failure.Message);
         }
@@ -153,10 +161,13 @@ public sealed partial class ImportJobHandler(
         Directory.Move(output, target);
     }
 
-    /// <summary>Records the failure and empties the dataset, unless its folder is the source itself.</summary>
+    /// <summary>Empties the dataset (unless its folder is the source itself), then records the
+    /// failure: whoever sees the failed state finds nothing half-copied. Nothing happens when the
+    /// job no longer owns the dataset (deleted, or superseded).</summary>
     private async Task FailAsync(Dataset dataset, ImportParameters parameters, string jobId, DatasetStatus status, string text)
     {
-        if (!await SetStateAsync(dataset.Id, jobId, status, text, finish: true, CancellationToken.None))
+        var current = await metadata.Datasets.GetAsync(dataset.Id, CancellationToken.None);
+        if (current?.State is null || current.State.JobId != jobId)
         {
             return;
         }
@@ -165,14 +176,8 @@ public sealed partial class ImportJobHandler(
         var sourceInside = parameters.Scope == ImportParameters.Workspace
             && (parameters.Source == prefix || parameters.Source.StartsWith(prefix + "/", StringComparison.Ordinal))
             && !parameters.Source.StartsWith(prefix + "/" + DatasetLayout.UploadFolder + "/", StringComparison.Ordinal);
-        if (!sourceInside)
-        {
-            await artifacts.DeleteAsync(prefix, CancellationToken.None);
-        }
-        else
-        {
-            await artifacts.DeleteAsync(DatasetLayout.Details(prefix), CancellationToken.None);
-        }
+        await artifacts.DeleteAsync(sourceInside ? DatasetLayout.Details(prefix) : prefix, CancellationToken.None);
+        await SetStateAsync(dataset.Id, jobId, status, text, finish: true, CancellationToken.None);
     }
 
     private async Task ReportAsync(string did, string jobId, ImportProgress progress, CancellationToken cancellation)
@@ -186,7 +191,7 @@ public sealed partial class ImportJobHandler(
                 if (progress.Copying && progress.Percent != last)
                 {
                     last = progress.Percent;
-                    var text = new JsonObject { ["percent"] = last, ["copied"] = progress.Copied, ["total"] = progress.Total }.ToJsonString();
+                    var text = new JsonObject { ["pid"] = Environment.ProcessId, ["percent"] = last, ["copied"] = progress.Copied, ["total"] = progress.Total }.ToJsonString();
                     await SetStateAsync(did, jobId, DatasetStatus.XCOPYING, text, finish: false, cancellation);
                 }
             }

@@ -16,7 +16,7 @@ public static class DatasetImporter
     /// <param name="MoveFiles">Move instead of copy (the source is a scratch extraction).</param>
     public sealed record Request(string Type, string SourceDir, string DisplayRoot, string OutputDir, bool MoveFiles = false)
     {
-        public int Parallelism { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
+        public int Parallelism { get; init; } = Math.Clamp(Environment.ProcessorCount * 2, 2, 8);
 
         /// <summary>Pictures up to this size are read into memory and decoded from there.</summary>
         public long MaxBufferedPicture { get; init; } = 64L * 1024 * 1024;
