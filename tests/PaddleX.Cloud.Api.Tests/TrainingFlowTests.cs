@@ -91,9 +91,13 @@ public sealed class TrainingFlowTests : ServerTestBase
         var (pid, _) = await ImportedProjectAsync(perClass: 20);
         var train = JsonSerializer.SerializeToNode(SmallResNet)!.AsObject();
         train["num_epochs"] = 40;
+        train["pretrain_weights"] = "IMAGENET"; // no weights folder here: scratch, and it must say so
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = train.ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid }));
         await WaitForAsync(async () => (await Api.GetAsync("/project/task", new { tid, resume = 1 }))["max_saved_epochs"]!.GetValue<int>() >= 2, TimeSpan.FromMinutes(4));
+
+        var trainLog = Expect.Ok(await Api.GetAsync("/project/task/metrics", new { tid, type = "train" }))["train_log"]!;
+        Assert.Equal("Failed", trainLog["download_status"]!.GetValue<string>());
 
         var stopAt = DateTime.UtcNow;
         Expect.Ok(await Api.PutAsync("/project/task/train", new { tid, act = "stop" }));
@@ -120,7 +124,9 @@ public sealed class TrainingFlowTests : ServerTestBase
         await WaitForAsync(async () => (await Api.GetAsync("/project/task", new { tid, resume = 1 }))["max_saved_epochs"]!.GetValue<int>() > maxSaved, TimeSpan.FromMinutes(3));
         Expect.Ok(await Api.PutAsync("/project/task/train", new { tid, act = "stop" }));
         var log = await File.ReadAllTextAsync(Path.Combine(Server.Workspace, "projects", pid, tid, "out.log"));
-        Assert.Contains($"Resume training from", log, StringComparison.Ordinal);
+        Assert.Contains("Resume training from", log, StringComparison.Ordinal);
+        Assert.Contains("'IMAGENET' for ResNet18 unavailable", log, StringComparison.Ordinal);
+        Assert.Contains("training from scratch", log, StringComparison.Ordinal);
         Assert.Contains($"epoch_{maxSaved}", log, StringComparison.Ordinal);
     }
 

@@ -38,7 +38,7 @@ public static class PretrainedWeights
         if (file is null)
         {
             string where = string.IsNullOrEmpty(weightsDir) ? "no weights folder configured" : $"not found in {weightsDir}";
-            return new PretrainResult(false, $"Pretrained weights '{pretrain}' for {modelName} unavailable ({where}): training from scratch", null, 0, total, []);
+            return new PretrainResult(false, $"Pretrained weights '{pretrain}' for {modelName} unavailable ({where}), download failed: training from scratch", null, 0, total, []);
         }
 
         return LoadMatching(model, file);
