@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using PaddleX.Cloud.Api.Http;
-using PaddleX.Cloud.Contracts;
+using Google.Protobuf;
 using PaddleX.Cloud.Storage.Ports;
 
 namespace PaddleX.Cloud.Api.Endpoints;
@@ -64,28 +64,22 @@ public static partial class ModelApi
         }
     }
 
-    private static JsonObject View(PretrainedModel m, IArtifactStore artifacts) => new()
+    /// <summary>A model's attributes; both model kinds share the original proto's field names.</summary>
+    private static JsonObject View(IMessage model, IArtifactStore artifacts)
     {
-        ["id"] = m.Id,
-        ["name"] = m.Name,
-        ["model"] = m.Model,
-        ["type"] = m.Type,
-        ["pid"] = m.Pid,
-        ["tid"] = m.Tid,
-        ["create_time"] = m.CreateTime,
-        ["path"] = artifacts.ToDisplayPath(m.Path),
-    };
+        var view = new JsonObject();
+        foreach (var field in model.Descriptor.Fields.InFieldNumberOrder().Where(f => f.FieldNumber < 100))
+        {
+            var value = field.Accessor.GetValue(model);
+            view[field.Name] = value switch
+            {
+                string text when field.Name == "path" => artifacts.ToDisplayPath(text),
+                string text => text,
+                int number => number,
+                _ => null,
+            };
+        }
 
-    private static JsonObject View(ExportedModel m, IArtifactStore artifacts) => new()
-    {
-        ["id"] = m.Id,
-        ["name"] = m.Name,
-        ["model"] = m.Model,
-        ["type"] = m.Type,
-        ["pid"] = m.Pid,
-        ["tid"] = m.Tid,
-        ["create_time"] = m.CreateTime,
-        ["path"] = artifacts.ToDisplayPath(m.Path),
-        ["exported_type"] = m.ExportedType,
-    };
+        return view;
+    }
 }

@@ -50,21 +50,8 @@ public static class RecommendedParams
             ["batch_size"] = batch,
             ["resume_checkpoint"] = null,
             ["sensitivities_path"] = null,
-            ["horizontal_flip"] = true,
-            ["horizontal_flip_prob"] = 0.5,
-            ["brightness"] = true,
-            ["brightness_range"] = 0.5,
-            ["brightness_prob"] = 0.5,
-            ["contrast"] = true,
-            ["contrast_range"] = 0.5,
-            ["contrast_prob"] = 0.5,
-            ["saturation"] = false,
-            ["saturation_range"] = 0.5,
-            ["saturation_prob"] = 0.5,
-            ["hue"] = false,
-            ["hue_range"] = 18,
-            ["hue_prob"] = 0.5,
         };
+        Augmentations.Add(p, range: 0.5, saturationAndHue: false);
 
         switch (projectType)
         {

@@ -58,22 +58,9 @@ public static class TrainingParams
             ["image_shape"] = new JsonArray(224, 224),
             ["image_mean"] = new JsonArray(0.485, 0.456, 0.406),
             ["image_std"] = new JsonArray(0.229, 0.224, 0.225),
-            ["horizontal_flip"] = true,
-            ["horizontal_flip_prob"] = 0.5,
-            ["brightness"] = true,
-            ["brightness_range"] = 0.9,
-            ["brightness_prob"] = 0.5,
-            ["contrast"] = true,
-            ["contrast_range"] = 0.9,
-            ["contrast_prob"] = 0.5,
-            ["saturation"] = true,
-            ["saturation_range"] = 0.9,
-            ["saturation_prob"] = 0.5,
-            ["hue"] = true,
-            ["hue_range"] = 18,
-            ["hue_prob"] = 0.5,
             ["seed"] = 0,
         };
+        Augmentations.Add(p, range: 0.9, saturationAndHue: true);
         switch (projectType)
         {
             case "classification":

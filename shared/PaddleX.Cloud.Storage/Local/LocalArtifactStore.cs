@@ -157,7 +157,7 @@ public sealed class LocalArtifactStore : IArtifactStore
         return Path.GetFullPath(Path.Combine(root, relativePath.TrimStart('/')));
     }
 
-    private string Relative(string fullPath) => Path.GetRelativePath(root, fullPath).Replace('\\', '/') is "." ? string.Empty : Path.GetRelativePath(root, fullPath).Replace('\\', '/');
+    private string Relative(string fullPath) => Path.GetRelativePath(root, fullPath).Replace('\\', '/') is var relative && relative == "." ? string.Empty : relative;
 
     private static bool IsUnder(string path, string directory) =>
         path == directory || path.StartsWith(directory + Path.DirectorySeparatorChar, StringComparison.Ordinal);
