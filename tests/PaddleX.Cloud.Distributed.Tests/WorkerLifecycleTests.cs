@@ -133,15 +133,17 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(WorkerMachineInfoMessage, gone["message"]!.GetValue<string>());
         Assert.Equal(0, gone["gpu_num"]!.GetValue<int>());
 
-        // 2. SIGKILL mid-import: no settlement at all; the lease has to lapse.
-        var startedAt = DateTimeOffset.UtcNow;
+        // 2. SIGKILL mid-import: no settlement at all; the lease has to lapse. Best caught while it
+        // publishes the imported files (part of them already in the dataset's blobs); failing that,
+        // a moment after it took the job (downloading or copying).
         var worker2 = StartWorker();
-        var second = await WaitForCopyingAsync(did, after: startedAt, worker2);
+        var (second, published) = await WaitToKillAsync(did, worker2, sources.Count);
         Assert.Equal(first.JobId, second.JobId);
         Assert.Equal((int)DatasetStatus.XCOPYING, second.Status);
         await worker2.KillAsync();
-        output.WriteLine($"worker 2 killed at {second.Message}");
+        output.WriteLine($"worker 2 killed at {second.Message}, {published} of {sources.Count} images published");
         Assert.Contains("delivery 2", worker2.Output, StringComparison.Ordinal);
+        Assert.Equal((int)DatasetStatus.XCOPYING, (await metadata.Datasets.GetAsync(did))!.State.Status);
 
         // 3. A new worker finishes it.
         var worker3 = StartWorker();
@@ -249,6 +251,44 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifet
         }
 
         throw new TimeoutException($"job {jobId} never showed in the heartbeat of worker {worker.Id}");
+    }
+
+    /// <summary>Polls until worker 2 is mid-import: some but not all images published under the
+    /// dataset's prefix, or (fallback) 1.5 s after it logged taking the job. Fails if the import ends first.</summary>
+    private async Task<(JobState State, int Published)> WaitToKillAsync(string did, ChildProcess worker, int total)
+    {
+        var prefix = (await metadata.Datasets.GetAsync(did))!.Path.TrimEnd('/');
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(180);
+        DateTime? took = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.False(worker.HasExited, worker.Output);
+            var state = (await metadata.Datasets.GetAsync(did))!.State;
+            if (state.Status != (int)DatasetStatus.XCOPYING)
+            {
+                throw new InvalidOperationException($"import left XCOPYING ({state.Status}: {state.Message}) before the kill; make it bigger\n{worker.Output}");
+            }
+
+            var published = (await artifacts.ListAsync(prefix)).Count(e => e.Path.EndsWith(".bmp", StringComparison.Ordinal));
+            if (published > 0 && published < total)
+            {
+                return (state, published);
+            }
+
+            if (took is null && worker.Output.Contains("delivery 2", StringComparison.Ordinal))
+            {
+                took = DateTime.UtcNow;
+            }
+
+            if (took is not null && DateTime.UtcNow - took > TimeSpan.FromSeconds(1.5))
+            {
+                return (state, published);
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException("worker 2 never took the job:\n" + worker.Output);
     }
 
     /// <summary>Waits until the import reports progress (XCOPYING) written after <paramref name="after"/>.</summary>
