@@ -122,7 +122,7 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifet
         await WaitForRunningJobAsync(url, worker1, jobId);
         var first = await WaitForCopyingAsync(did, after: DateTimeOffset.MinValue, worker1);
         await worker1.TerminateAsync(TimeSpan.FromSeconds(60));
-        output.WriteLine($"worker 1 terminated at {first.Message}");
+        output.WriteLine($"worker 1 terminated at {first.Message} (last progress written), {(await artifacts.ListAsync((await metadata.Datasets.GetAsync(did))!.Path)).Count} files published");
         Assert.Equal(0, worker1.ExitCode);
         Assert.Contains("back to the queue on shutdown", worker1.Output, StringComparison.Ordinal);
         var handedBack = (await metadata.Datasets.GetAsync(did))!.State;
@@ -169,45 +169,12 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifet
         // One dataset record, and its details count every image once.
         Assert.Single(await metadata.Datasets.ListAsync());
         var details = await SendAsync(HttpMethod.Get, url + "/dataset/details", new { did });
-        output.WriteLine(details.ToJsonString()[..Math.Min(400, details.ToJsonString().Length)]);
-        Assert.Contains($"\"{sources.Count}\"", await CountsAsync(details), StringComparison.Ordinal);
+        var fileInfo = details["details"]!["file_info"]!.AsObject();
+        Assert.Equal(sources.Order(StringComparer.Ordinal), fileInfo.Select(p => p.Key).Order(StringComparer.Ordinal));
         Assert.Null(await backends.CreateStorageQueueJobQueue().ReceiveAsync(TimeSpan.FromSeconds(1)));
     }
 
     private const string WorkerMachineInfoMessage = PaddleX.Cloud.Api.Services.WorkerMachineInfo.NoWorkerMessage;
-
-    /// <summary>Every number in the details reply (as strings), to find the image count wherever the shape puts it.</summary>
-    private static Task<string> CountsAsync(JsonNode details)
-    {
-        var numbers = new List<string>();
-        void Walk(JsonNode? node)
-        {
-            switch (node)
-            {
-                case JsonObject o:
-                    foreach (var (_, v) in o)
-                    {
-                        Walk(v);
-                    }
-
-                    break;
-                case JsonArray a:
-                    numbers.Add(a.Count.ToString(CultureInfo.InvariantCulture));
-                    foreach (var v in a)
-                    {
-                        Walk(v);
-                    }
-
-                    break;
-                case JsonValue v when v.TryGetValue<long>(out var n):
-                    numbers.Add(n.ToString(CultureInfo.InvariantCulture));
-                    break;
-            }
-        }
-
-        Walk(details);
-        return Task.FromResult(string.Join(",", numbers.Select(n => $"\"{n}\"")));
-    }
 
     private async Task<JsonObject> MachineInfoAsync(string url) =>
         (await SendAsync(HttpMethod.Get, url + "/system", new { type = "machine_info" }))["info"]!.AsObject();
@@ -260,6 +227,7 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifet
         var prefix = (await metadata.Datasets.GetAsync(did))!.Path.TrimEnd('/');
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(180);
         DateTime? took = null;
+        var leftover = -1;
         while (DateTime.UtcNow < deadline)
         {
             Assert.False(worker.HasExited, worker.Output);
@@ -269,8 +237,9 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifet
                 throw new InvalidOperationException($"import left XCOPYING ({state.Status}: {state.Message}) before the kill; make it bigger\n{worker.Output}");
             }
 
+            // Worker 1 may have left part of a publish behind (SIGTERM while publishing): only a change after worker 2 took the job counts.
             var published = (await artifacts.ListAsync(prefix)).Count(e => e.Path.EndsWith(".bmp", StringComparison.Ordinal));
-            if (published > 0 && published < total)
+            if (took is not null && published > 0 && published < total && published != leftover)
             {
                 return (state, published);
             }
@@ -278,6 +247,7 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifet
             if (took is null && worker.Output.Contains("delivery 2", StringComparison.Ordinal))
             {
                 took = DateTime.UtcNow;
+                leftover = published;
             }
 
             if (took is not null && DateTime.UtcNow - took > TimeSpan.FromSeconds(1.5))
