@@ -16,7 +16,15 @@ public static class ApiServiceCollectionExtensions
         configuration.GetSection(ApiOptions.Section).Bind(options);
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IMachineInfo, LocalMachineInfo>();
+        if (string.Equals(configuration["Backend"], "azure", StringComparison.OrdinalIgnoreCase))
+        {
+            services.TryAddSingleton<IMachineInfo, WorkerMachineInfo>(); // the workers' machines, from their heartbeats
+        }
+        else
+        {
+            services.TryAddSingleton<IMachineInfo, LocalMachineInfo>();
+        }
+
         var datasetOptions = new Datasets.DatasetOptions();
         configuration.GetSection(Datasets.DatasetOptions.Section).Bind(datasetOptions);
         services.TryAddSingleton(datasetOptions);

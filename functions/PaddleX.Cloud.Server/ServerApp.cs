@@ -18,10 +18,19 @@ public static class ServerApp
 {
     public const int DefaultPort = 8080;
 
-    public static WebApplication Build(string[] args)
+    public static WebApplication Build(string[] args) => Build(args, null);
+
+    /// <summary>As <see cref="Build(string[])"/>, with configuration <paramref name="settings"/> applied
+    /// over the command line (hosts and tests: e.g. <c>Jobs:Queue</c>, which has no option).</summary>
+    public static WebApplication Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? settings)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(CommandLine.Parse(args));
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         var configuration = builder.Configuration;
         var workspace = Path.GetFullPath(configuration["Workspace"]
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), "paddlex_workspace"));

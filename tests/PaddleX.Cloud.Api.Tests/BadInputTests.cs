@@ -5,7 +5,7 @@ using PaddleX.Cloud.Api.Tests.Infrastructure;
 namespace PaddleX.Cloud.Api.Tests;
 
 /// <summary>Bad input gets the JSON error shape, never a 500 or a changed workspace.</summary>
-public sealed class BadInputTests : ServerTestBase
+public class BadInputTests : ServerTestBase
 {
     public static TheoryData<string, string, int, string> ProtocolFailures() => new()
     {
@@ -21,11 +21,11 @@ public sealed class BadInputTests : ServerTestBase
     public async Task Malformed_bodies_get_4xx_with_the_json_shape(string method, string body, int status, string code)
     {
         await CreateDatasetAsync();
-        var before = WorkspaceBytes();
+        var before = await WorkspaceStateAsync();
         var (httpStatus, reply) = await Api.SendAsync(new HttpMethod(method), "/dataset", body);
         Assert.Equal(status, (int)httpStatus);
         Expect.Error(reply, code);
-        Assert.Equal(before, WorkspaceBytes());
+        Assert.Equal(before, await WorkspaceStateAsync());
     }
 
     [Fact]
@@ -69,12 +69,12 @@ public sealed class BadInputTests : ServerTestBase
     public async Task Hundred_kilobyte_strings_are_refused_and_change_nothing()
     {
         await CreateDatasetAsync();
-        var before = WorkspaceBytes();
+        var before = await WorkspaceStateAsync();
         var huge = new string('名', 100_000);
         Expect.Error(await Api.PostAsync("/dataset", new { name = huge, desc = "", dataset_type = "classification" }), "invalid_argument", "name");
         Expect.Error(await Api.PostAsync("/project", new { name = "p", desc = huge, project_type = "classification" }), "invalid_argument", "desc");
         Expect.Error(await Api.GetAsync("/dataset", new { did = huge }), "invalid_argument");
-        Assert.Equal(before, WorkspaceBytes());
+        Assert.Equal(before, await WorkspaceStateAsync());
     }
 
     [Fact]
@@ -93,12 +93,12 @@ public sealed class BadInputTests : ServerTestBase
     [Fact]
     public async Task Oversize_body_is_413()
     {
-        var before = File.Exists(Path.Combine(Server.Workspace, "workspace.newest.pb"));
+        var before = await WorkspaceStateAsync();
         var body = "{\"name\": \"" + new string('a', 33 * 1024 * 1024) + "\"}";
         var (status, reply) = await Api.SendAsync(HttpMethod.Post, "/dataset", body);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
         Expect.Error(reply, "body_too_large");
-        Assert.Equal(before, File.Exists(Path.Combine(Server.Workspace, "workspace.newest.pb")));
+        Assert.Equal(before, await WorkspaceStateAsync());
     }
 
     [Fact]
@@ -106,4 +106,10 @@ public sealed class BadInputTests : ServerTestBase
     {
         Expect.Ok(await Api.GetQueryAsync("/workspace/"));
     }
+}
+
+/// <summary>The same bad-input tests against <c>--backend azure</c> (emulators).</summary>
+public sealed class BadInputAzureTests : BadInputTests
+{
+    protected override bool Azure => true;
 }

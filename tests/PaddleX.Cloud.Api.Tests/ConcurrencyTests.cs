@@ -2,7 +2,7 @@ using PaddleX.Cloud.Api.Tests.Infrastructure;
 
 namespace PaddleX.Cloud.Api.Tests;
 
-public sealed class ConcurrencyTests : ServerTestBase
+public class ConcurrencyTests : ServerTestBase
 {
     [Fact]
     public async Task Two_hundred_parallel_creates_give_distinct_ids_that_survive_a_restart()
@@ -18,4 +18,9 @@ public sealed class ConcurrencyTests : ServerTestBase
         Assert.Equal(ids.Order(StringComparer.Ordinal), listed);
         Assert.Equal("D0201", await CreateDatasetAsync());
     }
+}
+
+public sealed class ConcurrencyAzureTests : ConcurrencyTests
+{
+    protected override bool Azure => true;
 }

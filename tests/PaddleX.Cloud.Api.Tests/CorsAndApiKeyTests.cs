@@ -3,7 +3,7 @@ using PaddleX.Cloud.Api.Tests.Infrastructure;
 
 namespace PaddleX.Cloud.Api.Tests;
 
-public sealed class CorsTests : ServerTestBase
+public class CorsTests : ServerTestBase
 {
     [Fact]
     public async Task Any_origin_is_echoed_with_credentials_and_preflights_are_answered()
@@ -26,19 +26,25 @@ public sealed class CorsTests : ServerTestBase
     }
 }
 
-public sealed class ApiKeyTests : ServerTestBase
+public class ApiKeyTests : ServerTestBase
 {
     protected override string[] ServerArgs => ["--api_key", "s3cret"];
 
     [Fact]
     public async Task Requests_without_the_key_are_401_and_change_nothing()
     {
+        var before = await WorkspaceStateAsync();
         var (status, reply) = await Api.SendAsync(HttpMethod.Post, "/dataset", "{\"name\":\"a\",\"dataset_type\":\"classification\"}");
         Assert.Equal(HttpStatusCode.Unauthorized, status);
         Expect.Error(reply, "unauthorized");
         (status, _) = await Api.SendAsync(HttpMethod.Get, "/workspace?api_key=wrong", null);
         Assert.Equal(HttpStatusCode.Unauthorized, status);
-        Assert.False(File.Exists(Path.Combine(Server.Workspace, "workspace.newest.pb")));
+        Assert.Equal(before, await WorkspaceStateAsync());
+        Assert.Empty(await Metadata.Datasets.ListAsync());
+        if (!Azure)
+        {
+            Assert.False(File.Exists(Path.Combine(Server.Workspace, "workspace.newest.pb")));
+        }
     }
 
     [Fact]
@@ -52,4 +58,14 @@ public sealed class ApiKeyTests : ServerTestBase
         var created = Expect.Ok(await Api.PostAsync("/dataset", new { api_key = "s3cret", name = "a", dataset_type = "classification" }));
         Assert.Equal("D0001", created["did"]!.GetValue<string>());
     }
+}
+
+public sealed class CorsAzureTests : CorsTests
+{
+    protected override bool Azure => true;
+}
+
+public sealed class ApiKeyAzureTests : ApiKeyTests
+{
+    protected override bool Azure => true;
 }

@@ -2,7 +2,7 @@ using PaddleX.Cloud.Api.Tests.Infrastructure;
 
 namespace PaddleX.Cloud.Api.Tests;
 
-public sealed class DatasetRoutesTests : ServerTestBase
+public class DatasetRoutesTests : ServerTestBase
 {
     [Fact]
     public async Task Create_returns_did_and_id_in_the_original_format()
@@ -24,7 +24,7 @@ public sealed class DatasetRoutesTests : ServerTestBase
         var attr = reply["attr"]!.AsObject();
         Expect.Keys(attr, "type", "id", "name", "path", "desc", "create_time", "pids");
         Assert.Equal("花卉 🌸 数据集", attr["name"]!.GetValue<string>());
-        Assert.Equal(Path.Combine(Server.Workspace, "datasets", did), attr["path"]!.GetValue<string>());
+        Assert.Equal(DisplayPath($"datasets/{did}"), attr["path"]!.GetValue<string>());
         Assert.Matches(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$", attr["create_time"]!.GetValue<string>());
         Assert.Empty(attr["pids"]!.AsArray());
     }
@@ -63,12 +63,12 @@ public sealed class DatasetRoutesTests : ServerTestBase
     public async Task Create_with_unknown_type_or_missing_name_burns_no_id_and_changes_nothing()
     {
         await CreateDatasetAsync();
-        var before = WorkspaceBytes();
+        var before = await WorkspaceStateAsync();
         Expect.Error(await Api.PostAsync("/dataset", new { name = "x", desc = "", dataset_type = "video" }), "invalid_argument", "无法识别的数据类型video");
         Expect.Error(await Api.PostAsync("/dataset", new { desc = "", dataset_type = "classification" }), "missing_argument", "name");
-        Assert.Equal(before, WorkspaceBytes());
+        Assert.Equal(before, await WorkspaceStateAsync());
         Assert.Equal("D0002", await CreateDatasetAsync());
-        Assert.False(Directory.Exists(Path.Combine(Server.Workspace, "datasets", "D0003")));
+        Assert.False(await ExistsAsync("datasets/D0003"));
     }
 
     [Fact]
@@ -84,4 +84,9 @@ public sealed class DatasetRoutesTests : ServerTestBase
         Expect.Error(await Api.GetAsync("/dataset", new { did }), "dataset_not_found");
         Assert.Equal("D0002", await CreateDatasetAsync());
     }
+}
+
+public sealed class DatasetRoutesAzureTests : DatasetRoutesTests
+{
+    protected override bool Azure => true;
 }

@@ -2,7 +2,7 @@ using PaddleX.Cloud.Api.Tests.Infrastructure;
 
 namespace PaddleX.Cloud.Api.Tests;
 
-public sealed class ParamsRoutesTests : ServerTestBase
+public class ParamsRoutesTests : ServerTestBase
 {
     [Fact]
     public async Task Stored_params_have_the_base_and_classification_keys()
@@ -45,9 +45,9 @@ public sealed class ParamsRoutesTests : ServerTestBase
     public async Task Bad_params_are_refused_with_a_clear_message_and_change_nothing(string train, string mentioned)
     {
         var (_, _, tid) = await CreateTaskAsync();
-        var before = WorkspaceBytes();
+        var before = await WorkspaceStateAsync();
         Expect.Error(await Api.PostAsync("/project/task/params", new { tid, train }), "invalid_argument", mentioned);
-        Assert.Equal(before, WorkspaceBytes());
+        Assert.Equal(before, await WorkspaceStateAsync());
     }
 
     [Fact]
@@ -56,4 +56,9 @@ public sealed class ParamsRoutesTests : ServerTestBase
         Expect.Error(await Api.PostAsync("/project/task/params", new { tid = "T0404", train = "{}" }), "task_not_found");
         Expect.Error(await Api.GetAsync("/project/task/params"), "missing_argument");
     }
+}
+
+public sealed class ParamsRoutesAzureTests : ParamsRoutesTests
+{
+    protected override bool Azure => true;
 }

@@ -3,7 +3,7 @@ using PaddleX.Cloud.Api.Tests.Infrastructure;
 
 namespace PaddleX.Cloud.Api.Tests;
 
-public sealed class ProjectAndTaskRoutesTests : ServerTestBase
+public class ProjectAndTaskRoutesTests : ServerTestBase
 {
     [Fact]
     public async Task Project_create_get_list_with_original_shapes()
@@ -66,14 +66,18 @@ public sealed class ProjectAndTaskRoutesTests : ServerTestBase
     public async Task Resume_info_reports_saved_checkpoints()
     {
         var (_, pid, tid) = await CreateTaskAsync(new { num_epochs = 10 });
-        var output = Path.Combine(Server.Workspace, "projects", pid, tid, "output");
+        var output = $"projects/{pid}/{tid}/output";
         foreach (var epoch in new[] { 2, 4 })
         {
-            Directory.CreateDirectory(Path.Combine(output, $"epoch_{epoch}"));
-            await File.WriteAllTextAsync(Path.Combine(output, $"epoch_{epoch}", ".success"), string.Empty);
+            await WriteFileAsync($"{output}/epoch_{epoch}/.success", string.Empty);
         }
 
-        Directory.CreateDirectory(Path.Combine(output, "epoch_6")); // incomplete: no .success
+        await WriteFileAsync($"{output}/epoch_6/model.pdparams", "partial"); // incomplete: no .success
+        if (!Azure)
+        {
+            Directory.CreateDirectory(Path.Combine(Server.Workspace, "projects", pid, tid, "output", "epoch_8")); // an empty folder, locally only
+        }
+
         var resume = Expect.Ok(await Api.GetAsync("/project/task", new { tid, resume = true }));
         Assert.True(resume["resumable"]!.GetValue<bool>());
         Assert.Equal(4, resume["max_saved_epochs"]!.GetValue<int>());
@@ -94,18 +98,18 @@ public sealed class ProjectAndTaskRoutesTests : ServerTestBase
     public async Task Delete_task_and_project_removes_records_and_folders()
     {
         var (_, pid, tid) = await CreateTaskAsync();
-        var taskFolder = Path.Combine(Server.Workspace, "projects", pid, tid);
-        Directory.CreateDirectory(taskFolder);
-        await File.WriteAllTextAsync(Path.Combine(taskFolder, "out.log"), "x");
+        var taskFolder = $"projects/{pid}/{tid}";
+        await WriteFileAsync($"{taskFolder}/out.log", "x");
+        Assert.True(await ExistsAsync(taskFolder));
         Expect.Ok(await Api.DeleteAsync("/project/task", new { tid }));
-        Assert.False(Directory.Exists(taskFolder));
+        Assert.False(await ExistsAsync(taskFolder));
         Expect.Error(await Api.GetAsync("/project/task", new { tid }), "task_not_found", "任务ID'T0001'不存在");
 
         var tid2 = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = "{}" }))["tid"]!.GetValue<string>();
         Assert.Equal("T0002", tid2);
         Expect.Ok(await Api.DeleteAsync("/project", new { pid }));
         Expect.Error(await Api.GetAsync("/project/task", new { tid = tid2 }), "task_not_found");
-        Assert.False(Directory.Exists(Path.Combine(Server.Workspace, "projects", pid)));
+        Assert.False(await ExistsAsync($"projects/{pid}"));
     }
 
     [Fact]
@@ -117,4 +121,9 @@ public sealed class ProjectAndTaskRoutesTests : ServerTestBase
         Assert.Equal(9, (await Api.GetAsync("/project/task/params", new { tid = asObject }))["train"]!["num_epochs"]!.GetValue<int>());
         Assert.Equal(8, (await Api.GetAsync("/project/task/params", new { tid = asString }))["train"]!["num_epochs"]!.GetValue<int>());
     }
+}
+
+public sealed class ProjectAndTaskRoutesAzureTests : ProjectAndTaskRoutesTests
+{
+    protected override bool Azure => true;
 }

@@ -1,8 +1,15 @@
+using System.Text;
+using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
 using PaddleX.Cloud.Api.Tests.Infrastructure;
+using PaddleX.Cloud.Storage.Ports;
+using PaddleX.Cloud.Storage.Workers;
 
 namespace PaddleX.Cloud.Api.Tests;
 
-/// <summary>A fresh server and workspace per test.</summary>
+/// <summary>A fresh server and workspace per test. Test classes are written once against the API
+/// and backend-neutral helpers; a derived class with <see cref="Azure"/> true runs the same tests
+/// against <c>--backend azure</c> over the emulators (a fresh tenant and job queue per test).</summary>
 public abstract class ServerTestBase : IAsyncLifetime
 {
     private TestServer? server;
@@ -13,7 +20,72 @@ public abstract class ServerTestBase : IAsyncLifetime
 
     protected virtual string[] ServerArgs => [];
 
-    public async Task InitializeAsync() => server = await TestServer.StartAsync(null, ServerArgs);
+    /// <summary>True in the Azure-mode subclasses.</summary>
+    protected virtual bool Azure => false;
+
+    public async Task InitializeAsync() =>
+        server = Azure ? await TestServer.StartAzureAsync(ServerArgs) : await TestServer.StartAsync(null, ServerArgs);
+
+    /// <summary>The server's artifact store (workspace folder, or the tenant's blobs).</summary>
+    protected IArtifactStore Artifacts => Server.Services.GetRequiredService<IArtifactStore>();
+
+    protected IMetadataStore Metadata => Server.Services.GetRequiredService<IMetadataStore>();
+
+    /// <summary>Places a file in the workspace through the server's own artifact store.</summary>
+    protected async Task WriteFileAsync(string relativePath, byte[] content)
+    {
+        using var stream = new MemoryStream(content);
+        await Artifacts.WriteAsync(relativePath, stream);
+    }
+
+    protected Task WriteFileAsync(string relativePath, string text) => WriteFileAsync(relativePath, Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Whether anything (a file, or files under a folder) exists at a workspace-relative path.</summary>
+    protected async Task<bool> ExistsAsync(string relativePath) =>
+        await Artifacts.ExistsAsync(relativePath) || (await Artifacts.ListAsync(relativePath)).Count > 0
+        || (!Azure && Directory.Exists(Path.Combine(Server.Workspace, relativePath)));
+
+    /// <summary>The path clients see for a workspace-relative path: absolute under the workspace
+    /// folder locally, workspace-relative in the cloud.</summary>
+    protected string DisplayPath(string relativePath) =>
+        Azure ? relativePath.TrimEnd('/') : Path.Combine([Server.Workspace, .. relativePath.Split('/', StringSplitOptions.RemoveEmptyEntries)]);
+
+    /// <summary>Everything a request could change, backend-neutral: every record of every entity set
+    /// (full protobuf JSON), every artifact (path and length, heartbeats left out), and locally also
+    /// the bytes of workspace.newest.pb (id counters included) and whether it exists.</summary>
+    protected async Task<string> WorkspaceStateAsync()
+    {
+        var state = new StringBuilder();
+        void Add<T>(string kind, IReadOnlyList<T> items)
+            where T : IMessage
+        {
+            foreach (var item in items)
+            {
+                state.Append(kind).Append(' ').AppendLine(JsonFormatter.Default.Format(item));
+            }
+        }
+
+        Add("dataset", await Metadata.Datasets.ListAsync());
+        Add("project", await Metadata.Projects.ListAsync());
+        Add("task", await Metadata.Tasks.ListAsync());
+        Add("pretrained", await Metadata.PretrainedModels.ListAsync());
+        Add("exported", await Metadata.ExportedModels.ListAsync());
+        foreach (var entry in await Artifacts.ListAsync(string.Empty))
+        {
+            if (!entry.Path.StartsWith(WorkerHeartbeat.Prefix + "/", StringComparison.Ordinal) && !entry.Path.StartsWith(".jobs/", StringComparison.Ordinal))
+            {
+                state.Append("file ").Append(entry.Path).Append(' ').Append(entry.Length).AppendLine();
+            }
+        }
+
+        if (!Azure)
+        {
+            var pb = Path.Combine(Server.Workspace, "workspace.newest.pb");
+            state.Append("pb ").AppendLine(File.Exists(pb) ? Convert.ToBase64String(File.ReadAllBytes(pb)) : "absent");
+        }
+
+        return state.ToString();
+    }
 
     public async Task DisposeAsync()
     {
@@ -38,6 +110,4 @@ public abstract class ServerTestBase : IAsyncLifetime
         var reply = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = System.Text.Json.JsonSerializer.Serialize(train ?? new { }) }));
         return (did, pid, reply["tid"]!.GetValue<string>());
     }
-
-    protected byte[] WorkspaceBytes() => File.ReadAllBytes(Path.Combine(Server.Workspace, "workspace.newest.pb"));
 }

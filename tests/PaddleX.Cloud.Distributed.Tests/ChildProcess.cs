@@ -33,6 +33,29 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    public int Id => process.Id;
+
+    public int ExitCode => process.ExitCode;
+
+    /// <summary>SIGKILL: the process dies at once, nothing is settled or cleaned up.</summary>
+    public async Task KillAsync()
+    {
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM (as a container stop sends): the host shuts down gracefully. Waits for the exit.</summary>
+    public async Task TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!)
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var wait = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(wait.Token);
+    }
+
     /// <summary>Starts <c>dotnet {project}.dll args</c> from that project's own bin folder.</summary>
     public static ChildProcess Start(string projectFolder, string projectName, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {

@@ -16,4 +16,11 @@ public sealed class WorkerOptions
 
     /// <summary>How often a running job's lease is renewed.</summary>
     public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the worker writes its heartbeat (<c>workers/{host}-{pid}.json</c>).</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Whether heartbeats are written; unset: only with <c>Backend=azure</c>, where the API
+    /// reports the workers' machines (locally it reports its own).</summary>
+    public bool? Heartbeat { get; set; }
 }

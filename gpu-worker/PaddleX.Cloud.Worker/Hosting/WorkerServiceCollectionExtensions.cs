@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using PaddleX.Cloud.Worker.Jobs;
 
 namespace PaddleX.Cloud.Worker.Hosting;
@@ -19,6 +20,12 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<JobRunner>();
         services.AddDatasetImports(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        if (options.Heartbeat ?? string.Equals(configuration["Backend"], "azure", StringComparison.OrdinalIgnoreCase))
+        {
+            services.TryAddSingleton(TimeProvider.System);
+            services.AddSingleton<WorkerHeartbeatService>();
+            services.AddHostedService(sp => sp.GetRequiredService<WorkerHeartbeatService>());
+        }
         return services;
     }
 }
