@@ -13,4 +13,9 @@ public sealed class DatasetOptions
 
     /// <summary>How often a running import writes its progress to the dataset's state.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Least time each copy thread spends per file; zero (the default) copies at full speed.
+    /// Paces an import that must share a slow disk or network share; tests use it to stop a worker
+    /// reliably in the middle of an import.</summary>
+    public TimeSpan ThrottlePerFile { get; set; } = TimeSpan.Zero;
 }

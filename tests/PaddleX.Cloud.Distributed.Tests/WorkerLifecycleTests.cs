@@ -51,6 +51,8 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifet
             ["Jobs__PollInterval"] = "00:00:00.200",
             // A killed worker's lease must lapse quickly for the redelivery (renewed every second while alive).
             ["Jobs__LeaseDuration"] = "00:00:05",
+            // Pace the copy (800 files × 25 ms over at most 8 threads ≥ 2.5 s) so each kill lands mid-import, whatever the machine's speed.
+            ["Datasets__ThrottlePerFile"] = "00:00:00.025",
             ["Cosmos__EnsureCreated"] = "true",
             ["Cosmos__LimitToEndpoint"] = "true",
             ["Storage__EnsureCreated"] = "true",

@@ -55,7 +55,7 @@ public sealed partial class ImportJobHandler(
         try
         {
             var (source, move) = await ResolveSourceAsync(parameters, staging, local, cancellation);
-            var request = new DatasetImporter.Request(dataset.Type, source, parameters.Display, output, move);
+            var request = new DatasetImporter.Request(dataset.Type, source, parameters.Display, output, move) { ThrottlePerFile = options.ThrottlePerFile };
             var result = await DatasetImporter.RunAsync(request, progress, cancellation);
             await StopAsync(reporting, reporter);
             if (!await OwnsAsync(did, jobId, cancellation))

@@ -20,6 +20,9 @@ public static class DatasetImporter
 
         /// <summary>Pictures up to this size are read into memory and decoded from there.</summary>
         public long MaxBufferedPicture { get; init; } = 64L * 1024 * 1024;
+
+        /// <summary>See <see cref="DatasetOptions.ThrottlePerFile"/>.</summary>
+        public TimeSpan ThrottlePerFile { get; init; } = TimeSpan.Zero;
     }
 
     /// <summary>Throws <see cref="DatasetCheckException"/> when the source is not a valid dataset; any
@@ -50,11 +53,14 @@ public static class DatasetImporter
         await Parallel.ForEachAsync(
             files,
             new ParallelOptions { MaxDegreeOfParallelism = request.Parallelism, CancellationToken = cancellation },
-            (relative, token) =>
+            async (relative, token) =>
             {
                 CopyOne(request, result, relative);
                 progress.FileDone();
-                return ValueTask.CompletedTask;
+                if (request.ThrottlePerFile > TimeSpan.Zero)
+                {
+                    await Task.Delay(request.ThrottlePerFile, token);
+                }
             });
 
         cancellation.ThrowIfCancellationRequested();
