@@ -52,6 +52,18 @@ public sealed class ApiFunctions(ApiDispatcher dispatcher)
     public Task<IResult> ProjectTaskMetrics([HttpTrigger(AuthorizationLevel.Function, "get", Route = "project/task/metrics")] HttpRequest request) =>
         Run(request, "/project/task/metrics");
 
+    [Function("ProjectTaskEvaluate")]
+    public Task<IResult> ProjectTaskEvaluate([HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "project/task/evaluate")] HttpRequest request) =>
+        Run(request, "/project/task/evaluate");
+
+    [Function("ProjectTaskEvaluateFile")]
+    public Task<IResult> ProjectTaskEvaluateFile([HttpTrigger(AuthorizationLevel.Function, "get", Route = "project/task/evaluate/file")] HttpRequest request) =>
+        Run(request, "/project/task/evaluate/file");
+
+    [Function("ProjectTaskPredict")]
+    public Task<IResult> ProjectTaskPredict([HttpTrigger(AuthorizationLevel.Function, "get", "post", "put", Route = "project/task/predict")] HttpRequest request) =>
+        Run(request, "/project/task/predict");
+
     [Function("ProjectTaskVdl")]
     public Task<IResult> ProjectTaskVdl([HttpTrigger(AuthorizationLevel.Function, "get", Route = "project/task/vdl")] HttpRequest request) =>
         Run(request, "/project/task/vdl");

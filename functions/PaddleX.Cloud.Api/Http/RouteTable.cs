@@ -28,6 +28,8 @@ public static class RouteTable
         TaskParamsApi.Map(builder);
         TrainApi.Map(builder);
         MetricsApi.Map(builder);
+        EvaluateApi.Map(builder);
+        PredictApi.Map(builder);
         VdlApi.Map(builder);
         ModelApi.Map(builder);
         FileApi.Map(builder);
