@@ -30,6 +30,7 @@ public static class RouteTable
         MetricsApi.Map(builder);
         EvaluateApi.Map(builder);
         PredictApi.Map(builder);
+        ExportApi.Map(builder);
         VdlApi.Map(builder);
         ModelApi.Map(builder);
         FileApi.Map(builder);

@@ -18,6 +18,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<IJobHandler, TrainJobHandler>();
         services.AddSingleton<IJobHandler, EvaluateJobHandler>();
         services.AddSingleton<IJobHandler, PredictJobHandler>();
+        services.AddSingleton<IJobHandler, ExportJobHandler>();
         services.AddSingleton<JobRunner>();
         services.AddDatasetImports(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());

@@ -19,6 +19,9 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
     public const string UploadFile = "logs/predict/input.img";
     public const string TotalNumFile = "logs/predict/total_num";
 
+    /// <summary>Machine-readable results: [{image, label, score, true_label}].</summary>
+    public const string ResultsJson = "logs/predict/results.json";
+
     private readonly TaskJobStates states = new(metadata, JobKinds.Predict, mirror: false);
 
     public string Kind => JobKinds.Predict;
@@ -42,6 +45,7 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
             var checkpointDir = Path.Combine(taskDir, "output", epoch is null ? "best_model" : $"epoch_{epoch}");
             var outDir = Path.Combine(taskDir, ResultsFolder);
             Directory.CreateDirectory(outDir);
+            Directory.CreateDirectory(Path.Combine(taskDir, "logs", "predict"));
             using var predictor = await Task.Run(() => new ClassificationPredictor(checkpointDir), context.Cancellation);
             var inputs = new List<(string Source, string Output, int? Truth)>();
             switch (mode)
@@ -79,6 +83,7 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
 
             await states.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPRESTART, "\n");
             var failed = new List<string>();
+            var predictions = new JsonArray();
             foreach (var (source, output, truth) in inputs)
             {
                 context.Cancellation.ThrowIfCancellationRequested();
@@ -97,10 +102,13 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
                 {
                     var scores = predictor.Predict(picture);
                     var png = PredictionRenderer.Render(picture, predictor.Labels, scores, truth);
+                    var best = ClassificationPredictor.TopK(scores, 1)[0];
+                    predictions.Add(new JsonObject { ["image"] = output, ["label"] = predictor.Labels[best.Index], ["score"] = best.Score, ["true_label"] = truth is int t ? predictor.Labels[t] : null });
                     await File.WriteAllBytesAsync(Path.Combine(outDir, output), png, context.Cancellation);
                 }
             }
 
+            await File.WriteAllTextAsync(Path.Combine(taskDir, ResultsJson), predictions.ToJsonString(), CancellationToken.None);
             await artifacts.PublishAsync(taskDir, task.Path, CancellationToken.None);
             if (failed.Count == inputs.Count)
             {
