@@ -5,6 +5,7 @@ using PaddleX.Cloud.Vision.Models.Classification;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Tensor = TorchSharp.torch.Tensor;
 
 namespace PaddleX.Cloud.Export.Tests;
 
@@ -66,8 +67,8 @@ public sealed class OnnxParityTests
             foreach (var bn in model.modules().OfType<BatchNorm2d>())
             {
                 bn.running_mean!.copy_(randn_like(bn.running_mean) * 0.1);
-                bn.running_var!.copy_(rand_like(bn.running_var) + 0.5);
-                bn.weight!.copy_(rand_like(bn.weight) + 0.5);
+                bn.running_var!.copy_(rand_like(bn.running_var) + 1.0);
+                bn.weight!.copy_((rand_like(bn.weight) * 0.5) + 0.5);
                 bn.bias!.copy_(randn_like(bn.bias) * 0.1);
             }
         }

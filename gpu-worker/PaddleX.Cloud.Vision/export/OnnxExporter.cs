@@ -171,8 +171,30 @@ public sealed class OnnxExporter
     /// the same channel count in and out (torchvision's use_res_connect).</summary>
     private static bool IsResidual(nn.Module block)
     {
-        var convs = block.named_modules().Where(p => !p.name.Contains("fc", StringComparison.Ordinal)).Select(p => p.module).OfType<Conv2d>().ToList();
+        var convs = DepthFirst(block).OfType<Conv2d>().ToList();
         return convs.Count > 0 && convs.All(c => c.stride.All(s => s == 1)) && convs[0].in_channels == convs[^1].out_channels;
+    }
+
+    /// <summary>Leaf modules in execution (registration, depth-first) order, not entering squeeze-excitation
+    /// blocks (named_modules is breadth-first).</summary>
+    private static IEnumerable<nn.Module> DepthFirst(nn.Module m)
+    {
+        var children = m.named_children().Select(p => p.module).ToList();
+        if (children.Count == 0)
+        {
+            yield return m;
+            yield break;
+        }
+
+        if (m.GetType().Name.Contains("SqueezeExcitation", StringComparison.Ordinal))
+        {
+            yield break;
+        }
+
+        foreach (var leaf in children.SelectMany(DepthFirst))
+        {
+            yield return leaf;
+        }
     }
 
     private string SqueezeExcitation(Dictionary<string, nn.Module> c, string x)
