@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using PaddleX.Cloud.Api.Http;
+using PaddleX.Cloud.Api.Services;
 using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Storage.Ports;
 
