@@ -47,7 +47,6 @@ public static class EvaluateApi
             ["score_thresh"] = call.Args.Double("score_thresh") ?? 0.5,
             ["overlap_thresh"] = call.Args.Double("overlap_thresh") ?? 0.3,
         };
-        await call.Services.Artifacts.DeleteAsync($"{task.Path}/{ResultFile}", call.Cancellation);
         await TaskJobs.StartAsync(call, task, JobKinds.Evaluate, (int)Contracts.TaskStatus.XEVALUATING, parameters.ToJsonString());
         return JsonReply.Ok();
     }
