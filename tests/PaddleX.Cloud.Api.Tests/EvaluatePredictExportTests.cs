@@ -71,13 +71,20 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
         var bestAcc = Expect.Ok(await Api.GetAsync("/project/task/metrics", new { tid, type = "eval" }))["eval_metrics"]!["acc1"]!.GetValue<double>();
         Assert.Equal(bestAcc, result["Acc1"]!.GetValue<double>(), 6);
         Assert.True(File.Exists(evaluated["path"]!.GetValue<string>()));
-        Assert.True(File.Exists(Path.Combine(Server.Workspace, "projects", pid, tid, "confusion_matrix.png")));
+        var confusionPng = Path.Combine(Server.Workspace, "projects", pid, tid, "confusion_matrix.png");
+        var served64 = Expect.Ok(await Api.GetAsync("/file", new { path = confusionPng }))["img_data"]!.GetValue<string>();
+        using (var png = SkiaSharp.SKBitmap.Decode(Convert.FromBase64String(served64)))
+        {
+            Assert.True(png.Width >= 300, "the confusion-matrix picture is served through /file");
+        }
 
         // The Excel report, read back as cell values.
         var file = Expect.Ok(await Api.GetAsync("/project/task/evaluate/file", new { tid }));
         Assert.Equal("成功导出结果到excel", file["message"]!.GetValue<string>());
         var xlsx = file["path"]!.GetValue<string>();
         Assert.EndsWith($"report-task{tid}.xlsx", xlsx, StringComparison.Ordinal);
+        var downloaded = await Api.Http.GetByteArrayAsync(new Uri($"http://127.0.0.1:{Server.Port}/file?path={Uri.EscapeDataString(xlsx)}"));
+        Assert.Equal(await File.ReadAllBytesAsync(xlsx), downloaded);
         using (var book = new XLWorkbook(xlsx))
         {
             var sheet = book.Worksheet("评估报告");
