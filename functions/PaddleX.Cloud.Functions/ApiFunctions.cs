@@ -52,6 +52,22 @@ public sealed class ApiFunctions(ApiDispatcher dispatcher)
     public Task<IResult> ProjectTaskMetrics([HttpTrigger(AuthorizationLevel.Function, "get", Route = "project/task/metrics")] HttpRequest request) =>
         Run(request, "/project/task/metrics");
 
+    [Function("ProjectTaskEvaluate")]
+    public Task<IResult> ProjectTaskEvaluate([HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "project/task/evaluate")] HttpRequest request) =>
+        Run(request, "/project/task/evaluate");
+
+    [Function("ProjectTaskEvaluateFile")]
+    public Task<IResult> ProjectTaskEvaluateFile([HttpTrigger(AuthorizationLevel.Function, "get", Route = "project/task/evaluate/file")] HttpRequest request) =>
+        Run(request, "/project/task/evaluate/file");
+
+    [Function("ProjectTaskPredict")]
+    public Task<IResult> ProjectTaskPredict([HttpTrigger(AuthorizationLevel.Function, "get", "post", "put", Route = "project/task/predict")] HttpRequest request) =>
+        Run(request, "/project/task/predict");
+
+    [Function("ProjectTaskExport")]
+    public Task<IResult> ProjectTaskExport([HttpTrigger(AuthorizationLevel.Function, "get", "post", "put", Route = "project/task/export")] HttpRequest request) =>
+        Run(request, "/project/task/export");
+
     [Function("ProjectTaskVdl")]
     public Task<IResult> ProjectTaskVdl([HttpTrigger(AuthorizationLevel.Function, "get", Route = "project/task/vdl")] HttpRequest request) =>
         Run(request, "/project/task/vdl");
@@ -61,7 +77,7 @@ public sealed class ApiFunctions(ApiDispatcher dispatcher)
         Run(request, "/project/task/vdl/board");
 
     [Function("Model")]
-    public Task<IResult> Model([HttpTrigger(AuthorizationLevel.Function, "get", "delete", Route = "model")] HttpRequest request) =>
+    public Task<IResult> Model([HttpTrigger(AuthorizationLevel.Function, "get", "post", "delete", Route = "model")] HttpRequest request) =>
         Run(request, "/model");
 
     [Function("File")]

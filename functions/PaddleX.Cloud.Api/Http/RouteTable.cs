@@ -28,6 +28,9 @@ public static class RouteTable
         TaskParamsApi.Map(builder);
         TrainApi.Map(builder);
         MetricsApi.Map(builder);
+        EvaluateApi.Map(builder);
+        PredictApi.Map(builder);
+        ExportApi.Map(builder);
         VdlApi.Map(builder);
         ModelApi.Map(builder);
         FileApi.Map(builder);

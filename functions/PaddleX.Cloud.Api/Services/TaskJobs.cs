@@ -11,7 +11,7 @@ namespace PaddleX.Cloud.Api.Services;
 public static class TaskJobs
 {
     /// <summary>Records the job as running and enqueues it. At most one job of a kind runs per task.</summary>
-    public static async ValueTask<JobMessage> StartAsync(ApiCall call, TaskInfo task, string kind, int status, string parametersJson = "{}")
+    public static async ValueTask<JobMessage> StartAsync(ApiCall call, TaskInfo task, string kind, int status, string parametersJson = "{}", bool mirror = true)
     {
         var message = JobMessageFactory.Create(kind, call.Services.Metadata.WorkspaceId, task.Id, parametersJson);
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
@@ -26,7 +26,10 @@ public static class TaskJobs
 
                 var state = new JobState { Status = status, Message = "\n", JobId = message.JobId, UpdatedTime = now };
                 t.Jobs[kind] = state;
-                t.State = state.Clone();
+                if (mirror)
+                {
+                    t.State = state.Clone();
+                }
             },
             call.Cancellation);
         try
@@ -44,7 +47,7 @@ public static class TaskJobs
 
     /// <summary>Asks the running job of a kind to stop and records <paramref name="status"/> at once;
     /// false when no such job runs.</summary>
-    public static async ValueTask<bool> StopAsync(ApiCall call, string tid, string kind, int status, string message)
+    public static async ValueTask<bool> StopAsync(ApiCall call, string tid, string kind, int status, string message, bool mirror = true)
     {
         var stopped = false;
         await call.Services.Metadata.Tasks.UpdateAsync(
@@ -59,7 +62,10 @@ public static class TaskJobs
                 job.CancelRequested = true;
                 job.Status = status;
                 job.Message = message;
-                t.State = new JobState { Status = status, Message = message, UpdatedTime = job.UpdatedTime };
+                if (mirror)
+                {
+                    t.State = new JobState { Status = status, Message = message, UpdatedTime = job.UpdatedTime };
+                }
                 stopped = true;
             },
             call.Cancellation);

@@ -17,6 +17,9 @@ public static class WorkerServiceCollectionExtensions
         configuration.GetSection(TrainingOptions.Section).Bind(training);
         services.AddSingleton(training);
         services.AddSingleton<IJobHandler, TrainJobHandler>();
+        services.AddSingleton<IJobHandler, EvaluateJobHandler>();
+        services.AddSingleton<IJobHandler, PredictJobHandler>();
+        services.AddSingleton<IJobHandler, ExportJobHandler>();
         services.AddSingleton<JobRunner>();
         services.AddDatasetImports(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());

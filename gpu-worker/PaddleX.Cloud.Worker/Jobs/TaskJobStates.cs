@@ -6,7 +6,9 @@ namespace PaddleX.Cloud.Worker.Jobs;
 
 /// <summary>Reads and writes the state a task job owns (<c>Task.jobs[kind]</c>), mirroring it into
 /// the task's own state (the original's "last operation" status).</summary>
-public sealed class TaskJobStates(IMetadataStore metadata, string kind)
+/// <remarks><paramref name="mirror"/> false: the task's own state is left alone (prediction does not
+/// change the task status in the original).</remarks>
+public sealed class TaskJobStates(IMetadataStore metadata, string kind, bool mirror = true)
 {
     public async ValueTask<JobState?> ReadAsync(string tid, CancellationToken cancellationToken) =>
         (await metadata.Tasks.GetAsync(tid, cancellationToken))?.Jobs.GetValueOrDefault(kind);
@@ -29,7 +31,10 @@ public sealed class TaskJobStates(IMetadataStore metadata, string kind)
                 {
                     job.Status = status;
                     job.Message = message;
-                    t.State = new JobState { Status = status, Message = message, UpdatedTime = now };
+                    if (mirror)
+                    {
+                        t.State = new JobState { Status = status, Message = message, UpdatedTime = now };
+                    }
                 }
 
                 job.UpdatedTime = now;
