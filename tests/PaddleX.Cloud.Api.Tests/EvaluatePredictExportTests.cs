@@ -10,27 +10,6 @@ namespace PaddleX.Cloud.Api.Tests;
 /// predict (uploaded picture, workspace list, test split, undecodable picture) over HTTP.</summary>
 public sealed class EvaluatePredictExportTests : ServerTestBase
 {
-    private static readonly object TinyResNet = new
-    {
-        model = "ResNet18",
-        image_shape = new[] { 32, 32 },
-        batch_size = 16,
-        num_epochs = 3,
-        learning_rate = 0.05,
-        lr_decay_epochs = new[] { 2 },
-        save_interval_epochs = 1,
-        image_mean = new[] { 0.5, 0.5, 0.5 },
-        image_std = new[] { 0.5, 0.5, 0.5 },
-        pretrain_weights = string.Empty,
-        vertical_flip = false,
-        brightness = false,
-        contrast = false,
-        saturation = false,
-        hue = false,
-        rotate = false,
-        seed = 3,
-    };
-
     [Fact]
     public async Task A_trained_task_is_evaluated_reported_in_excel_and_predicts_pictures()
     {
@@ -190,7 +169,7 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
         Assert.True(File.Exists(Path.Combine(Server.Workspace, "pretrain", pmid, "model.dat")));
 
         // A new task trained one epoch from the pretrained model starts at the parent's accuracy.
-        var child = JsonSerializer.SerializeToNode(TinyResNet)!.AsObject();
+        var child = TinyTraining.ResNet18(3, 2);
         child["num_epochs"] = 1;
         child["learning_rate"] = 0.0001;
         child["pretrain_weights"] = pmid;
@@ -236,7 +215,7 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
         Expect.Ok(await Api.PutAsync("/dataset/split", new { did, val_split = 0.3, test_split = 0.1, seed = 1 }));
         var pid = await CreateProjectAsync("形状分类");
         Expect.Ok(await Api.PutAsync("/workspace", new { @struct = "project", id = pid, attr_dict = new { did } }));
-        var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = JsonSerializer.Serialize(TinyResNet) }))["tid"]!.GetValue<string>();
+        var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = TinyTraining.ResNet18(3, 2).ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Error(await Api.PostAsync("/project/task/evaluate", new { tid }), "invalid_state", "best_model");
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid }));
         await WaitForAsync(async () => (await Api.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(4));

@@ -8,27 +8,6 @@ namespace PaddleX.Cloud.Api.Tests;
 /// parameters, task, training that learns, live metrics, the dashboard, stop and resume.</summary>
 public sealed class TrainingFlowTests : ServerTestBase
 {
-    private static readonly object SmallResNet = new
-    {
-        model = "ResNet18",
-        image_shape = new[] { 32, 32 },
-        batch_size = 16,
-        num_epochs = 6,
-        learning_rate = 0.05,
-        lr_decay_epochs = new[] { 4 },
-        save_interval_epochs = 1,
-        image_mean = new[] { 0.5, 0.5, 0.5 },
-        image_std = new[] { 0.5, 0.5, 0.5 },
-        pretrain_weights = string.Empty,
-        vertical_flip = false,
-        brightness = false,
-        contrast = false,
-        saturation = false,
-        hue = false,
-        rotate = false,
-        seed = 3,
-    };
-
     [Fact]
     public async Task A_small_classification_task_learns_and_reports_its_metrics()
     {
@@ -39,7 +18,7 @@ public sealed class TrainingFlowTests : ServerTestBase
         Assert.Equal(4, recommended["batch_size"]!.GetValue<int>());
         Expect.Error(await Api.GetAsync("/project/task/params", new { pid, model_type = "U-Net" }), "invalid_argument", "ResNet18");
 
-        var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = JsonSerializer.Serialize(SmallResNet) }))["tid"]!.GetValue<string>();
+        var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = TinyTraining.ResNet18(6, 4).ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Error(await Api.PutAsync("/project/task/train", new { tid, act = "stop" }), "invalid_state", "模型训练任务没在运行中");
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid }));
         Expect.Error(await Api.PostAsync("/project/task/train", new { tid }), "job_running");
@@ -89,7 +68,7 @@ public sealed class TrainingFlowTests : ServerTestBase
     public async Task Stop_ends_training_within_seconds_and_resume_continues_from_a_checkpoint()
     {
         var (pid, _) = await ImportedProjectAsync(perClass: 20);
-        var train = JsonSerializer.SerializeToNode(SmallResNet)!.AsObject();
+        var train = TinyTraining.ResNet18(6, 4);
         train["num_epochs"] = 40;
         train["pretrain_weights"] = "IMAGENET"; // no weights folder here: scratch, and it must say so
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = train.ToJsonString() }))["tid"]!.GetValue<string>();

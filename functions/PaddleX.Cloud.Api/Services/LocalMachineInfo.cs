@@ -1,7 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using PaddleX.Cloud.Storage.Workers;
 
 namespace PaddleX.Cloud.Api.Services;
 
@@ -11,17 +9,18 @@ public sealed class LocalMachineInfo : IMachineInfo
 {
     public async ValueTask<JsonObject> MachineInfoAsync(CancellationToken cancellationToken)
     {
-        var gpus = await QueryGpusAsync(cancellationToken);
+        var probe = await GpuProbe.QueryAsync(cancellationToken);
+        var gpus = probe?.Gpus ?? [];
         var info = new JsonObject
         {
-            ["message"] = gpus is null ? "未检测到GPU (no NVIDIA driver found)" : gpus.Count > 0 ? "检测到GPU" : "未检测到GPU",
+            ["message"] = probe is null ? "未检测到GPU (no NVIDIA driver found)" : gpus.Count > 0 ? "检测到GPU" : "未检测到GPU",
             ["cpu_num"] = Environment.ProcessorCount,
-            ["gpu_num"] = gpus?.Count ?? 0,
-            ["sysstr"] = SystemName(),
+            ["gpu_num"] = gpus.Count,
+            ["sysstr"] = GpuProbe.SystemName(),
         };
-        if (gpus is { Count: > 0 })
+        if (gpus.Count > 0)
         {
-            info["driver_version"] = gpus[0].Driver;
+            info["driver_version"] = probe!.Value.Driver;
             info["gpu_free_mem"] = new JsonArray(gpus.Select(g => (JsonNode?)g.Free).ToArray());
         }
 
@@ -30,53 +29,7 @@ public sealed class LocalMachineInfo : IMachineInfo
 
     public async ValueTask<JsonArray> GpuMemoryAsync(CancellationToken cancellationToken)
     {
-        var gpus = await QueryGpusAsync(cancellationToken) ?? [];
+        var gpus = (await GpuProbe.QueryAsync(cancellationToken))?.Gpus ?? [];
         return new JsonArray(gpus.Select(g => (JsonNode?)new JsonObject { ["free"] = g.Free, ["used"] = g.Used, ["total"] = g.Total }).ToArray());
-    }
-
-    private static string SystemName() =>
-        OperatingSystem.IsLinux() ? "Linux" : OperatingSystem.IsWindows() ? "Windows" : OperatingSystem.IsMacOS() ? "Darwin" : RuntimeInformation.OSDescription;
-
-    /// <summary>The GPUs, or null when there is no NVIDIA driver.</summary>
-    private static async Task<IReadOnlyList<Gpu>?> QueryGpusAsync(CancellationToken cancellationToken)
-    {
-        var startInfo = new ProcessStartInfo("nvidia-smi", "--query-gpu=memory.free,memory.used,memory.total,driver_version --format=csv,noheader,nounits")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        try
-        {
-            using var process = Process.Start(startInfo);
-            if (process is null)
-            {
-                return null;
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            var output = await process.StandardOutput.ReadToEndAsync(timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
-            return process.ExitCode != 0 ? [] : output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Gpu.Parse).OfType<Gpu>().ToList();
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return null;
-        }
-    }
-
-    private sealed record Gpu(int Free, int Used, int Total, string Driver)
-    {
-        public static Gpu? Parse(string line)
-        {
-            var parts = line.Split(',', StringSplitOptions.TrimEntries);
-            return parts.Length >= 4
-                && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var free)
-                && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var used)
-                && int.TryParse(parts[2], CultureInfo.InvariantCulture, out var total)
-                ? new Gpu(free, used, total, parts[3])
-                : null;
-        }
     }
 }

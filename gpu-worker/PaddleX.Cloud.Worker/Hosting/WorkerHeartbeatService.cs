@@ -31,7 +31,7 @@ public sealed partial class WorkerHeartbeatService(
             WorkerId = WorkerId,
             Host = Environment.MachineName,
             ProcessId = Environment.ProcessId,
-            System = OperatingSystem.IsLinux() ? "Linux" : OperatingSystem.IsWindows() ? "Windows" : OperatingSystem.IsMacOS() ? "Darwin" : RuntimeInformation.OSDescription,
+            System = GpuProbe.SystemName(),
             CpuCount = Environment.ProcessorCount,
             MemoryTotalMb = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024),
             MemoryAvailableMb = AvailableMemoryMb(),

@@ -6,6 +6,10 @@ namespace PaddleX.Cloud.Storage.Workers;
 /// <summary>The NVIDIA GPUs of this machine via <c>nvidia-smi</c>.</summary>
 public static class GpuProbe
 {
+    /// <summary>The platform name as the original reported it (Python's platform.system()).</summary>
+    public static string SystemName() =>
+        OperatingSystem.IsLinux() ? "Linux" : OperatingSystem.IsWindows() ? "Windows" : OperatingSystem.IsMacOS() ? "Darwin" : System.Runtime.InteropServices.RuntimeInformation.OSDescription;
+
     /// <summary>The GPUs and the driver version; null when there is no NVIDIA driver (no
     /// <c>nvidia-smi</c>), an empty list when it fails or lists none.</summary>
     public static async Task<(IReadOnlyList<GpuReport> Gpus, string Driver)?> QueryAsync(CancellationToken cancellationToken)
