@@ -1,7 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Configuration;
-using PaddleX.Cloud.Azure;
 using PaddleX.Cloud.Contracts.Jobs;
 
 namespace PaddleX.Cloud.Distributed.Tests;
@@ -9,78 +7,23 @@ namespace PaddleX.Cloud.Distributed.Tests;
 /// <summary>The cloud shape on one machine: two API server processes with <c>--backend azure
 /// --worker false</c> (as two Functions instances would be) and a separate worker process, all over
 /// the emulators that tests/emulators/start.sh started. Fails (never skips) without them.</summary>
-public sealed class DistributedTests : IAsyncLifetime
+public sealed class DistributedTests() : CloudShapeTestBase("e2e", TimeSpan.FromSeconds(30))
 {
-    private readonly string tenant = "e2e" + Guid.NewGuid().ToString("N")[..10];
-    private readonly string queueName = "jobs-e2e-" + Guid.NewGuid().ToString("N")[..12];
-    private readonly List<ChildProcess> processes = [];
-    private readonly List<string> folders = [];
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
-    private AzureBackends backends = null!;
-    private Dictionary<string, string> environment = null!;
-
-    public Task InitializeAsync()
-    {
-        string[] required = ["PADDLEX_EMULATORS", "Cosmos__ConnectionString", "Storage__ConnectionString", "Jobs__ConnectionString"];
-        var missing = required.Where(name => string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name))).ToList();
-        if (missing.Count > 0)
-        {
-            throw new InvalidOperationException(
-                "Distributed test without emulators: " + string.Join(", ", missing) + " not set. "
-                + "Run eval \"$(tests/emulators/start.sh)\" first (tests/emulators/stop.sh afterwards), or ./test.sh.");
-        }
-
-        environment = new Dictionary<string, string>
-        {
-            ["Backend"] = "azure",
-            ["Tenant__Id"] = tenant,
-            ["Jobs__Transport"] = "StorageQueue",
-            ["Jobs__Queue"] = queueName,
-            ["Jobs__PollInterval"] = "00:00:00.200",
-            ["Cosmos__EnsureCreated"] = "true",
-            ["Cosmos__LimitToEndpoint"] = "true",
-            ["Storage__EnsureCreated"] = "true",
-        };
-        var configuration = new ConfigurationBuilder()
-            .AddEnvironmentVariables()
-            .AddInMemoryCollection(environment.Select(p => new KeyValuePair<string, string?>(p.Key.Replace("__", ":", StringComparison.Ordinal), p.Value)))
-            .Build();
-        backends = AzureBackends.FromConfiguration(configuration);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        foreach (var process in processes)
-        {
-            await process.DisposeAsync();
-        }
-
-        foreach (var folder in folders.Where(Directory.Exists))
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-
-        http.Dispose();
-    }
-
     [Fact]
     public async Task Two_api_instances_and_a_separate_worker_share_the_cloud_backends()
     {
         var (serverA, urlA) = StartServer();
         var (serverB, urlB) = StartServer();
-        var workerPort = ChildProcess.FreePort();
-        var worker = ChildProcess.Start("gpu-worker", "PaddleX.Cloud.Worker", ["--urls", $"http://127.0.0.1:{workerPort}"], environment);
-        processes.Add(worker);
+        var (worker, workerUrl) = StartWorker();
 
-        await serverA.WaitUntilAnswersAsync(http, urlA + "/dataset", TimeSpan.FromSeconds(60));
-        await serverB.WaitUntilAnswersAsync(http, urlB + "/dataset", TimeSpan.FromSeconds(60));
-        await worker.WaitUntilAnswersAsync(http, $"http://127.0.0.1:{workerPort}/health", TimeSpan.FromSeconds(60));
+        await serverA.WaitUntilAnswersAsync(Http, urlA + "/dataset", TimeSpan.FromSeconds(60));
+        await serverB.WaitUntilAnswersAsync(Http, urlB + "/dataset", TimeSpan.FromSeconds(60));
+        await worker.WaitUntilAnswersAsync(Http, workerUrl + "/health", TimeSpan.FromSeconds(60));
 
         // Creates through both instances at once: one id sequence, no collisions.
         var replies = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
         {
-            using var response = await http.PostAsJsonAsync(new Uri((i % 2 == 0 ? urlA : urlB) + "/dataset"), new { name = $"数据集{i}", desc = "分布式", dataset_type = "classification" });
+            using var response = await Http.PostAsJsonAsync(new Uri((i % 2 == 0 ? urlA : urlB) + "/dataset"), new { name = $"数据集{i}", desc = "分布式", dataset_type = "classification" });
             return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         }));
         Assert.All(replies, r => Assert.Equal(1, r["status"]!.GetValue<int>()));
@@ -88,7 +31,7 @@ public sealed class DistributedTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, 12).Select(n => $"D{n:D4}"), ids);
 
         // What one instance wrote, the other reads.
-        var listed = JsonNode.Parse(await http.GetStringAsync(new Uri(urlB + "/dataset")))!;
+        var listed = JsonNode.Parse(await Http.GetStringAsync(new Uri(urlB + "/dataset")))!;
         Assert.Equal(12, listed["datasets"]!.AsArray().Count);
         Assert.Contains(listed["datasets"]!.AsArray(), d => d!["attr"]!["name"]!.GetValue<string>() == "数据集0");
 
@@ -106,8 +49,8 @@ public sealed class DistributedTests : IAsyncLifetime
 
         // A job enqueued by the API side reaches the separate worker over the cloud queue. A kind with
         // no handler is dead-lettered by the worker with its reason: proof it was received and settled.
-        var queue = backends.CreateStorageQueueJobQueue();
-        var job = JobMessageFactory.Create("no-such-kind", tenant, "D0001");
+        var queue = Backends.CreateStorageQueueJobQueue();
+        var job = JobMessageFactory.Create("no-such-kind", Tenant, "D0001");
         await queue.EnqueueAsync(job);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         IReadOnlyList<(JobMessage Message, string Reason)> dead = [];
@@ -126,33 +69,5 @@ public sealed class DistributedTests : IAsyncLifetime
         Assert.Contains("no-such-kind", entry.Reason, StringComparison.Ordinal);
         Assert.Null(await queue.ReceiveAsync(TimeSpan.FromSeconds(1)));
         Assert.False(worker.HasExited, worker.Output);
-    }
-
-    /// <summary>The original API's JSON call shape: arguments in the body for every method.</summary>
-    private async Task<JsonNode> SendAsync(HttpMethod method, string url, object body, bool expectOk = true)
-    {
-        using var request = new HttpRequestMessage(method, new Uri(url)) { Content = JsonContent.Create(body) };
-        using var response = await http.SendAsync(request);
-        var reply = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        if (expectOk)
-        {
-            Assert.True(reply["status"]?.GetValue<int>() == 1, $"{method} {url}: {reply.ToJsonString()}");
-        }
-
-        return reply;
-    }
-
-    private (ChildProcess Process, string Url) StartServer()
-    {
-        var port = ChildProcess.FreePort();
-        var folder = Path.Combine(Path.GetTempPath(), "paddlex-e2e-" + Guid.NewGuid().ToString("N"));
-        folders.Add(folder);
-        var process = ChildProcess.Start(
-            "functions",
-            "PaddleX.Cloud.Server",
-            ["--backend", "azure", "--worker", "false", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--workspace_dir", folder],
-            environment);
-        processes.Add(process);
-        return (process, $"http://127.0.0.1:{port}");
     }
 }

@@ -1,9 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Configuration;
-using PaddleX.Cloud.Azure;
 using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Storage.Ports;
 using Xunit.Abstractions;
@@ -15,81 +12,38 @@ namespace PaddleX.Cloud.Distributed.Tests;
 /// worker 2 gets SIGKILL mid-import and its lease lapses; worker 3 finishes it: every source image
 /// lands exactly once, nothing else, one dataset record. Heartbeats are checked along the way
 /// through <c>GET /system</c>. Fails (never skips) without the emulators.</summary>
-public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class WorkerLifecycleTests(ITestOutputHelper output) : CloudShapeTestBase("wl", TimeSpan.FromSeconds(60))
 {
     private const int Classes = 4;
     private const int PerClass = 200;
     private const string SourcePrefix = "sources/cls";
 
-    private readonly string tenant = "wl" + Guid.NewGuid().ToString("N")[..10];
-    private readonly string queueName = "jobs-wl-" + Guid.NewGuid().ToString("N")[..12];
-    private readonly List<ChildProcess> processes = [];
-    private readonly List<string> folders = [];
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(60) };
-    private AzureBackends backends = null!;
-    private Dictionary<string, string> environment = null!;
     private IMetadataStore metadata = null!;
     private IArtifactStore artifacts = null!;
 
-    public Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> ExtraSettings { get; } = new Dictionary<string, string>
     {
-        string[] required = ["PADDLEX_EMULATORS", "Cosmos__ConnectionString", "Storage__ConnectionString", "Jobs__ConnectionString"];
-        var missing = required.Where(name => string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name))).ToList();
-        if (missing.Count > 0)
-        {
-            throw new InvalidOperationException(
-                "Distributed test without emulators: " + string.Join(", ", missing) + " not set. "
-                + "Run eval \"$(tests/emulators/start.sh)\" first (tests/emulators/stop.sh afterwards), or ./test.sh.");
-        }
+        // A killed worker's lease must lapse quickly for the redelivery (renewed every second while alive).
+        ["Jobs__LeaseDuration"] = "00:00:05",
+        // Pace the copy (800 files × 25 ms over at most 8 threads ≥ 2.5 s) so each kill lands mid-import, whatever the machine's speed.
+        ["Datasets__ThrottlePerFile"] = "00:00:00.025",
+        ["Worker__HeartbeatInterval"] = "00:00:01",
+        ["Worker__Concurrency"] = "1",
+        ["Datasets__ProgressInterval"] = "00:00:00.100",
+    };
 
-        environment = new Dictionary<string, string>
-        {
-            ["Backend"] = "azure",
-            ["Tenant__Id"] = tenant,
-            ["Jobs__Transport"] = "StorageQueue",
-            ["Jobs__Queue"] = queueName,
-            ["Jobs__PollInterval"] = "00:00:00.200",
-            // A killed worker's lease must lapse quickly for the redelivery (renewed every second while alive).
-            ["Jobs__LeaseDuration"] = "00:00:05",
-            // Pace the copy (800 files × 25 ms over at most 8 threads ≥ 2.5 s) so each kill lands mid-import, whatever the machine's speed.
-            ["Datasets__ThrottlePerFile"] = "00:00:00.025",
-            ["Cosmos__EnsureCreated"] = "true",
-            ["Cosmos__LimitToEndpoint"] = "true",
-            ["Storage__EnsureCreated"] = "true",
-            ["Worker__HeartbeatInterval"] = "00:00:01",
-            ["Worker__Concurrency"] = "1",
-            ["Datasets__ProgressInterval"] = "00:00:00.100",
-        };
-        var configuration = new ConfigurationBuilder()
-            .AddEnvironmentVariables()
-            .AddInMemoryCollection(environment.Select(p => new KeyValuePair<string, string?>(p.Key.Replace("__", ":", StringComparison.Ordinal), p.Value)))
-            .Build();
-        backends = AzureBackends.FromConfiguration(configuration);
-        metadata = backends.CreateMetadataStore();
-        artifacts = backends.CreateArtifactStore();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
+    public override async Task InitializeAsync()
     {
-        foreach (var process in processes)
-        {
-            await process.DisposeAsync();
-        }
-
-        foreach (var folder in folders.Where(Directory.Exists))
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-
-        http.Dispose();
+        await base.InitializeAsync();
+        metadata = Backends.CreateMetadataStore();
+        artifacts = Backends.CreateArtifactStore();
     }
 
     [Fact]
     public async Task An_import_survives_SIGTERM_and_SIGKILL_of_its_workers_and_lands_exactly_once()
     {
         var (server, url) = StartServer();
-        await server.WaitUntilAnswersAsync(http, url + "/dataset", TimeSpan.FromSeconds(90));
+        await server.WaitUntilAnswersAsync(Http, url + "/dataset", TimeSpan.FromSeconds(90));
 
         // No worker yet: the cloud reports no machine.
         var none = await MachineInfoAsync(url);
@@ -97,7 +51,7 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(WorkerMachineInfoMessage, none["message"]!.GetValue<string>());
         Assert.Empty(none["workers"]!.AsArray());
 
-        // The source: Classes × PerClass small BMPs under a blob prefix of the tenant.
+        // The source: Classes × PerClass small BMPs under a blob prefix of the Tenant.
         var sources = new List<string>();
         for (var c = 0; c < Classes; c++)
         {
@@ -113,7 +67,7 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifet
             await artifacts.WriteAsync($"{SourcePrefix}/{relative}", content, ct);
         });
 
-        var worker1 = StartWorker();
+        var worker1 = StartWorker().Process;
         await WaitForWorkerAsync(url, worker1);
 
         var did = (await SendAsync(HttpMethod.Post, url + "/dataset", new { name = "大数据集", desc = "kill test", dataset_type = "classification" }))["did"]!.GetValue<string>();
@@ -138,7 +92,7 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifet
         // 2. SIGKILL mid-import: no settlement at all; the lease has to lapse. Best caught while it
         // publishes the imported files (part of them already in the dataset's blobs); failing that,
         // a moment after it took the job (downloading or copying).
-        var worker2 = StartWorker();
+        var worker2 = StartWorker().Process;
         var (second, published) = await WaitToKillAsync(did, worker2, sources.Count);
         Assert.Equal(first.JobId, second.JobId);
         Assert.Equal((int)DatasetStatus.XCOPYING, second.Status);
@@ -148,7 +102,7 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal((int)DatasetStatus.XCOPYING, (await metadata.Datasets.GetAsync(did))!.State.Status);
 
         // 3. A new worker finishes it.
-        var worker3 = StartWorker();
+        var worker3 = StartWorker().Process;
         var done = await WaitForStatusAsync(did, s => s.Status is (int)DatasetStatus.XCOPYDONE or (int)DatasetStatus.XCOPYFAIL or (int)DatasetStatus.XCHECKFAIL, TimeSpan.FromSeconds(240), worker3);
         Assert.True(done.Status == (int)DatasetStatus.XCOPYDONE, $"status {done.Status}: {done.Message}\n{worker3.Output}");
         Assert.Contains("delivery 3", worker3.Output, StringComparison.Ordinal);
@@ -173,7 +127,7 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifet
         var details = await SendAsync(HttpMethod.Get, url + "/dataset/details", new { did });
         var fileInfo = details["details"]!["file_info"]!.AsObject();
         Assert.Equal(sources.Order(StringComparer.Ordinal), fileInfo.Select(p => p.Key).Order(StringComparer.Ordinal));
-        Assert.Null(await backends.CreateStorageQueueJobQueue().ReceiveAsync(TimeSpan.FromSeconds(1)));
+        Assert.Null(await Backends.CreateStorageQueueJobQueue().ReceiveAsync(TimeSpan.FromSeconds(1)));
     }
 
     private const string WorkerMachineInfoMessage = PaddleX.Cloud.Api.Services.WorkerMachineInfo.NoWorkerMessage;
@@ -294,37 +248,6 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : IAsyncLifet
         }
 
         throw new TimeoutException($"dataset {did} stayed at {state?.Status} ({state?.Message}):\n{worker.Output}");
-    }
-
-    private ChildProcess StartWorker()
-    {
-        var port = ChildProcess.FreePort();
-        var worker = ChildProcess.Start("gpu-worker", "PaddleX.Cloud.Worker", ["--urls", $"http://127.0.0.1:{port}"], environment);
-        processes.Add(worker);
-        return worker;
-    }
-
-    private (ChildProcess Process, string Url) StartServer()
-    {
-        var port = ChildProcess.FreePort();
-        var folder = Path.Combine(Path.GetTempPath(), "paddlex-wl-" + Guid.NewGuid().ToString("N"));
-        folders.Add(folder);
-        var process = ChildProcess.Start(
-            "functions",
-            "PaddleX.Cloud.Server",
-            ["--backend", "azure", "--worker", "false", "--port", port.ToString(CultureInfo.InvariantCulture), "--workspace_dir", folder],
-            environment);
-        processes.Add(process);
-        return (process, $"http://127.0.0.1:{port}");
-    }
-
-    private async Task<JsonNode> SendAsync(HttpMethod method, string url, object body)
-    {
-        using var request = new HttpRequestMessage(method, new Uri(url)) { Content = JsonContent.Create(body) };
-        using var response = await http.SendAsync(request);
-        var reply = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        Assert.True(reply["status"]?.GetValue<int>() == 1, $"{method} {url}: {reply.ToJsonString()}");
-        return reply;
     }
 
     /// <summary>A 24-bit BMP with seeded pixels.</summary>
