@@ -44,6 +44,9 @@ if [[ -n "${WORKER_MAX_REPLICAS:-}" ]]; then
     params+=("workerMaxReplicas=${WORKER_MAX_REPLICAS}")
 fi
 
+# A region without the GPU profile or Flex Consumption fails here, not half-way through the deployment.
+"${repo_root}/scripts/check-region.sh"
+
 echo "::group::what-if ${deployment_name} (${location})"
 az deployment sub what-if \
     --name "${deployment_name}" \

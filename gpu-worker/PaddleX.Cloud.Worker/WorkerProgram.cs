@@ -20,10 +20,23 @@ internal static class WorkerProgram
         builder.Services.AddConfiguredBackends(builder.Configuration, workspace);
         builder.Services.AddPaddleXTelemetry(builder.Configuration, "paddlex-worker");
         builder.Services.AddJobWorker(builder.Configuration);
-        builder.WebHost.UseUrls(builder.Configuration["urls"] ?? "http://127.0.0.1:8081");
+        if (!HasListenAddress(builder.Configuration))
+        {
+            builder.WebHost.UseUrls(LocalDefaultUrl);
+        }
+
         var app = builder.Build();
         app.MapGet("/health", () => Results.Ok(new { status = "healthy" }));
         await app.RunAsync();
         return 0;
     }
+
+    /// <summary>Where a worker started with no address setting listens: loopback only, off the server's 8080.</summary>
+    internal const string LocalDefaultUrl = "http://127.0.0.1:8081";
+
+    /// <summary>Kestrel's own address settings (<c>--urls</c>, <c>ASPNETCORE_URLS</c>,
+    /// <c>ASPNETCORE_HTTP_PORTS</c>, which the container image sets) win; overriding them would leave
+    /// the container's probes without an answer.</summary>
+    private static bool HasListenAddress(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        new[] { "urls", "http_ports", "https_ports" }.Any(key => !string.IsNullOrWhiteSpace(configuration[key]));
 }

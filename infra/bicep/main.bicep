@@ -30,8 +30,14 @@ param principalId string = ''
 ])
 param principalType string = 'User'
 
-@description('Worker image reference; empty = placeholder until the first deploy (azd passes SERVICE_WORKER_IMAGE_NAME).')
+@description('Worker image reference; empty = keep the image the worker runs now, or the placeholder before the first deploy (azd passes SERVICE_WORKER_IMAGE_NAME).')
 param workerImage string = ''
+
+@description('Whether the worker container app exists already (azd passes SERVICE_WORKER_RESOURCE_EXISTS). With an empty workerImage its current image is kept.')
+param workerExists bool = false
+
+@description('E-mail addresses alerted when a job lands in the dead-letter queue (optional; the alert rule exists either way).')
+param alertEmails string[] = []
 
 @description('GPU workload profile type of the Container Apps environment.')
 @allowed([
@@ -59,9 +65,8 @@ param workerCpu string = '8'
 @description('Memory per worker replica.')
 param workerMemory string = '56Gi'
 
-@description('Service Bus tier.')
+@description('Service Bus tier. Basic is not offered: the jobs queue needs duplicate detection, which Basic lacks.')
 @allowed([
-  'Basic'
   'Standard'
   'Premium'
 ])
@@ -73,10 +78,15 @@ param jobsQueueName string = 'paddlex-jobs'
 @description('Peek-lock duration of the jobs queue (ISO 8601, at most PT5M).')
 param jobsLockDuration string = 'PT5M'
 
-@description('Deliveries of one job before it is dead-lettered.')
+@description('Faulted deliveries of one job before the worker dead-letters it with the reason. A job handed back on shutdown (scale-in, new revision) does not count.')
 @minValue(1)
-@maxValue(2000)
+@maxValue(100)
 param jobsMaxDeliveryCount int = 5
+
+@description('Deliveries of one message before the broker itself dead-letters it: a safety cap far above jobsMaxDeliveryCount, because every hand-back on shutdown is a delivery too.')
+@minValue(10)
+@maxValue(2000)
+param jobsBrokerMaxDeliveryCount int = 100
 
 @description('Cosmos DB database name.')
 param cosmosDatabaseName string = 'paddlex'
@@ -108,6 +118,7 @@ var tags = {
 }
 
 var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
+var workerAppName = '${abbrs.appContainerApps}worker-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
 
 // Built-in role definition ids (see modules/rbac.bicep).
@@ -177,7 +188,8 @@ module serviceBus 'modules/servicebus.bicep' = {
     sku: serviceBusSku
     queueName: jobsQueueName
     lockDuration: jobsLockDuration
-    maxDeliveryCount: jobsMaxDeliveryCount
+    maxDeliveryCount: jobsBrokerMaxDeliveryCount
+    actionGroupEmails: alertEmails
   }
 }
 
@@ -215,6 +227,7 @@ var appSettings = {
   Jobs__Transport: 'ServiceBus'
   Jobs__Namespace: serviceBus.outputs.fullyQualifiedNamespace
   Jobs__Queue: serviceBus.outputs.queueName
+  Jobs__MaxDeliveryCount: string(jobsMaxDeliveryCount)
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.applicationInsightsConnectionString
 }
 
@@ -242,7 +255,6 @@ var rbacTargets = {
   jobsQueueName: serviceBus.outputs.queueName
   registryName: registry.outputs.name
   applicationInsightsName: monitoring.outputs.applicationInsightsName
-  cosmosAccountName: cosmos.outputs.name
 }
 
 module apiRoles 'modules/rbac.bicep' = {
@@ -268,8 +280,6 @@ module apiRoles 'modules/rbac.bicep' = {
     applicationInsightsRoleIds: [
       roles.monitoringMetricsPublisher
     ]
-    cosmosAccountName: rbacTargets.cosmosAccountName
-    cosmosDataContributor: true
   }
 }
 
@@ -298,8 +308,6 @@ module workerRoles 'modules/rbac.bicep' = {
     applicationInsightsRoleIds: [
       roles.monitoringMetricsPublisher
     ]
-    cosmosAccountName: rbacTargets.cosmosAccountName
-    cosmosDataContributor: true
   }
 }
 
@@ -319,7 +327,6 @@ module scalerRoles 'modules/rbac.bicep' = {
     ]
     registryName: rbacTargets.registryName
     applicationInsightsName: rbacTargets.applicationInsightsName
-    cosmosAccountName: rbacTargets.cosmosAccountName
   }
 }
 
@@ -343,8 +350,30 @@ module developerRoles 'modules/rbac.bicep' = if (!empty(principalId)) {
     jobsQueueName: rbacTargets.jobsQueueName
     registryName: rbacTargets.registryName
     applicationInsightsName: rbacTargets.applicationInsightsName
-    cosmosAccountName: rbacTargets.cosmosAccountName
-    cosmosDataContributor: true
+  }
+}
+
+// Cosmos DB data-plane roles for the API, the worker and the developer, created one after another
+// (parallel sqlRoleAssignments writes on one account conflict).
+module cosmosRoles 'modules/cosmosroles.bicep' = {
+  name: 'rbac-cosmos'
+  scope: rg
+  params: {
+    cosmosAccountName: cosmos.outputs.name
+    principalIds: [
+      api.outputs.principalId
+      identities.outputs.workerPrincipalId
+      principalId
+    ]
+  }
+}
+
+module workerCurrentImage 'modules/workerimage.bicep' = {
+  name: 'worker-current-image'
+  scope: rg
+  params: {
+    workerAppName: workerAppName
+    exists: workerExists && empty(workerImage)
   }
 }
 
@@ -356,10 +385,10 @@ module containerApps 'modules/containerapps.bicep' = {
     tags: tags
     serviceName: 'worker'
     environmentName: '${abbrs.appManagedEnvironments}${resourceToken}'
-    workerAppName: '${abbrs.appContainerApps}worker-${resourceToken}'
+    workerAppName: workerAppName
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
     gpuProfileType: gpuProfileType
-    workerImage: workerImage
+    workerImage: !empty(workerImage) ? workerImage : workerCurrentImage.outputs.image
     workerCpu: workerCpu
     workerMemory: workerMemory
     maxReplicas: workerMaxReplicas
@@ -378,6 +407,7 @@ module containerApps 'modules/containerapps.bicep' = {
   dependsOn: [
     workerRoles
     scalerRoles
+    cosmosRoles
   ]
 }
 

@@ -98,6 +98,30 @@ public abstract class CloudShapeTestBase(string prefix, TimeSpan httpTimeout) : 
         return (worker, $"http://127.0.0.1:{port}");
     }
 
+    /// <summary>A worker started the way its container image starts it: no arguments, only the
+    /// environment (<paramref name="containerEnvironment"/> on top of the test's settings).</summary>
+    private protected ChildProcess StartWorkerAsContainer(IReadOnlyDictionary<string, string> containerEnvironment)
+    {
+        var environment = new Dictionary<string, string>(settings);
+        foreach (var (key, value) in containerEnvironment)
+        {
+            environment[key] = value;
+        }
+
+        var worker = ChildProcess.Start("gpu-worker", "PaddleX.Cloud.Worker", [], environment);
+        processes.Add(worker);
+        return worker;
+    }
+
+    /// <summary>A folder removed with the test.</summary>
+    protected string NewFolder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"paddlex-{prefix}-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        folders.Add(folder);
+        return folder;
+    }
+
     /// <summary>The original API's JSON call shape: arguments in the body for every method.</summary>
     protected async Task<JsonNode> SendAsync(HttpMethod method, string url, object body, bool expectOk = true)
     {

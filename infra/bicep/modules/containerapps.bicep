@@ -74,6 +74,9 @@ param queueName string
 @maxValue(600)
 param terminationGracePeriodSeconds int = 600
 
+@description('Seconds the worker\'s host waits for running jobs after SIGTERM; must stay below terminationGracePeriodSeconds.')
+var shutdownTimeoutSeconds = max(terminationGracePeriodSeconds - 30, 5)
+
 @description('Port of the worker\'s health endpoint.')
 param healthPort int = 8080
 
@@ -82,7 +85,7 @@ param appSettings object
 
 var isServerlessGpu = startsWith(gpuProfileType, 'Consumption-')
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
-var usePlaceholder = empty(workerImage)
+var usePlaceholder = empty(workerImage) || workerImage == placeholderImage
 
 var gpuProfile = isServerlessGpu
   ? {
@@ -153,6 +156,18 @@ var env = concat(
     {
       name: 'ASPNETCORE_HTTP_PORTS'
       value: string(healthPort)
+    }
+    {
+      // One job per replica: a replica is one GPU, and KEDA sizes the pool one message per replica.
+      name: 'Worker__Concurrency'
+      value: '1'
+    }
+    {
+      // The .NET host's stop timeout: long enough for the running job to reach a step boundary,
+      // publish its checkpoint and hand the message back, and shorter than the platform's grace
+      // period so the hand-back happens before SIGKILL.
+      name: 'DOTNET_shutdownTimeoutSeconds'
+      value: string(shutdownTimeoutSeconds)
     }
   ]
 )

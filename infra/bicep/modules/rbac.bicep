@@ -43,12 +43,6 @@ param applicationInsightsName string
 @description('Built-in role ids to grant on Application Insights.')
 param applicationInsightsRoleIds string[] = []
 
-@description('Cosmos DB account.')
-param cosmosAccountName string
-
-@description('Grant the Cosmos DB Built-in Data Contributor data-plane role on the account.')
-param cosmosDataContributor bool = false
-
 // Built-in role definition ids, for callers (Azure RBAC, control plane).
 // Storage Blob Data Owner        b7e6dc6d-f1e8-4753-8033-0f276bb0955b
 // Storage Blob Data Contributor  ba92f5b4-2d11-453d-a403-e96b0029c9fe
@@ -59,8 +53,7 @@ param cosmosDataContributor bool = false
 // Azure Service Bus Data Owner    090c5cfd-751d-490a-894a-3ce6f1109419
 // AcrPull                         7f951dda-4ed3-4680-a7ca-43fe172d538d
 // Monitoring Metrics Publisher    3913510d-42f4-4e42-8a64-420c390055eb
-// Cosmos DB has its own data-plane RBAC: built-in data contributor = 00000000-0000-0000-0000-000000000002.
-var cosmosDataContributorRoleId = '00000000-0000-0000-0000-000000000002'
+// Cosmos DB has its own data-plane RBAC, granted serially by cosmosroles.bicep (not here).
 
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
   name: storageAccountName
@@ -80,10 +73,6 @@ resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing =
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
-}
-
-resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' existing = {
-  name: cosmosAccountName
 }
 
 resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
@@ -145,13 +134,3 @@ resource applicationInsightsRoles 'Microsoft.Authorization/roleAssignments@2022-
     }
   }
 ]
-
-resource cosmosRole 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-11-15' = if (cosmosDataContributor) {
-  parent: cosmos
-  name: guid(cosmos.id, principalId, cosmosDataContributorRoleId)
-  properties: {
-    principalId: principalId
-    roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/${cosmosDataContributorRoleId}'
-    scope: cosmos.id
-  }
-}
