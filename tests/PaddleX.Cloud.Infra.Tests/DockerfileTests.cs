@@ -62,6 +62,7 @@ public sealed class DockerfileTests
     {
         var text = Text;
         Assert.Matches(new Regex(@"^ARG CUDA_VERSION=12\.\d+\.\d+$", RegexOptions.Multiline), text);
+        Assert.DoesNotContain("ubuntu22", text, StringComparison.Ordinal);
         Assert.Matches(
             new Regex(@"^FROM nvidia/cuda:\$\{CUDA_VERSION\}-(base|runtime)-ubuntu24\.04 AS runtime-cuda$", RegexOptions.Multiline),
             text);
@@ -81,7 +82,9 @@ public sealed class DockerfileTests
         Assert.Matches(new Regex(@"^ARG APP_UID=[1-9]\d{3,}$", RegexOptions.Multiline), finalStage);
 
         Assert.Matches(new Regex(@"^HEALTHCHECK .*\\$", RegexOptions.Multiline), finalStage);
-        Assert.Contains("http://127.0.0.1:8080/health", finalStage, StringComparison.Ordinal);
+        // The health check follows the port the worker really listens on (ASPNETCORE_HTTP_PORTS).
+        Assert.Contains("ENV ASPNETCORE_HTTP_PORTS=8080", finalStage, StringComparison.Ordinal);
+        Assert.Contains("http://127.0.0.1:${ASPNETCORE_HTTP_PORTS:-8080}/health", finalStage, StringComparison.Ordinal);
         Assert.Contains("EXPOSE 8080", finalStage, StringComparison.Ordinal);
         Assert.Contains("ENTRYPOINT [\"dotnet\", \"PaddleX.Cloud.Worker.dll\"]", finalStage, StringComparison.Ordinal);
     }
@@ -94,5 +97,87 @@ public sealed class DockerfileTests
         Assert.Contains("**/obj", ignore);
         Assert.Contains("**/node_modules", ignore);
         Assert.Contains(".git", ignore);
+    }
+
+    [Fact]
+    public void The_classic_builder_of_acr_tasks_can_build_it()
+    {
+        // azd remoteBuild and scripts/build-push-worker.sh build with ACR Tasks (classic builder):
+        // no BuildKit-only syntax.
+        var text = Text;
+        Assert.DoesNotContain("--mount=", text, StringComparison.Ordinal);
+        Assert.DoesNotMatch(new Regex(@"^#\s*syntax=", RegexOptions.Multiline | RegexOptions.IgnoreCase), text);
+        Assert.DoesNotMatch(new Regex(@"^(RUN|COPY)\s.*<<", RegexOptions.Multiline), text);
+        Assert.DoesNotContain("--link", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("--chmod", text, StringComparison.Ordinal);
+        var build = File.ReadAllText(RepoPaths.Combine("scripts", "build-push-worker.sh"));
+        Assert.Contains("az acr build", build, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Restore_is_its_own_layer_before_the_sources_are_copied()
+    {
+        var text = Text.Replace("\\\n", " ", StringComparison.Ordinal);
+        var lines = text.Split('\n').Select(l => l.Trim()).ToList();
+        var restore = lines.FindIndex(l => l.StartsWith("RUN dotnet restore gpu-worker/PaddleX.Cloud.Worker/PaddleX.Cloud.Worker.csproj", StringComparison.Ordinal));
+        var sources = lines.IndexOf("COPY . .");
+        var publish = lines.FindIndex(l => l.StartsWith("RUN dotnet publish", StringComparison.Ordinal));
+        Assert.True(restore > 0 && sources > restore && publish > sources, "expected: project files, RUN dotnet restore, COPY . ., RUN dotnet publish");
+        Assert.Contains("--no-restore", lines[publish], StringComparison.Ordinal);
+        Assert.Contains("-p:TorchBackend=${TORCH_BACKEND}", lines[restore], StringComparison.Ordinal);
+        Assert.Contains("-r linux-x64", lines[restore], StringComparison.Ordinal);
+
+        // Everything restore reads is copied before it: the central build files and every project of
+        // the worker's reference closure (else restore fails, or the layer misses a package).
+        var beforeRestore = string.Join('\n', lines.Take(restore));
+        foreach (var file in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "nuget.config" })
+        {
+            Assert.Contains(file, beforeRestore, StringComparison.Ordinal);
+        }
+
+        foreach (var project in ProjectClosure("gpu-worker/PaddleX.Cloud.Worker/PaddleX.Cloud.Worker.csproj"))
+        {
+            Assert.Matches(new Regex($@"^COPY {Regex.Escape(project)} {Regex.Escape(project[..(project.LastIndexOf('/') + 1)])}$", RegexOptions.Multiline), beforeRestore);
+        }
+
+        // The restore layer depends on no source file.
+        Assert.DoesNotMatch(new Regex(@"^COPY \.\s", RegexOptions.Multiline), beforeRestore);
+    }
+
+    [Fact]
+    public void Cuda_base_image_matches_the_cuda_of_libtorch()
+    {
+        var packages = File.ReadAllText(RepoPaths.Combine("Directory.Packages.props"));
+        var libtorch = Regex.Match(packages, @"libtorch-cuda-(\d+)\.(\d+)-linux-x64");
+        Assert.True(libtorch.Success, "no libtorch-cuda package version in Directory.Packages.props");
+        var cuda = Regex.Match(Text, @"^ARG CUDA_VERSION=(\d+)\.(\d+)\.\d+$", RegexOptions.Multiline);
+        Assert.True(cuda.Success);
+        Assert.Equal($"{libtorch.Groups[1].Value}.{libtorch.Groups[2].Value}", $"{cuda.Groups[1].Value}.{cuda.Groups[2].Value}");
+    }
+
+    /// <summary>Repository-relative paths of a project and every project it references, transitively.</summary>
+    private static IReadOnlyList<string> ProjectClosure(string project)
+    {
+        var result = new List<string>();
+        var pending = new Stack<string>([project]);
+        while (pending.Count > 0)
+        {
+            var current = pending.Pop();
+            if (result.Contains(current))
+            {
+                continue;
+            }
+
+            result.Add(current);
+            var folder = Path.GetDirectoryName(RepoPaths.Combine(current.Split('/')))!;
+            var xml = System.Xml.Linq.XDocument.Load(RepoPaths.Combine(current.Split('/')));
+            foreach (var reference in xml.Descendants("ProjectReference"))
+            {
+                var full = Path.GetFullPath(Path.Combine(folder, reference.Attribute("Include")!.Value));
+                pending.Push(RepoPaths.Relative(full));
+            }
+        }
+
+        return result;
     }
 }

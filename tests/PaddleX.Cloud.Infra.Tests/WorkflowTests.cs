@@ -79,7 +79,7 @@ public sealed class WorkflowTests
         Assert.Equal("write", permissions["id-token"].ToString());
 
         var text = Text("deploy.yml");
-        Assert.Contains("uses: azure/login@v2", text, StringComparison.Ordinal);
+        Assert.Contains("uses: azure/login@", text, StringComparison.Ordinal);
         Assert.Contains("client-id:", text, StringComparison.Ordinal);
         Assert.DoesNotContain("client-secret", text, StringComparison.Ordinal);
         Assert.DoesNotContain("creds:", text, StringComparison.Ordinal);
@@ -115,5 +115,41 @@ public sealed class WorkflowTests
                 (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0,
                 $"{script} is not executable (git update-index --chmod=+x)");
         }
+    }
+
+    [Fact]
+    public void Deploy_runs_only_for_a_commit_whose_ci_passed_on_main()
+    {
+        var root = Load("deploy.yml");
+        var on = (YamlMappingNode)root["on"];
+        Assert.False(on.Children.ContainsKey("push"), "deploy.yml must not deploy pushes before CI has run");
+        var run = (YamlMappingNode)on["workflow_run"];
+        Assert.Equal(["ci"], ((YamlSequenceNode)run["workflows"]).Select(n => n.ToString()));
+        Assert.Equal(["completed"], ((YamlSequenceNode)run["types"]).Select(n => n.ToString()));
+        Assert.Equal(["main"], ((YamlSequenceNode)run["branches"]).Select(n => n.ToString()));
+        Assert.Equal("ci", Load("ci.yml")["name"].ToString());
+
+        // The first job gates the rest on CI's conclusion, and every job checks out the tested commit.
+        var jobs = (YamlMappingNode)root["jobs"];
+        var infra = (YamlMappingNode)jobs["infra"];
+        Assert.Contains("github.event.workflow_run.conclusion == 'success'", infra["if"].ToString(), StringComparison.Ordinal);
+        foreach (var (name, job) in jobs.Children)
+        {
+            var needs = ((YamlMappingNode)job).Children.TryGetValue("needs", out var n) ? n.ToString() : string.Empty;
+            Assert.True(name.ToString() == "infra" || needs.Contains("infra", StringComparison.Ordinal), $"job {name} does not wait for infra");
+        }
+
+        Assert.Contains("github.event.workflow_run.head_sha", Text("deploy.yml"), StringComparison.Ordinal);
+        Assert.DoesNotContain("IMAGE_TAG: ${{ github.sha }}", Text("deploy.yml"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ci.yml")]
+    [InlineData("deploy.yml")]
+    public void Every_action_is_pinned_to_a_full_commit_sha(string name)
+    {
+        var uses = System.Text.RegularExpressions.Regex.Matches(Text(name), @"uses:\s*(\S+)").Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(uses);
+        Assert.All(uses, u => Assert.Matches(@"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$", u));
     }
 }
