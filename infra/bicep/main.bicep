@@ -228,6 +228,7 @@ var appSettings = {
   Jobs__Namespace: serviceBus.outputs.fullyQualifiedNamespace
   Jobs__Queue: serviceBus.outputs.queueName
   Jobs__MaxDeliveryCount: string(jobsMaxDeliveryCount)
+  Worker__MaxDeliveryCount: string(jobsMaxDeliveryCount)
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.applicationInsightsConnectionString
 }
 

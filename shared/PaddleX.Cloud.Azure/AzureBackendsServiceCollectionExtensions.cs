@@ -168,7 +168,8 @@ public sealed class AzureBackends
         }
 
         var receiver = client.CreateReceiver(Jobs.Queue, new ServiceBusReceiverOptions { ReceiveMode = ServiceBusReceiveMode.PeekLock, PrefetchCount = 0 });
-        return new ServiceBusJobQueue(client.CreateSender(Jobs.Queue), receiver, client) { MaxDeliveryCount = Jobs.MaxDeliveryCount };
+        var deadLetters = client.CreateReceiver(Jobs.Queue, new ServiceBusReceiverOptions { SubQueue = SubQueue.DeadLetter, PrefetchCount = 0 });
+        return new ServiceBusJobQueue(client.CreateSender(Jobs.Queue), receiver, client, deadLetters) { MaxDeliveryCount = Jobs.MaxDeliveryCount };
     }
 
     public StorageQueueJobQueue CreateStorageQueueJobQueue()

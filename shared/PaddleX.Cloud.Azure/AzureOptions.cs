@@ -85,7 +85,8 @@ public sealed class JobsOptions
 
     public string Queue { get; set; } = "paddlex-jobs";
 
-    /// <summary>Deliveries before a message is dead-lettered (Service Bus: also set on the queue itself).</summary>
+    /// <summary>Faulted deliveries before a message is dead-lettered; hand-backs on shutdown do not count.
+    /// (Service Bus: the queue's own limit is a higher safety cap, see ServiceBusJobQueue.)</summary>
     public int MaxDeliveryCount { get; set; } = 5;
 
     /// <summary>Storage Queue visibility timeout of a lease (Service Bus: the queue's lock duration applies).</summary>

@@ -149,6 +149,66 @@ public abstract class JobQueueContract : IDisposable
     }
 
     [Fact]
+    public async Task Handing_back_on_shutdown_is_not_a_fault()
+    {
+        // Deployed: every scale-in or new revision hands running jobs back. Only faults may dead-letter.
+        var queue = OpenQueue(TimeSpan.FromSeconds(30), maxDeliveryCount: 2);
+        var job = NewJob();
+        await queue.EnqueueAsync(job);
+        for (var delivery = 1; delivery <= 4; delivery++)
+        {
+            var lease = await queue.ReceiveAsync(Long);
+            Assert.NotNull(lease);
+            Assert.Equal(delivery, lease.DeliveryCount);
+            Assert.Equal(0, lease.FaultedDeliveries);
+            await lease.HandBackAsync();
+        }
+
+        // Faults still count: two abandons reach the limit of 2.
+        for (var fault = 0; fault < 2; fault++)
+        {
+            var lease = await queue.ReceiveAsync(Long);
+            Assert.NotNull(lease);
+            Assert.Equal(fault, lease.FaultedDeliveries);
+            await lease.AbandonAsync();
+        }
+
+        Assert.Null(await queue.ReceiveAsync(TimeSpan.FromSeconds(2)));
+        var dead = Assert.Single(await queue.ReadDeadLettersAsync());
+        Assert.Equal(job.JobId, dead.Message.JobId);
+        Assert.False(string.IsNullOrWhiteSpace(dead.Reason));
+    }
+
+    [Fact]
+    public async Task A_lapsed_lease_counts_as_a_fault()
+    {
+        var queue = OpenQueue(TimeSpan.FromSeconds(2));
+        await queue.EnqueueAsync(NewJob());
+        var first = await queue.ReceiveAsync(Long);
+        Assert.NotNull(first);
+        Assert.InRange(first.LeaseDuration, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        var again = await queue.ReceiveAsync(Long); // the first worker died holding it
+        Assert.NotNull(again);
+        Assert.Equal(1, again.FaultedDeliveries);
+        await again.CompleteAsync();
+    }
+
+    [Fact]
+    public async Task Dead_letters_are_read_through_the_port_with_their_reason_and_stay()
+    {
+        var queue = OpenQueue(TimeSpan.FromSeconds(30));
+        var job = NewJob(JobKinds.Export);
+        await queue.EnqueueAsync(job);
+        await (await queue.ReceiveAsync(Long))!.DeadLetterAsync("model file is corrupt");
+        for (var read = 0; read < 2; read++)
+        {
+            var dead = Assert.Single(await queue.ReadDeadLettersAsync());
+            Assert.Equal(job, dead.Message);
+            Assert.Contains("model file is corrupt", dead.Reason, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task An_unsettled_message_survives_reopening_the_queue()
     {
         var first = OpenQueue(TimeSpan.FromSeconds(2));

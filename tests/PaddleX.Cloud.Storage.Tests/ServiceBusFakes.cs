@@ -6,7 +6,8 @@ namespace PaddleX.Cloud.Storage.Tests;
 /// subclasses of the SDK's mockable <see cref="ServiceBusSender"/> and <see cref="ServiceBusReceiver"/>
 /// (no emulator can run here). It follows the broker's rules: a lock lapses after
 /// <see cref="LockDuration"/>, each lock raises DeliveryCount, and a message abandoned or lapsed on its
-/// <see cref="MaxDeliveryCount"/>th delivery moves to the dead-letter queue.</summary>
+/// <see cref="MaxDeliveryCount"/>th delivery moves to the dead-letter queue; abandon applies the
+/// properties to modify; <see cref="Expire"/> dead-letters a message as its time to live would.</summary>
 internal sealed class FakeServiceBusQueue(TimeSpan lockDuration, int maxDeliveryCount)
 {
     private readonly object gate = new();
@@ -26,6 +27,18 @@ internal sealed class FakeServiceBusQueue(TimeSpan lockDuration, int maxDelivery
     public FakeSender CreateSender() => new(this);
 
     public FakeReceiver CreateReceiver() => new(this);
+
+    public FakeDeadLetterReceiver CreateDeadLetterReceiver() => new(this);
+
+    /// <summary>The broker's own expiry: the message's time to live passed while it waited.</summary>
+    public void Expire(string messageId)
+    {
+        lock (gate)
+        {
+            var entry = entries.Single(e => e.Message.MessageId == messageId);
+            MoveToDeadLetter(entry, "TTLExpiredException", "The message expired and was dead lettered.");
+        }
+    }
 
     private void Record(string call)
     {
@@ -103,17 +116,31 @@ internal sealed class FakeServiceBusQueue(TimeSpan lockDuration, int maxDelivery
     private void MoveToDeadLetter(Entry entry, string reason, string? description)
     {
         entries.Remove(entry);
-        DeadLetters.Add((ToReceived(entry), reason, description));
+        var properties = new Dictionary<string, object>(entry.Message.ApplicationProperties) { ["DeadLetterReason"] = reason };
+        if (description is not null)
+        {
+            properties["DeadLetterErrorDescription"] = description;
+        }
+
+        DeadLetters.Add((ToReceived(entry, properties), reason, description));
     }
 
-    private static ServiceBusReceivedMessage ToReceived(Entry entry) =>
+    private IReadOnlyList<ServiceBusReceivedMessage> PeekDeadLetters(long fromSequenceNumber, int maxMessages)
+    {
+        lock (gate)
+        {
+            return DeadLetters.Select(d => d.Message).Where(m => m.SequenceNumber >= fromSequenceNumber).OrderBy(m => m.SequenceNumber).Take(maxMessages).ToList();
+        }
+    }
+
+    private static ServiceBusReceivedMessage ToReceived(Entry entry, IDictionary<string, object>? properties = null) =>
         ServiceBusModelFactory.ServiceBusReceivedMessage(
             body: entry.Message.Body,
             messageId: entry.Message.MessageId,
             correlationId: entry.Message.CorrelationId,
             subject: entry.Message.Subject,
             contentType: entry.Message.ContentType,
-            properties: new Dictionary<string, object>(entry.Message.ApplicationProperties),
+            properties: properties ?? new Dictionary<string, object>(entry.Message.ApplicationProperties),
             lockTokenGuid: entry.LockToken,
             deliveryCount: entry.DeliveryCount,
             lockedUntil: entry.LockedUntil ?? default,
@@ -179,6 +206,11 @@ internal sealed class FakeServiceBusQueue(TimeSpan lockDuration, int maxDelivery
             queue.Settle(message, entry =>
             {
                 entry.LockedUntil = null;
+                foreach (var (key, value) in propertiesToModify ?? new Dictionary<string, object>())
+                {
+                    entry.Message.ApplicationProperties[key] = value;
+                }
+
                 if (entry.DeliveryCount >= queue.MaxDeliveryCount)
                 {
                     queue.MoveToDeadLetter(entry, "MaxDeliveryCountExceeded", "abandoned on the last delivery");
@@ -200,6 +232,15 @@ internal sealed class FakeServiceBusQueue(TimeSpan lockDuration, int maxDelivery
             queue.Settle(message, entry => entry.LockedUntil = DateTimeOffset.UtcNow + queue.LockDuration);
             return Task.CompletedTask;
         }
+
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>A receiver on the dead-letter sub-queue: only peeking is used.</summary>
+    internal sealed class FakeDeadLetterReceiver(FakeServiceBusQueue queue) : ServiceBusReceiver
+    {
+        public override Task<IReadOnlyList<ServiceBusReceivedMessage>> PeekMessagesAsync(int maxMessages, long? fromSequenceNumber = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(queue.PeekDeadLetters(fromSequenceNumber ?? 0, maxMessages));
 
         public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

@@ -10,10 +10,13 @@ public sealed class ServiceBusJobQueueContractTests : JobQueueContract
 {
     private FakeServiceBusQueue? broker;
 
+    /// <summary>As deployed: the queue's own delivery limit is a safety cap far above the adapter's fault limit.</summary>
+    private const int BrokerCap = 100;
+
     protected override IJobQueue OpenQueue(TimeSpan leaseDuration, int maxDeliveryCount = 5)
     {
-        broker ??= new FakeServiceBusQueue(leaseDuration, maxDeliveryCount);
-        return new ServiceBusJobQueue(broker.CreateSender(), broker.CreateReceiver()) { MaxDeliveryCount = maxDeliveryCount };
+        broker ??= new FakeServiceBusQueue(leaseDuration, BrokerCap);
+        return new ServiceBusJobQueue(broker.CreateSender(), broker.CreateReceiver(), deadLetters: broker.CreateDeadLetterReceiver()) { MaxDeliveryCount = maxDeliveryCount };
     }
 
     protected override Task<IReadOnlyList<(JobMessage Message, string Reason)>> DeadLettersAsync() =>
@@ -129,6 +132,41 @@ public sealed class ServiceBusJobQueueTests
         Assert.Null(await queue.ReceiveAsync(TimeSpan.FromMilliseconds(500)));
         var dead = Assert.Single(broker.DeadLetters);
         Assert.Equal("MaxDeliveryCountExceeded", dead.Reason);
+    }
+
+    [Fact]
+    public async Task Jobs_the_broker_dead_letters_on_its_own_are_read_with_the_brokers_reason()
+    {
+        var small = new FakeServiceBusQueue(TimeSpan.FromMilliseconds(300), maxDeliveryCount: 1);
+        var queue = new ServiceBusJobQueue(small.CreateSender(), small.CreateReceiver(), deadLetters: small.CreateDeadLetterReceiver());
+        var expired = JobMessageFactory.Create(JobKinds.Train, "ws1", "T1");
+        var lapsed = JobMessageFactory.Create(JobKinds.Train, "ws1", "T2");
+        await queue.EnqueueAsync(expired);
+        small.Expire(expired.JobId); // waited past its time to live: no worker ever saw it
+        await queue.EnqueueAsync(lapsed);
+        Assert.NotNull(await queue.ReceiveAsync(TimeSpan.FromSeconds(5))); // the worker dies; the lock lapses on the broker's last delivery
+        await Task.Delay(400);
+        Assert.Null(await queue.ReceiveAsync(TimeSpan.FromMilliseconds(300)));
+
+        var dead = await queue.ReadDeadLettersAsync();
+        Assert.Equal([expired.JobId, lapsed.JobId], dead.Select(d => d.Message.JobId));
+        Assert.StartsWith("TTLExpiredException", dead[0].Reason, StringComparison.Ordinal);
+        Assert.StartsWith("MaxDeliveryCountExceeded", dead[1].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_hand_back_is_an_abandon_that_records_itself_on_the_message()
+    {
+        var queue = NewQueue();
+        var job = JobMessageFactory.Create(JobKinds.Train, "ws1", "T1");
+        await queue.EnqueueAsync(job);
+        await (await queue.ReceiveAsync(TimeSpan.FromSeconds(5)))!.HandBackAsync();
+        await (await queue.ReceiveAsync(TimeSpan.FromSeconds(5)))!.HandBackAsync();
+        var third = await queue.ReceiveAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(3, third!.DeliveryCount);
+        Assert.Equal(0, third.FaultedDeliveries);
+        Assert.Equal(2, Assert.Single(broker.Sent).ApplicationProperties[ServiceBusJobQueue.HandBacksProperty]);
+        Assert.Equal(2, broker.Calls.Count(c => c == "abandon " + job.JobId));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Contracts.Jobs;
 using PaddleX.Cloud.Storage.Local;
+using PaddleX.Cloud.Storage.Ports;
 using PaddleX.Cloud.Worker.Hosting;
 
 namespace PaddleX.Cloud.Worker.Tests;
@@ -93,21 +94,127 @@ public sealed class JobRunnerTests : IDisposable
         Assert.Equal(0, probe.Runs);
     }
 
-    private async Task<JobMessage> EnqueueAsync(string what)
+    [Fact]
+    public async Task Shutdowns_hand_the_job_back_without_counting_as_faults()
+    {
+        // Deployed, every scale-in and new revision stops replicas: three stops must not use up a limit of two faults.
+        using var strict = new LocalJobQueue(Path.Combine(workspace, "strict")) { MaxDeliveryCount = 2 };
+        var message = await EnqueueAsync("wait", strict);
+        for (var stop = 1; stop <= 3; stop++)
+        {
+            var runner = await StartAsync(maxDeliveries: 2, on: strict);
+            await WaitForAsync(() => Task.FromResult(Volatile.Read(ref probe.Runs) == stop));
+            await runner.StopAsync(CancellationToken.None);
+            runner.Dispose();
+        }
+
+        using var last = await StartAsync(maxDeliveries: 2, on: strict);
+        await WaitForAsync(() => Task.FromResult(Volatile.Read(ref probe.Runs) == 4));
+        Assert.Empty(strict.DeadLetters());
+        await metadata.Datasets.UpdateAsync(message.TargetId, d => d.State.CancelRequested = true);
+        await WaitForAsync(() => Task.FromResult(strict.PendingIds().Count == 0));
+        Assert.Equal("stopped", (await metadata.Datasets.GetAsync(message.TargetId))!.State.Message);
+    }
+
+    [Fact]
+    public async Task A_job_the_queue_dead_letters_on_its_own_is_recorded_as_failed_on_its_target()
+    {
+        using var lapsing = new LocalJobQueue(Path.Combine(workspace, "lapsing"), TimeSpan.FromSeconds(1)) { MaxDeliveryCount = 1 };
+        var message = await EnqueueAsync("ok", lapsing);
+
+        // A worker takes the job and dies; the queue then dead-letters it by itself, no worker involved.
+        Assert.NotNull(await lapsing.ReceiveAsync(TimeSpan.FromSeconds(5)));
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.Null(await lapsing.ReceiveAsync(TimeSpan.FromSeconds(1)));
+        Assert.Single(lapsing.DeadLetters());
+        Assert.Equal((int)DatasetStatus.XCHECKING, (await metadata.Datasets.GetAsync(message.TargetId))!.State.Status);
+
+        var reconciler = new DeadLetterReconciler(lapsing, [probe], new WorkerOptions(), NullLogger<DeadLetterReconciler>.Instance);
+        Assert.Equal(1, await reconciler.SweepAsync(CancellationToken.None));
+        var state = (await metadata.Datasets.GetAsync(message.TargetId))!.State;
+        Assert.Equal((int)DatasetStatus.XCOPYFAIL, state.Status);
+        Assert.Contains("delivered 1 times without completing", state.Message, StringComparison.Ordinal);
+
+        // Idempotent, and a target that moved on to another job is left alone.
+        Assert.Equal(0, await reconciler.SweepAsync(CancellationToken.None));
+        Assert.Equal(0, probe.Runs);
+    }
+
+    [Fact]
+    public async Task The_lease_is_renewed_by_its_duration_not_on_every_cancel_check()
+    {
+        using var leased = new LocalJobQueue(Path.Combine(workspace, "leased"), TimeSpan.FromSeconds(6));
+        var counting = new CountingQueue(leased);
+        var message = await EnqueueAsync("wait", leased);
+        using var runner = await StartAsync(on: counting);
+        await probe.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var renewals = counting.Renewals;
+        await metadata.Datasets.UpdateAsync(message.TargetId, d => d.State.CancelRequested = true);
+        await WaitForAsync(() => Task.FromResult(leased.PendingIds().Count == 0));
+
+        // Every 2 s (a third of the lease): about 2 in 5 s, where a renewal per cancel check (200 ms) would make about 25.
+        Assert.InRange(renewals, 1, 5);
+        Assert.Equal(1, probe.Runs); // the lease never lapsed
+    }
+
+    private Task<JobMessage> EnqueueAsync(string what) => EnqueueAsync(what, queue);
+
+    private async Task<JobMessage> EnqueueAsync(string what, IJobQueue target)
     {
         var dataset = await metadata.Datasets.CreateAsync(id => new Dataset { Id = id, Name = "probe", Type = "classification" });
         var message = JobMessageFactory.Create(ProbeJobHandler.ProbeKind, "local", dataset.Id, what);
         await metadata.Datasets.UpdateAsync(dataset.Id, d => d.State = new JobState { Status = (int)DatasetStatus.XCHECKING, JobId = message.JobId });
-        await queue.EnqueueAsync(message);
+        await target.EnqueueAsync(message);
         return message;
     }
 
-    private async Task<JobRunner> StartAsync(int maxDeliveries = 5)
+    private async Task<JobRunner> StartAsync(int maxDeliveries = 5, IJobQueue? on = null)
     {
         var options = new WorkerOptions { MaxDeliveryCount = maxDeliveries, CancelCheckInterval = TimeSpan.FromMilliseconds(200) };
-        var runner = new JobRunner(queue, [probe], new ServiceCollection().BuildServiceProvider(), options, NullLogger<JobRunner>.Instance);
+        var runner = new JobRunner(on ?? queue, [probe], new ServiceCollection().BuildServiceProvider(), options, NullLogger<JobRunner>.Instance);
         await runner.StartAsync(CancellationToken.None);
         return runner;
+    }
+
+    /// <summary>Counts lease renewals on the way through to a real queue.</summary>
+    private sealed class CountingQueue(IJobQueue inner) : IJobQueue
+    {
+        private int renewals;
+
+        public int Renewals => Volatile.Read(ref renewals);
+
+        public ValueTask EnqueueAsync(JobMessage message, CancellationToken cancellationToken = default) => inner.EnqueueAsync(message, cancellationToken);
+
+        public async ValueTask<IJobLease?> ReceiveAsync(TimeSpan maxWait, CancellationToken cancellationToken = default) =>
+            await inner.ReceiveAsync(maxWait, cancellationToken) is { } lease ? new Lease(this, lease) : null;
+
+        public ValueTask<IReadOnlyList<DeadLetter>> ReadDeadLettersAsync(CancellationToken cancellationToken = default) => inner.ReadDeadLettersAsync(cancellationToken);
+
+        private sealed class Lease(CountingQueue owner, IJobLease inner) : IJobLease
+        {
+            public JobMessage Message => inner.Message;
+
+            public int DeliveryCount => inner.DeliveryCount;
+
+            public int FaultedDeliveries => inner.FaultedDeliveries;
+
+            public TimeSpan LeaseDuration => inner.LeaseDuration;
+
+            public ValueTask RenewAsync(CancellationToken cancellationToken = default)
+            {
+                Interlocked.Increment(ref owner.renewals);
+                return inner.RenewAsync(cancellationToken);
+            }
+
+            public ValueTask CompleteAsync(CancellationToken cancellationToken = default) => inner.CompleteAsync(cancellationToken);
+
+            public ValueTask AbandonAsync(CancellationToken cancellationToken = default) => inner.AbandonAsync(cancellationToken);
+
+            public ValueTask HandBackAsync(CancellationToken cancellationToken = default) => inner.HandBackAsync(cancellationToken);
+
+            public ValueTask DeadLetterAsync(string reason, CancellationToken cancellationToken = default) => inner.DeadLetterAsync(reason, cancellationToken);
+        }
     }
 
     private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan? within = null)

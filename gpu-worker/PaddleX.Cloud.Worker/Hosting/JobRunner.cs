@@ -8,9 +8,10 @@ using PaddleX.Cloud.Worker.Jobs;
 namespace PaddleX.Cloud.Worker.Hosting;
 
 /// <summary>Takes job messages from the queue and runs them on their handlers, a few at a time.
-/// Settlement: done or failed-with-a-message → complete; fault → abandon (retry) until the delivery
-/// limit, then dead-letter with the reason recorded on the target; shutdown → abandon, so another
-/// worker (or this one, restarted) picks the job up and resumes from its last checkpoint.</summary>
+/// Settlement: done or failed-with-a-message → complete; fault → abandon (retry) until the limit of
+/// faulted deliveries, then dead-letter with the reason recorded on the target; shutdown → hand back
+/// (not a fault), so another worker (or this one, restarted) picks the job up and resumes from its
+/// last checkpoint however often replicas are stopped.</summary>
 public sealed partial class JobRunner(
     IJobQueue queue,
     IEnumerable<IJobHandler> handlers,
@@ -108,6 +109,8 @@ public sealed partial class JobRunner(
         running[message.JobId] = 0;
         using var jobCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         using var watcher = new Timer(_ => _ = WatchAsync(handler, lease, jobCancel), null, options.CancelCheckInterval, options.CancelCheckInterval);
+        var renewEvery = RenewInterval(lease.LeaseDuration);
+        using var renewer = new Timer(_ => _ = RenewAsync(lease, jobCancel), null, renewEvery, renewEvery);
         var context = new JobContext(message, lease.DeliveryCount, services, logger, jobCancel.Token)
         {
             IsShuttingDown = () => stoppingToken.IsCancellationRequested,
@@ -122,7 +125,7 @@ public sealed partial class JobRunner(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             LogHandedBack(message.Kind, message.JobId);
-            await lease.AbandonAsync(CancellationToken.None);
+            await lease.HandBackAsync(CancellationToken.None);
         }
         catch (OperationCanceledException) when (jobCancel.IsCancellationRequested)
         {
@@ -134,7 +137,7 @@ public sealed partial class JobRunner(
 #pragma warning restore CA1031
         {
             LogFaulted(fault, message.Kind, message.JobId, lease.DeliveryCount);
-            if (lease.DeliveryCount >= options.MaxDeliveryCount)
+            if (lease.FaultedDeliveries + 1 >= options.MaxDeliveryCount)
             {
                 var reason = $"{fault.GetType().Name}: {fault.Message}";
                 await handler.OnDeadLetteredAsync(message, reason, CancellationToken.None);
@@ -164,16 +167,38 @@ public sealed partial class JobRunner(
             if (state is null || state.CancelRequested || state.JobId != lease.Message.JobId)
             {
                 await jobCancel.CancelAsync();
-                return;
             }
-
-            await lease.RenewAsync(CancellationToken.None);
         }
 #pragma warning disable CA1031 // a failed check is retried at the next tick
         catch (Exception fault)
 #pragma warning restore CA1031
         {
             LogWatchFailed(fault, lease.Message.JobId);
+        }
+    }
+
+    /// <summary>A third of the lease, so two renewals may fail before it lapses; at most <see cref="WorkerOptions.LeaseRenewInterval"/>.</summary>
+    private TimeSpan RenewInterval(TimeSpan leaseDuration)
+    {
+        var third = leaseDuration / 3;
+        var interval = third < options.LeaseRenewInterval ? third : options.LeaseRenewInterval;
+        return interval < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : interval;
+    }
+
+    private async Task RenewAsync(IJobLease lease, CancellationTokenSource jobCancel)
+    {
+        try
+        {
+            if (!jobCancel.IsCancellationRequested)
+            {
+                await lease.RenewAsync(CancellationToken.None);
+            }
+        }
+#pragma warning disable CA1031 // a failed renewal is retried at the next tick, well within the lease
+        catch (Exception fault)
+#pragma warning restore CA1031
+        {
+            LogRenewFailed(fault, lease.Message.JobId);
         }
     }
 
@@ -197,6 +222,9 @@ public sealed partial class JobRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from the job queue failed")]
     private partial void LogReceiveFailed(Exception fault);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of job {JobId} failed")]
+    private partial void LogRenewFailed(Exception fault, string jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checking job {JobId} failed")]
     private partial void LogWatchFailed(Exception fault, string jobId);

@@ -65,7 +65,7 @@ public sealed partial class WorkerHeartbeatService(
                 LogHeartbeatFailed(fault);
             }
         }
-        while (await WaitAsync(timer, stoppingToken));
+        while (await timer.NextTickOrStopAsync(stoppingToken));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -80,18 +80,6 @@ public sealed partial class WorkerHeartbeatService(
 #pragma warning restore CA1031
         {
             LogHeartbeatFailed(fault);
-        }
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 

@@ -23,6 +23,8 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<JobRunner>();
         services.AddDatasetImports(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        services.AddSingleton<DeadLetterReconciler>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeadLetterReconciler>());
         if (options.Heartbeat ?? string.Equals(configuration["Backend"], "azure", StringComparison.OrdinalIgnoreCase))
         {
             services.TryAddSingleton(TimeProvider.System);

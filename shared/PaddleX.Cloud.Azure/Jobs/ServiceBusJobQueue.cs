@@ -8,12 +8,21 @@ namespace PaddleX.Cloud.Azure.Jobs;
 /// <summary>Jobs on an Azure Service Bus queue (peek-lock). The message id is the job id, so the
 /// queue's duplicate detection drops a repeated enqueue; <c>kind</c>, <c>target</c> and <c>workspace</c>
 /// are application properties for filtering and diagnostics; the body is the JobMessage protobuf.</summary>
-/// <remarks>The queue's own MaxDeliveryCount dead-letters a message the broker has delivered too often;
-/// <see cref="MaxDeliveryCount"/> applies the same limit here so the contract holds whatever the
-/// queue is configured with.</remarks>
-/// <param name="client">The client the sender and receiver came from, when this queue owns it (disposed with it).</param>
-public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiver receiver, ServiceBusClient? client = null) : IJobQueue, IAsyncDisposable
+/// <remarks>The broker counts every delivery, and a hand-back on shutdown (an abandon) is a delivery
+/// too. So a hand-back records itself in the application property <see cref="HandBacksProperty"/>,
+/// and <see cref="MaxDeliveryCount"/> limits the FAULTED deliveries (all deliveries minus hand-backs).
+/// The queue's own MaxDeliveryCount must be a safety cap well above it (infra/bicep sets 100): the
+/// broker dead-letters past that cap, or on expiry, without any worker; <see cref="ReadDeadLettersAsync"/>
+/// lets the worker find those jobs.</remarks>
+/// <param name="client">The client the sender and receivers came from, when this queue owns it (disposed with it).</param>
+/// <param name="deadLetters">A receiver on the queue's dead-letter sub-queue (only peeked).</param>
+public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiver receiver, ServiceBusClient? client = null, ServiceBusReceiver? deadLetters = null) : IJobQueue, IAsyncDisposable
 {
+    public const string HandBacksProperty = "paddlex-handbacks";
+
+    /// <summary>Most dead letters read at once (the operator purges the sub-queue after review).</summary>
+    private const int DeadLetterReadLimit = 1000;
+
     public int MaxDeliveryCount { get; init; } = 5;
 
     public async ValueTask EnqueueAsync(JobMessage message, CancellationToken cancellationToken = default)
@@ -45,9 +54,10 @@ public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiv
                 continue;
             }
 
-            if (received.DeliveryCount > MaxDeliveryCount)
+            var handBacks = HandBacksOf(received);
+            if (received.DeliveryCount - handBacks > MaxDeliveryCount)
             {
-                await receiver.DeadLetterMessageAsync(received, "MaxDeliveryCountExceeded", $"delivered {received.DeliveryCount - 1} times without completing", cancellationToken);
+                await receiver.DeadLetterMessageAsync(received, "MaxDeliveryCountExceeded", $"delivered {received.DeliveryCount - 1} times without completing ({received.DeliveryCount - 1 - handBacks} faulted)", cancellationToken);
                 continue;
             }
 
@@ -55,10 +65,49 @@ public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiv
         }
     }
 
+    public async ValueTask<IReadOnlyList<DeadLetter>> ReadDeadLettersAsync(CancellationToken cancellationToken = default)
+    {
+        if (deadLetters is null)
+        {
+            return [];
+        }
+
+        var result = new List<DeadLetter>();
+        long? next = null;
+        while (result.Count < DeadLetterReadLimit)
+        {
+            var page = await deadLetters.PeekMessagesAsync(100, next, cancellationToken);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var message in page)
+            {
+                if (JobMessageCodec.TryParse(message.Body.ToMemory().Span, out var job))
+                {
+                    var reason = string.IsNullOrEmpty(message.DeadLetterErrorDescription) || message.DeadLetterErrorDescription == message.DeadLetterReason
+                        ? message.DeadLetterReason
+                        : $"{message.DeadLetterReason}: {message.DeadLetterErrorDescription}";
+                    result.Add(new DeadLetter(job, reason ?? "dead-lettered"));
+                }
+            }
+
+            next = page[^1].SequenceNumber + 1;
+        }
+
+        return result;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await sender.DisposeAsync();
         await receiver.DisposeAsync();
+        if (deadLetters is not null)
+        {
+            await deadLetters.DisposeAsync();
+        }
+
         if (client is not null)
         {
             await client.DisposeAsync();
@@ -84,11 +133,23 @@ public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiv
         return result;
     }
 
+    private static int HandBacksOf(ServiceBusReceivedMessage message) =>
+        message.ApplicationProperties.TryGetValue(HandBacksProperty, out var value) && value is int count ? count : 0;
+
     private sealed class Lease(ServiceBusReceiver receiver, ServiceBusReceivedMessage received, JobMessage job) : IJobLease
     {
+        /// <summary>The lock as the broker granted it (its LockedUntil, minus the time since receipt).</summary>
+        private readonly TimeSpan lockDuration = received.LockedUntil > DateTimeOffset.UtcNow
+            ? received.LockedUntil - DateTimeOffset.UtcNow
+            : TimeSpan.FromSeconds(30);
+
         public JobMessage Message => job;
 
         public int DeliveryCount => received.DeliveryCount;
+
+        public int FaultedDeliveries => received.DeliveryCount - 1 - HandBacksOf(received);
+
+        public TimeSpan LeaseDuration => lockDuration;
 
         public async ValueTask RenewAsync(CancellationToken cancellationToken = default) =>
             await receiver.RenewMessageLockAsync(received, cancellationToken);
@@ -98,6 +159,9 @@ public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiv
 
         public async ValueTask AbandonAsync(CancellationToken cancellationToken = default) =>
             await receiver.AbandonMessageAsync(received, cancellationToken: cancellationToken);
+
+        public async ValueTask HandBackAsync(CancellationToken cancellationToken = default) =>
+            await receiver.AbandonMessageAsync(received, new Dictionary<string, object> { [HandBacksProperty] = HandBacksOf(received) + 1 }, cancellationToken);
 
         public async ValueTask DeadLetterAsync(string reason, CancellationToken cancellationToken = default) =>
             await receiver.DeadLetterMessageAsync(received, Truncate(reason), reason, cancellationToken);

@@ -11,8 +11,9 @@ namespace PaddleX.Cloud.Azure.Jobs;
 
 /// <summary>Jobs on an Azure Storage queue. A lease is the message's visibility timeout (extended by
 /// <see cref="IJobLease.RenewAsync"/> through UpdateMessage); abandon makes it visible at once; a
-/// message dequeued more than <see cref="MaxDeliveryCount"/> times, or dead-lettered explicitly, moves
-/// to the <c>&lt;name&gt;-poison</c> queue with the reason.</summary>
+/// message that faulted more than <see cref="MaxDeliveryCount"/> times, or dead-lettered explicitly,
+/// moves to the <c>&lt;name&gt;-poison</c> queue with the reason. The text is the base64 JobMessage;
+/// after a hand-back it carries <c>.{handBacks}</c>, so those deliveries are not counted as faults.</summary>
 public sealed class StorageQueueJobQueue : IJobQueue
 {
     private static readonly TimeSpan MaxVisibility = TimeSpan.FromDays(7);
@@ -55,19 +56,19 @@ public sealed class StorageQueueJobQueue : IJobQueue
             QueueMessage? received = (await queue.ReceiveMessageAsync(Clamp(LeaseDuration), cancellationToken)).Value;
             if (received is not null)
             {
-                if (!TryDecode(received.MessageText, out var job))
+                if (!TryDecode(received.MessageText, out var job, out var handBacks))
                 {
                     await MoveToPoisonAsync(received.MessageId, received.PopReceipt, received.MessageText, (int)received.DequeueCount, "UnreadableMessage: the body is not a JobMessage protobuf", cancellationToken);
                     continue;
                 }
 
-                if (received.DequeueCount > MaxDeliveryCount)
+                if (received.DequeueCount - handBacks > MaxDeliveryCount)
                 {
-                    await MoveToPoisonAsync(received.MessageId, received.PopReceipt, received.MessageText, (int)received.DequeueCount, $"MaxDeliveryCountExceeded: delivered {received.DequeueCount - 1} times without completing", cancellationToken);
+                    await MoveToPoisonAsync(received.MessageId, received.PopReceipt, received.MessageText, (int)received.DequeueCount, $"MaxDeliveryCountExceeded: delivered {received.DequeueCount - 1} times without completing ({received.DequeueCount - 1 - handBacks} faulted)", cancellationToken);
                     continue;
                 }
 
-                return new Lease(this, received, job);
+                return new Lease(this, received, job, handBacks);
             }
 
             var remaining = deadline - DateTimeOffset.UtcNow;
@@ -90,7 +91,7 @@ public sealed class StorageQueueJobQueue : IJobQueue
         foreach (var item in peeked.Value)
         {
             var record = JsonSerializer.Deserialize(item.Body.ToString(), PoisonJson.Default.PoisonRecord);
-            if (record is not null && TryDecode(record.Message, out var job))
+            if (record is not null && TryDecode(record.Message, out var job, out _))
             {
                 result.Add((job, record.Reason));
             }
@@ -99,8 +100,24 @@ public sealed class StorageQueueJobQueue : IJobQueue
         return result;
     }
 
-    private static bool TryDecode(string text, out JobMessage job)
+    public async ValueTask<IReadOnlyList<DeadLetter>> ReadDeadLettersAsync(CancellationToken cancellationToken = default) =>
+        (await DeadLettersAsync(cancellationToken)).Select(d => new DeadLetter(d.Message, d.Reason)).ToList();
+
+    private static bool TryDecode(string text, out JobMessage job, out int handBacks)
     {
+        handBacks = 0;
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        if (dot >= 0)
+        {
+            if (!int.TryParse(text.AsSpan(dot + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out handBacks))
+            {
+                job = new JobMessage();
+                return false;
+            }
+
+            text = text[..dot];
+        }
+
         try
         {
             return JobMessageCodec.TryParse(Convert.FromBase64String(text), out job);
@@ -137,7 +154,7 @@ public sealed class StorageQueueJobQueue : IJobQueue
         [property: JsonPropertyName("deliveryCount")] int DeliveryCount,
         [property: JsonPropertyName("time")] DateTimeOffset Time);
 
-    private sealed class Lease(StorageQueueJobQueue owner, QueueMessage received, JobMessage job) : IJobLease
+    private sealed class Lease(StorageQueueJobQueue owner, QueueMessage received, JobMessage job, int handBacks) : IJobLease
     {
         private readonly SemaphoreSlim gate = new(1, 1);
         private string popReceipt = received.PopReceipt;
@@ -146,6 +163,10 @@ public sealed class StorageQueueJobQueue : IJobQueue
         public JobMessage Message => job;
 
         public int DeliveryCount => (int)received.DequeueCount;
+
+        public int FaultedDeliveries => DeliveryCount - 1 - handBacks;
+
+        public TimeSpan LeaseDuration => Clamp(owner.LeaseDuration);
 
         public ValueTask RenewAsync(CancellationToken cancellationToken = default) =>
             SetVisibilityAsync(Clamp(owner.LeaseDuration), settle: false, cancellationToken);
@@ -172,6 +193,9 @@ public sealed class StorageQueueJobQueue : IJobQueue
         public ValueTask AbandonAsync(CancellationToken cancellationToken = default) =>
             SetVisibilityAsync(TimeSpan.Zero, settle: true, cancellationToken);
 
+        public ValueTask HandBackAsync(CancellationToken cancellationToken = default) =>
+            SetVisibilityAsync(TimeSpan.Zero, settle: true, cancellationToken, newText: Convert.ToBase64String(job.ToByteArray()) + "." + (handBacks + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
         public async ValueTask DeadLetterAsync(string reason, CancellationToken cancellationToken = default)
         {
             await gate.WaitAsync(cancellationToken);
@@ -191,7 +215,7 @@ public sealed class StorageQueueJobQueue : IJobQueue
             }
         }
 
-        private async ValueTask SetVisibilityAsync(TimeSpan visibility, bool settle, CancellationToken cancellationToken)
+        private async ValueTask SetVisibilityAsync(TimeSpan visibility, bool settle, CancellationToken cancellationToken, string? newText = null)
         {
             await gate.WaitAsync(cancellationToken);
             try
@@ -202,7 +226,7 @@ public sealed class StorageQueueJobQueue : IJobQueue
                 }
 
                 settled = settle;
-                var receipt = await owner.queue.UpdateMessageAsync(received.MessageId, popReceipt, visibilityTimeout: visibility, cancellationToken: cancellationToken);
+                var receipt = await owner.queue.UpdateMessageAsync(received.MessageId, popReceipt, newText, visibility, cancellationToken);
                 popReceipt = receipt.Value.PopReceipt;
             }
             finally

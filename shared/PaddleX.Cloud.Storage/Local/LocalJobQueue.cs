@@ -9,7 +9,8 @@ namespace PaddleX.Cloud.Storage.Local;
 /// <summary>An in-process queue that survives the process: each message is a file under
 /// <c>.jobs/pending</c> from enqueue until it is completed or dead-lettered, and every pending file
 /// is delivered again when the queue is opened. A lease that is neither settled nor renewed within
-/// <see cref="LeaseDuration"/> lapses and the message is delivered again.</summary>
+/// <see cref="LeaseDuration"/> lapses and the message is delivered again. <c>{id}.count</c> holds the
+/// deliveries and, after a space, how many of them were handed back (not faults).</summary>
 public sealed class LocalJobQueue : IJobQueue, IDisposable
 {
     private readonly string pending;
@@ -45,7 +46,7 @@ public sealed class LocalJobQueue : IJobQueue, IDisposable
 
     public ValueTask EnqueueAsync(JobMessage message, CancellationToken cancellationToken = default)
     {
-        var record = new StoredJob(message, DeliveryCount: 0);
+        var record = new StoredJob(message, DeliveryCount: 0, HandBacks: 0);
         Write(record);
         ready.Writer.TryWrite(message.JobId);
         return ValueTask.CompletedTask;
@@ -74,9 +75,9 @@ public sealed class LocalJobQueue : IJobQueue, IDisposable
             }
 
             var record = stored with { DeliveryCount = stored.DeliveryCount + 1 };
-            if (record.DeliveryCount > MaxDeliveryCount)
+            if (record.DeliveryCount - record.HandBacks > MaxDeliveryCount)
             {
-                MoveToDead(id, $"delivered {stored.DeliveryCount} times without completing");
+                MoveToDead(id, $"delivered {stored.DeliveryCount} times without completing ({stored.DeliveryCount - stored.HandBacks} faulted)");
                 continue;
             }
 
@@ -90,6 +91,9 @@ public sealed class LocalJobQueue : IJobQueue, IDisposable
     /// <summary>Ids of messages waiting or running (for tests and diagnostics).</summary>
     public IReadOnlyList<string> PendingIds() =>
         Directory.EnumerateFiles(pending, "*.job").Select(Path.GetFileNameWithoutExtension).OfType<string>().ToList();
+
+    public ValueTask<IReadOnlyList<DeadLetter>> ReadDeadLettersAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<DeadLetter>>(DeadLetters().Select(d => new DeadLetter(d.Message, d.Reason)).ToList());
 
     /// <summary>Dead-lettered messages with the recorded reason.</summary>
     public IReadOnlyList<(JobMessage Message, string Reason)> DeadLetters() =>
@@ -118,8 +122,10 @@ public sealed class LocalJobQueue : IJobQueue, IDisposable
         {
             var message = JobMessage.Parser.ParseFrom(File.ReadAllBytes(PathOf(id)));
             var countPath = CountPathOf(id);
-            var count = File.Exists(countPath) && int.TryParse(File.ReadAllText(countPath), out var n) ? n : 0;
-            return new StoredJob(message, count);
+            var counts = (File.Exists(countPath) ? File.ReadAllText(countPath) : string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var count = counts.Length > 0 && int.TryParse(counts[0], out var n) ? n : 0;
+            var handBacks = counts.Length > 1 && int.TryParse(counts[1], out var h) ? h : 0;
+            return new StoredJob(message, count, handBacks);
         }
         catch (FileNotFoundException)
         {
@@ -134,7 +140,7 @@ public sealed class LocalJobQueue : IJobQueue, IDisposable
     private void Write(StoredJob record)
     {
         var id = record.Message.JobId;
-        AtomicWrite(CountPathOf(id), System.Text.Encoding.ASCII.GetBytes(record.DeliveryCount.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        AtomicWrite(CountPathOf(id), System.Text.Encoding.ASCII.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{record.DeliveryCount} {record.HandBacks}")));
         AtomicWrite(PathOf(id), record.Message.ToByteArray());
     }
 
@@ -157,7 +163,7 @@ public sealed class LocalJobQueue : IJobQueue, IDisposable
         File.Move(temp, path, overwrite: true);
     }
 
-    private sealed record StoredJob(JobMessage Message, int DeliveryCount);
+    private sealed record StoredJob(JobMessage Message, int DeliveryCount, int HandBacks);
 
     private sealed class Lease(LocalJobQueue queue, StoredJob record) : IJobLease
     {
@@ -166,6 +172,10 @@ public sealed class LocalJobQueue : IJobQueue, IDisposable
         public JobMessage Message => record.Message;
 
         public int DeliveryCount => record.DeliveryCount;
+
+        public int FaultedDeliveries => record.DeliveryCount - 1 - record.HandBacks;
+
+        public TimeSpan LeaseDuration => queue.LeaseDuration;
 
         public DateTimeOffset ExpiresAt { get; private set; } = DateTimeOffset.UtcNow + queue.LeaseDuration;
 
@@ -189,6 +199,17 @@ public sealed class LocalJobQueue : IJobQueue, IDisposable
         public ValueTask AbandonAsync(CancellationToken cancellationToken = default)
         {
             Release(redeliver: true);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask HandBackAsync(CancellationToken cancellationToken = default)
+        {
+            if (Settle())
+            {
+                queue.Write(record with { HandBacks = record.HandBacks + 1 });
+                queue.ready.Writer.TryWrite(Message.JobId);
+            }
+
             return ValueTask.CompletedTask;
         }
 
