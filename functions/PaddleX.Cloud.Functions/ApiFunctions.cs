@@ -32,6 +32,10 @@ public sealed class ApiFunctions(ApiDispatcher dispatcher)
     public Task<IResult> DatasetUpload([HttpTrigger(AuthorizationLevel.Function, "post", Route = "dataset/upload")] HttpRequest request) =>
         Run(request, "/dataset/upload");
 
+    [Function("DatasetUploadUrl")]
+    public Task<IResult> DatasetUploadUrl([HttpTrigger(AuthorizationLevel.Function, "post", Route = "dataset/upload/url")] HttpRequest request) =>
+        Run(request, "/dataset/upload/url");
+
     [Function("Project")]
     public Task<IResult> Project([HttpTrigger(AuthorizationLevel.Function, "get", "post", "delete", Route = "project")] HttpRequest request) =>
         Run(request, "/project");

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using PaddleX.Cloud.Contracts;
@@ -63,7 +62,7 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : CloudShapeT
 
         await Parallel.ForEachAsync(sources, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (relative, ct) =>
         {
-            using var content = new MemoryStream(Bmp(48, 48, relative.GetHashCode(StringComparison.Ordinal)));
+            using var content = new MemoryStream(TestImages.Bmp(48, 48, relative.GetHashCode(StringComparison.Ordinal)));
             await artifacts.WriteAsync($"{SourcePrefix}/{relative}", content, ct);
         });
 
@@ -248,27 +247,5 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output) : CloudShapeT
         }
 
         throw new TimeoutException($"dataset {did} stayed at {state?.Status} ({state?.Message}):\n{worker.Output}");
-    }
-
-    /// <summary>A 24-bit BMP with seeded pixels.</summary>
-    private static byte[] Bmp(int width, int height, int seed)
-    {
-        var rowSize = ((width * 3) + 3) & ~3;
-        var data = new byte[54 + (rowSize * height)];
-        data[0] = (byte)'B';
-        data[1] = (byte)'M';
-        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(2), data.Length);
-        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(10), 54);
-        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(14), 40);
-        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(18), width);
-        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(22), height);
-        BinaryPrimitives.WriteInt16LittleEndian(data.AsSpan(26), 1);
-        BinaryPrimitives.WriteInt16LittleEndian(data.AsSpan(28), 24);
-        for (var i = 54; i < data.Length; i++)
-        {
-            data[i] = (byte)((i * (seed | 3)) >> 3);
-        }
-
-        return data;
     }
 }

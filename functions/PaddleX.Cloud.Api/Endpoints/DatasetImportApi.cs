@@ -23,6 +23,7 @@ public static partial class DatasetApi
         routes.Route("/dataset/split", "DatasetSplit", m => m.Put(SplitAsync));
         routes.Route("/dataset/details", "DatasetDetails", m => m.Get(DetailsAsync));
         routes.Route("/dataset/upload", "DatasetUpload", m => m.Post(UploadAsync), DatasetOptions.MaxUploadBytes);
+        MapDirectUploadRoute(routes);
     }
 
     private static async ValueTask<IResult> ImportAsync(ApiCall call)

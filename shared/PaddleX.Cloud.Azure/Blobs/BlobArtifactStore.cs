@@ -2,13 +2,18 @@ using System.Text.Json;
 using global::Azure;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
+using global::Azure.Storage.Blobs.Specialized;
+using global::Azure.Storage.Sas;
 using PaddleX.Cloud.Storage.Ports;
 
 namespace PaddleX.Cloud.Azure.Blobs;
 
 /// <summary>Artifacts of one workspace as block blobs named <c>{workspaceId}/{relative path}</c> in one container.</summary>
-public sealed class BlobArtifactStore : IArtifactStore
+public sealed class BlobArtifactStore : IArtifactStore, IDirectUploads
 {
+    /// <summary>Allowed clock difference between this host, the client and Storage for a SAS start time.</summary>
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
     private const string ManifestName = ".paddlex-materialized.json";
     private readonly BlobContainerClient container;
     private readonly string workspacePrefix;
@@ -66,6 +71,42 @@ public sealed class BlobArtifactStore : IArtifactStore
         await ensureReady(cancellationToken);
         await Blob(path).UploadAsync(content, overwrite: true, cancellationToken);
     }
+
+    /// <summary>A SAS URL for one block blob. With an account key (the emulator, key-based accounts) it
+    /// is signed with the key; with Entra ID (deployed: shared keys are disabled) it is a user-delegation
+    /// SAS signed with a key Storage issues to this app's identity (Storage Blob Data Owner or
+    /// Contributor includes the right to ask for one).</summary>
+    public async ValueTask<DirectUpload> CreateUploadAsync(string path, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    {
+        await ensureReady(cancellationToken);
+        var blob = Blob(path);
+        var sas = UploadSas(blob.BlobContainerName, blob.Name, blob.Uri, DateTimeOffset.UtcNow, lifetime);
+        Uri url;
+        if (blob.CanGenerateSasUri)
+        {
+            url = blob.GenerateSasUri(sas);
+        }
+        else
+        {
+            var service = container.GetParentBlobServiceClient();
+            var key = await service.GetUserDelegationKeyAsync(sas.StartsOn, sas.ExpiresOn, cancellationToken);
+            url = new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(key.Value, service.AccountName) }.ToUri();
+        }
+
+        return new DirectUpload(url, sas.ExpiresOn, new Dictionary<string, string>(StringComparer.Ordinal) { ["x-ms-blob-type"] = "BlockBlob" });
+    }
+
+    /// <summary>What an upload SAS allows: create and write one blob, from a little before now (clock
+    /// skew) for <paramref name="lifetime"/>, over HTTPS only unless the endpoint itself is HTTP (emulator).</summary>
+    internal static BlobSasBuilder UploadSas(string containerName, string blobName, Uri endpoint, DateTimeOffset now, TimeSpan lifetime) =>
+        new(BlobSasPermissions.Create | BlobSasPermissions.Write, now + lifetime)
+        {
+            BlobContainerName = containerName,
+            BlobName = blobName,
+            Resource = "b",
+            StartsOn = now - ClockSkew,
+            Protocol = endpoint.Scheme == Uri.UriSchemeHttps ? SasProtocol.Https : SasProtocol.HttpsAndHttp,
+        };
 
     public async ValueTask<IReadOnlyList<ArtifactEntry>> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
