@@ -53,6 +53,32 @@ public class DatasetRoutesTests : ServerTestBase
     }
 
     [Fact]
+    public async Task Direct_upload_urls_come_from_blob_storage_and_the_local_server_says_it_has_none()
+    {
+        // The embedded server takes archives in the request body (POST /dataset/upload); only Blob
+        // Storage hands out upload URLs. Bad input is checked first either way.
+        var did = await CreateDatasetAsync();
+        Expect.Error(await Api.PostAsync("/dataset/upload/url", new { did = "D0099" }), "dataset_not_found");
+        Expect.Error(await Api.PostAsync("/dataset/upload/url", new { }), "missing_argument");
+        var reply = await Api.PostAsync("/dataset/upload/url", new { did });
+        if (!Azure)
+        {
+            Expect.Error(reply, "not_available");
+            return;
+        }
+
+        Expect.Ok(reply);
+        var path = reply["path"]!.GetValue<string>();
+        Assert.StartsWith($"datasets/{did}/.upload/", path, StringComparison.Ordinal);
+        using var http = new HttpClient();
+        using var put = new HttpRequestMessage(HttpMethod.Put, new Uri(reply["url"]!.GetValue<string>())) { Content = new ByteArrayContent([80, 75, 5, 6]) };
+        put.Headers.Add("x-ms-blob-type", reply["headers"]!["x-ms-blob-type"]!.GetValue<string>());
+        using var response = await http.SendAsync(put);
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        Assert.True(await ExistsAsync(path));
+    }
+
+    [Fact]
     public async Task Unknown_dataset_gets_the_original_message()
     {
         Expect.Error(await Api.GetAsync("/dataset", new { did = "D0099" }), "dataset_not_found", "数据集ID'D0099'不存在.");

@@ -26,10 +26,17 @@ public sealed partial class WorkerContainerStartTests() : CloudShapeTestBase("wc
         environment["ASPNETCORE_HTTP_PORTS"] = port.ToString(CultureInfo.InvariantCulture);
         environment["PADDLEX_WORK_DIR"] = work;
         environment["TMPDIR"] = work;
+
+        // What infra/bicep/modules/containerapps.bicep adds for the GPU app.
+        environment["Worker__Concurrency"] = "1";
+        environment["DOTNET_shutdownTimeoutSeconds"] = "570";
         var worker = StartWorkerAsContainer(environment);
 
         await worker.WaitUntilAnswersAsync(Http, $"http://127.0.0.1:{port}/health", TimeSpan.FromSeconds(90));
         Assert.Matches($@"Now listening on: http://(\[::\]|\*|\+|0\.0\.0\.0):{port}\b", worker.Output);
+
+        // One job at a time, and the host waits 9.5 min (inside the 10 min grace period) for it on SIGTERM.
+        Assert.Contains("Taking jobs: 1 at a time, stop timeout 00:09:30", worker.Output, StringComparison.Ordinal);
 
         // The probe comes from outside the container: reach it on a non-loopback address when the machine has one.
         var external = NetworkInterface.GetAllNetworkInterfaces()

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using PaddleX.Cloud.ServiceDefaults;
 using PaddleX.Cloud.Storage.Ports;
 using PaddleX.Cloud.Worker.Jobs;
@@ -17,7 +18,8 @@ public sealed partial class JobRunner(
     IEnumerable<IJobHandler> handlers,
     IServiceProvider services,
     WorkerOptions options,
-    ILogger<JobRunner> logger) : BackgroundService
+    ILogger<JobRunner> logger,
+    IOptions<HostOptions>? hostOptions = null) : BackgroundService
 {
     private readonly Dictionary<string, IJobHandler> byKind = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
 
@@ -28,7 +30,9 @@ public sealed partial class JobRunner(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var slots = new SemaphoreSlim(Math.Max(1, options.Concurrency));
+        var concurrency = Math.Max(1, options.Concurrency);
+        LogTakingJobs(concurrency, hostOptions?.Value.ShutdownTimeout);
+        var slots = new SemaphoreSlim(concurrency);
         var inFlight = new List<Task>();
         try
         {
@@ -201,6 +205,9 @@ public sealed partial class JobRunner(
             LogRenewFailed(fault, lease.Message.JobId);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Taking jobs: {Concurrency} at a time, stop timeout {StopTimeout}")]
+    private partial void LogTakingJobs(int concurrency, TimeSpan? stopTimeout);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Starting {Kind} job on {Target} ({JobId}, delivery {Delivery})")]
     private partial void LogStarting(string kind, string target, string jobId, int delivery);
