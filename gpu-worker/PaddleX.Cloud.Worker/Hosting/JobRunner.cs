@@ -113,8 +113,10 @@ public sealed partial class JobRunner(
         running[message.JobId] = 0;
         using var jobCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         using var watcher = new Timer(_ => _ = WatchAsync(handler, lease, jobCancel), null, options.CancelCheckInterval, options.CancelCheckInterval);
+        // Renewed until settled, also while a stopping job publishes its checkpoint: a lease lost
+        // then would turn the hand-back into a lapse, which counts as a fault.
         var renewEvery = RenewInterval(lease.LeaseDuration);
-        using var renewer = new Timer(_ => _ = RenewAsync(lease, jobCancel), null, renewEvery, renewEvery);
+        using var renewer = new Timer(_ => _ = RenewAsync(lease), null, renewEvery, renewEvery);
         var context = new JobContext(message, lease.DeliveryCount, services, logger, jobCancel.Token)
         {
             IsShuttingDown = () => stoppingToken.IsCancellationRequested,
@@ -189,14 +191,11 @@ public sealed partial class JobRunner(
         return interval < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : interval;
     }
 
-    private async Task RenewAsync(IJobLease lease, CancellationTokenSource jobCancel)
+    private async Task RenewAsync(IJobLease lease)
     {
         try
         {
-            if (!jobCancel.IsCancellationRequested)
-            {
-                await lease.RenewAsync(CancellationToken.None);
-            }
+            await lease.RenewAsync(CancellationToken.None);
         }
 #pragma warning disable CA1031 // a failed renewal is retried at the next tick, well within the lease
         catch (Exception fault)
