@@ -52,8 +52,8 @@ public static class ServerApp
         }
 
         var app = builder.Build();
-        var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
-        app.Run(dispatcher.HandleAsync);
+        // Resolved on the first request, after the settings were checked at start (the stores need them).
+        app.Run(context => context.RequestServices.GetRequiredService<ApiDispatcher>().HandleAsync(context));
         return app;
     }
 

@@ -7,9 +7,9 @@ using PaddleX.Cloud.ServiceDefaults;
 namespace PaddleX.Cloud.Worker;
 
 /// <summary>The worker as its own process: consumes the job queue of the configured backend and
-/// answers <c>/health</c> for container probes. <c>Backend</c> (<c>--Backend azure</c> or the
-/// environment variable <c>Backend=azure</c>) picks the Azure backends; the default is the local
-/// workspace folder.</summary>
+/// answers <c>/health</c> for container probes. <c>--backend azure</c> (or the environment variable
+/// <c>Backend=azure</c>) picks the Azure backends; the default is the local workspace folder
+/// (<c>--workspace_dir</c>). Settings that do not fit the backend stop it at start.</summary>
 internal static class WorkerProgram
 {
     public static async Task<int> Main(string[] args)
@@ -23,7 +23,6 @@ internal static class WorkerProgram
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? "http://127.0.0.1:8081");
         var app = builder.Build();
         app.MapGet("/health", () => Results.Ok(new { status = "healthy" }));
-        await app.RunAsync();
-        return 0;
+        return await app.RunOrExplainAsync();
     }
 }
