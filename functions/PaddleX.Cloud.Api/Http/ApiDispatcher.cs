@@ -74,7 +74,7 @@ public sealed class ApiDispatcher(ApiServices services, ILogger<ApiDispatcher> l
         }
     }
 
-    /// <summary>The JSON body when there is one, otherwise the query string (decisions.md §1).</summary>
+    /// <summary>The JSON body when there is one, otherwise the query string (docs/api-behaviour.md §1).</summary>
     private static async Task<ApiArgs> BindAsync(HttpRequest request, long maxBodyBytes)
     {
         if (request.ContentLength > maxBodyBytes)

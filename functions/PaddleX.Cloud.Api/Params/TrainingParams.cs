@@ -5,7 +5,7 @@ using PaddleX.Cloud.Api.Http;
 
 namespace PaddleX.Cloud.Api.Params;
 
-/// <summary>The stored training parameters of a task (behavior.md §6.1) and the rules for merging a
+/// <summary>The stored training parameters of a task (docs/api-behaviour.md §5) and the rules for merging a
 /// client's changes into them.</summary>
 public static class TrainingParams
 {
