@@ -22,9 +22,13 @@ public sealed class HostStartChecksTests : IDisposable
         ["Jobs__ConnectionString"] = "UseDevelopmentStorage=true",
     };
 
-    /// <summary>Every cloud-store setting blank, whatever the test run's environment holds.</summary>
-    private static Dictionary<string, string> NoCloudSettings() =>
-        BackendOptions.CloudStoreKeys.ToDictionary(key => key.Replace(":", "__", StringComparison.Ordinal), _ => string.Empty);
+    /// <summary>Every cloud-store setting blank and the default transport, whatever the test run's environment holds.</summary>
+    private static Dictionary<string, string> NoCloudSettings()
+    {
+        var settings = BackendOptions.CloudStoreKeys.ToDictionary(key => key.Replace(":", "__", StringComparison.Ordinal), _ => string.Empty);
+        settings["Jobs__Transport"] = nameof(JobTransport.ServiceBus);
+        return settings;
+    }
 
     [Fact]
     public async Task A_worker_without_backend_azure_beside_cloud_settings_stops_and_says_so()
