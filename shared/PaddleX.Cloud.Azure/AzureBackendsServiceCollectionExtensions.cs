@@ -24,7 +24,7 @@ public static class AzureBackendsServiceCollectionExtensions
     /// connection string the clients authenticate with DefaultAzureCredential.</summary>
     public static IServiceCollection AddAzureBackends(this IServiceCollection services, IConfiguration configuration)
     {
-        AddBackendOptions(services, configuration);
+        AddBackendOptions(services, configuration).Configure(o => o.Backend = BackendOptions.Azure); // whatever Backend says
         services.AddSingleton(sp => AzureBackends.From(sp.GetRequiredService<IOptions<BackendOptions>>().Value));
         services.AddSingleton<IMetadataStore>(sp => sp.GetRequiredService<AzureBackends>().CreateMetadataStore());
         services.AddSingleton<IArtifactStore>(sp => sp.GetRequiredService<AzureBackends>().CreateArtifactStore());
@@ -51,10 +51,10 @@ public static class AzureBackendsServiceCollectionExtensions
         }
     }
 
-    private static void AddBackendOptions(IServiceCollection services, IConfiguration configuration)
+    private static OptionsBuilder<BackendOptions> AddBackendOptions(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<BackendOptions>().Bind(configuration).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackendOptions>, BackendOptionsValidator>());
+        return services.AddOptions<BackendOptions>().Bind(configuration).ValidateOnStart();
     }
 }
 
