@@ -43,6 +43,15 @@ fi
 if [[ -n "${WORKER_MAX_REPLICAS:-}" ]]; then
     params+=("workerMaxReplicas=${WORKER_MAX_REPLICAS}")
 fi
+# The API's caller check (docs/auth.md): every deployment has its own key.
+if [[ -z "${PADDLEX_API_KEY:-}" ]]; then
+    echo "deploy-infra: set PADDLEX_API_KEY (at least 16 characters, e.g. openssl rand -hex 24); clients send it as X-Api-Key" >&2
+    exit 2
+fi
+params+=("apiKey=${PADDLEX_API_KEY}")
+if [[ -n "${PADDLEX_ALLOWED_ORIGINS:-}" ]]; then
+    params+=("allowedOrigins=${PADDLEX_ALLOWED_ORIGINS}")
+fi
 
 # A region without the GPU profile or Flex Consumption fails here, not half-way through the deployment.
 "${repo_root}/scripts/check-region.sh"

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using PaddleX.Cloud.Api.Http;
 using PaddleX.Cloud.Api.Services;
 
@@ -12,9 +13,10 @@ public static class ApiServiceCollectionExtensions
     /// services. The metadata, artifact and job ports must be registered by the host.</summary>
     public static IServiceCollection AddPaddleXApi(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = new ApiOptions();
-        configuration.GetSection(ApiOptions.Section).Bind(options);
-        services.AddSingleton(options);
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section))
+            .Validate(o => o.OriginsAreValid(), ApiOptions.OriginsRule)
+            .ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ApiOptions>>().Value);
         services.TryAddSingleton(TimeProvider.System);
         if (string.Equals(configuration["Backend"], "azure", StringComparison.OrdinalIgnoreCase))
         {

@@ -13,7 +13,7 @@ public sealed class ApiServices(
     ApiOptions options,
     TimeProvider clock,
     ILoggerFactory loggers,
-    IAnnotationRenderer? renderer = null)
+    IAnnotationRenderer renderer)
 {
     public IMetadataStore Metadata { get; } = metadata;
 
@@ -29,6 +29,6 @@ public sealed class ApiServices(
 
     public ILoggerFactory Loggers { get; } = loggers;
 
-    /// <summary>Null until the dataset feature registers one.</summary>
-    public IAnnotationRenderer? Renderer { get; } = renderer;
+    /// <summary>Draws a dataset picture with its annotation (<c>/file?did=</c>).</summary>
+    public IAnnotationRenderer Renderer { get; } = renderer;
 }

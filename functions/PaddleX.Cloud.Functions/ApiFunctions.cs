@@ -4,32 +4,34 @@ using PaddleX.Cloud.Api.Http;
 
 namespace PaddleX.Cloud.Functions;
 
-/// <summary>One HTTP function per entry of the API's route table, same path and methods (a test
-/// keeps the two in step). Each only hands the request to the shared dispatcher.</summary>
+/// <summary>One HTTP function per entry of the API's route table, same path and methods plus OPTIONS
+/// for CORS preflights (a test keeps the two in step). Each only hands the request to the shared
+/// dispatcher. Anonymous at the Functions level: PaddleX clients know no function keys, so the
+/// dispatcher checks the API key (docs/auth.md).</summary>
 public sealed class ApiFunctions(ApiDispatcher dispatcher)
 {
     [Function("Workspace")]
-    public Task<IResult> Workspace([HttpTrigger(AuthorizationLevel.Function, "get", "put", Route = "workspace")] HttpRequest request) =>
+    public Task<IResult> Workspace([HttpTrigger(AuthorizationLevel.Anonymous, "get", "put", "options", Route = "workspace")] HttpRequest request) =>
         Run(request, "/workspace");
 
     [Function("System")]
-    public Task<IResult> System([HttpTrigger(AuthorizationLevel.Function, "get", "delete", Route = "system")] HttpRequest request) =>
+    public Task<IResult> System([HttpTrigger(AuthorizationLevel.Anonymous, "get", "delete", "options", Route = "system")] HttpRequest request) =>
         Run(request, "/system");
 
     [Function("Dataset")]
-    public Task<IResult> Dataset([HttpTrigger(AuthorizationLevel.Function, "get", "post", "put", "delete", Route = "dataset")] HttpRequest request) =>
+    public Task<IResult> Dataset([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "delete", "options", Route = "dataset")] HttpRequest request) =>
         Run(request, "/dataset");
 
     [Function("DatasetSplit")]
-    public Task<IResult> DatasetSplit([HttpTrigger(AuthorizationLevel.Function, "put", Route = "dataset/split")] HttpRequest request) =>
+    public Task<IResult> DatasetSplit([HttpTrigger(AuthorizationLevel.Anonymous, "put", "options", Route = "dataset/split")] HttpRequest request) =>
         Run(request, "/dataset/split");
 
     [Function("DatasetDetails")]
-    public Task<IResult> DatasetDetails([HttpTrigger(AuthorizationLevel.Function, "get", Route = "dataset/details")] HttpRequest request) =>
+    public Task<IResult> DatasetDetails([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "dataset/details")] HttpRequest request) =>
         Run(request, "/dataset/details");
 
     [Function("DatasetUpload")]
-    public Task<IResult> DatasetUpload([HttpTrigger(AuthorizationLevel.Function, "post", Route = "dataset/upload")] HttpRequest request) =>
+    public Task<IResult> DatasetUpload([HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "dataset/upload")] HttpRequest request) =>
         Run(request, "/dataset/upload");
 
     [Function("DatasetUploadUrl")]
@@ -37,55 +39,55 @@ public sealed class ApiFunctions(ApiDispatcher dispatcher)
         Run(request, "/dataset/upload/url");
 
     [Function("Project")]
-    public Task<IResult> Project([HttpTrigger(AuthorizationLevel.Function, "get", "post", "delete", Route = "project")] HttpRequest request) =>
+    public Task<IResult> Project([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "delete", "options", Route = "project")] HttpRequest request) =>
         Run(request, "/project");
 
     [Function("ProjectTask")]
-    public Task<IResult> ProjectTask([HttpTrigger(AuthorizationLevel.Function, "get", "post", "delete", Route = "project/task")] HttpRequest request) =>
+    public Task<IResult> ProjectTask([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "delete", "options", Route = "project/task")] HttpRequest request) =>
         Run(request, "/project/task");
 
     [Function("ProjectTaskParams")]
-    public Task<IResult> ProjectTaskParams([HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "project/task/params")] HttpRequest request) =>
+    public Task<IResult> ProjectTaskParams([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "options", Route = "project/task/params")] HttpRequest request) =>
         Run(request, "/project/task/params");
 
     [Function("ProjectTaskTrain")]
-    public Task<IResult> ProjectTaskTrain([HttpTrigger(AuthorizationLevel.Function, "post", "put", Route = "project/task/train")] HttpRequest request) =>
+    public Task<IResult> ProjectTaskTrain([HttpTrigger(AuthorizationLevel.Anonymous, "post", "put", "options", Route = "project/task/train")] HttpRequest request) =>
         Run(request, "/project/task/train");
 
     [Function("ProjectTaskMetrics")]
-    public Task<IResult> ProjectTaskMetrics([HttpTrigger(AuthorizationLevel.Function, "get", Route = "project/task/metrics")] HttpRequest request) =>
+    public Task<IResult> ProjectTaskMetrics([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "project/task/metrics")] HttpRequest request) =>
         Run(request, "/project/task/metrics");
 
     [Function("ProjectTaskEvaluate")]
-    public Task<IResult> ProjectTaskEvaluate([HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "project/task/evaluate")] HttpRequest request) =>
+    public Task<IResult> ProjectTaskEvaluate([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "options", Route = "project/task/evaluate")] HttpRequest request) =>
         Run(request, "/project/task/evaluate");
 
     [Function("ProjectTaskEvaluateFile")]
-    public Task<IResult> ProjectTaskEvaluateFile([HttpTrigger(AuthorizationLevel.Function, "get", Route = "project/task/evaluate/file")] HttpRequest request) =>
+    public Task<IResult> ProjectTaskEvaluateFile([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "project/task/evaluate/file")] HttpRequest request) =>
         Run(request, "/project/task/evaluate/file");
 
     [Function("ProjectTaskPredict")]
-    public Task<IResult> ProjectTaskPredict([HttpTrigger(AuthorizationLevel.Function, "get", "post", "put", Route = "project/task/predict")] HttpRequest request) =>
+    public Task<IResult> ProjectTaskPredict([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "options", Route = "project/task/predict")] HttpRequest request) =>
         Run(request, "/project/task/predict");
 
     [Function("ProjectTaskExport")]
-    public Task<IResult> ProjectTaskExport([HttpTrigger(AuthorizationLevel.Function, "get", "post", "put", Route = "project/task/export")] HttpRequest request) =>
+    public Task<IResult> ProjectTaskExport([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "options", Route = "project/task/export")] HttpRequest request) =>
         Run(request, "/project/task/export");
 
     [Function("ProjectTaskVdl")]
-    public Task<IResult> ProjectTaskVdl([HttpTrigger(AuthorizationLevel.Function, "get", Route = "project/task/vdl")] HttpRequest request) =>
+    public Task<IResult> ProjectTaskVdl([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "project/task/vdl")] HttpRequest request) =>
         Run(request, "/project/task/vdl");
 
     [Function("ProjectTaskVdlBoard")]
-    public Task<IResult> ProjectTaskVdlBoard([HttpTrigger(AuthorizationLevel.Function, "get", Route = "project/task/vdl/board")] HttpRequest request) =>
+    public Task<IResult> ProjectTaskVdlBoard([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "project/task/vdl/board")] HttpRequest request) =>
         Run(request, "/project/task/vdl/board");
 
     [Function("Model")]
-    public Task<IResult> Model([HttpTrigger(AuthorizationLevel.Function, "get", "post", "delete", Route = "model")] HttpRequest request) =>
+    public Task<IResult> Model([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "delete", "options", Route = "model")] HttpRequest request) =>
         Run(request, "/model");
 
     [Function("File")]
-    public Task<IResult> File([HttpTrigger(AuthorizationLevel.Function, "get", Route = "file")] HttpRequest request) =>
+    public Task<IResult> File([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "file")] HttpRequest request) =>
         Run(request, "/file");
 
     private Task<IResult> Run(HttpRequest request, string path) =>

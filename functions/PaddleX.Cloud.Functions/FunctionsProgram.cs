@@ -1,10 +1,5 @@
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Azure.Functions.Worker.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using PaddleX.Cloud.Api;
-using PaddleX.Cloud.Azure;
-using PaddleX.Cloud.ServiceDefaults;
 
 namespace PaddleX.Cloud.Functions;
 
@@ -17,10 +12,7 @@ internal static class FunctionsProgram
         var builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
         var workspace = builder.Configuration["Workspace"] ?? Path.Combine(Path.GetTempPath(), "paddlex_workspace");
-        builder.Services.AddConfiguredBackends(builder.Configuration, workspace);
-        builder.Services.AddPaddleXTelemetry(builder.Configuration, "paddlex-api");
-        builder.Services.AddPaddleXApi(builder.Configuration);
-        builder.Services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = Datasets.DatasetOptions.MaxUploadBytes);
+        builder.Services.AddPaddleXFunctions(builder.Configuration, workspace);
         await builder.Build().RunAsync();
     }
 }

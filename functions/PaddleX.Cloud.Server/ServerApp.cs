@@ -32,6 +32,12 @@ public static class ServerApp
         }
 
         var configuration = builder.Configuration;
+        if (!configuration.GetSection("Api:AllowedOrigins").GetChildren().Any())
+        {
+            // The local server answers any origin, as the original does (its web client is opened from a file or another port).
+            configuration.AddInMemoryCollection([new("Api:AllowedOrigins:0", Api.ApiOptions.AnyOrigin)]);
+        }
+
         var workspace = Path.GetFullPath(configuration["Workspace"]
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), "paddlex_workspace"));
         PrepareWorkspace(workspace);
@@ -52,8 +58,8 @@ public static class ServerApp
         }
 
         var app = builder.Build();
-        var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
-        app.Run(dispatcher.HandleAsync);
+        // Resolved on the first request, after the settings were checked at start (the stores need them).
+        app.Run(context => context.RequestServices.GetRequiredService<ApiDispatcher>().HandleAsync(context));
         return app;
     }
 

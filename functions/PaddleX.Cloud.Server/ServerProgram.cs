@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Builder;
+using PaddleX.Cloud.ServiceDefaults;
 
 namespace PaddleX.Cloud.Server;
 
@@ -8,8 +8,7 @@ internal static class ServerProgram
     {
         try
         {
-            await ServerApp.Build(args).RunAsync();
-            return 0;
+            return await ServerApp.Build(args).RunOrExplainAsync();
         }
         catch (ArgumentException bad)
         {

@@ -7,9 +7,9 @@ using PaddleX.Cloud.ServiceDefaults;
 namespace PaddleX.Cloud.Worker;
 
 /// <summary>The worker as its own process: consumes the job queue of the configured backend and
-/// answers <c>/health</c> for container probes. <c>Backend</c> (<c>--Backend azure</c> or the
-/// environment variable <c>Backend=azure</c>) picks the Azure backends; the default is the local
-/// workspace folder.</summary>
+/// answers <c>/health</c> for container probes. <c>--backend azure</c> (or the environment variable
+/// <c>Backend=azure</c>) picks the Azure backends; the default is the local workspace folder
+/// (<c>--workspace_dir</c>). Settings that do not fit the backend stop it at start.</summary>
 internal static class WorkerProgram
 {
     public static async Task<int> Main(string[] args)
@@ -27,8 +27,7 @@ internal static class WorkerProgram
 
         var app = builder.Build();
         app.MapGet("/health", () => Results.Ok(new { status = "healthy" }));
-        await app.RunAsync();
-        return 0;
+        return await app.RunOrExplainAsync();
     }
 
     /// <summary>Where a worker started with no address setting listens: loopback only, off the server's 8080.</summary>

@@ -25,3 +25,8 @@ param jobsMaxDeliveryCount = 5
 param cosmosDatabaseName = 'paddlex'
 param functionMaximumInstanceCount = 40
 param functionInstanceMemoryMB = 2048
+
+// The API key callers send (X-Api-Key or api_key); at least 16 characters, e.g. `openssl rand -hex 24`.
+param apiKey = readEnvironmentVariable('PADDLEX_API_KEY', '')
+// Web origins allowed to call the API from a browser, comma-separated; empty = none.
+param allowedOrigins = readEnvironmentVariable('PADDLEX_ALLOWED_ORIGINS', '')

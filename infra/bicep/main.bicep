@@ -110,6 +110,15 @@ param functionMaximumInstanceCount int = 100
 ])
 param functionInstanceMemoryMB int = 2048
 
+// No length rule here: dev.bicepparam reads it from the environment, and the API itself refuses to
+// start without one (fail closed), so an unset key never means an open API.
+@secure()
+@description('API key every request to the API must carry (header X-Api-Key or argument api_key); azd: PADDLEX_API_KEY. See docs/auth.md.')
+param apiKey string
+
+@description('Browser origins allowed to call the API cross-origin, comma-separated (e.g. https://paddlex.example.com); empty = none. azd: PADDLEX_ALLOWED_ORIGINS.')
+param allowedOrigins string = ''
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -247,6 +256,8 @@ module api 'modules/functionapp.bicep' = {
     instanceMemoryMB: functionInstanceMemoryMB
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     appSettings: appSettings
+    apiKey: apiKey
+    allowedOrigins: filter(map(split(allowedOrigins, ','), origin => trim(origin)), origin => !empty(origin))
   }
 }
 

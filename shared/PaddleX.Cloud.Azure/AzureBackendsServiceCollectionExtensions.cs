@@ -6,6 +6,8 @@ using global::Azure.Storage.Queues;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using PaddleX.Cloud.Azure.Blobs;
 using PaddleX.Cloud.Azure.Cosmos;
 using PaddleX.Cloud.Azure.Jobs;
@@ -22,26 +24,37 @@ public static class AzureBackendsServiceCollectionExtensions
     /// connection string the clients authenticate with DefaultAzureCredential.</summary>
     public static IServiceCollection AddAzureBackends(this IServiceCollection services, IConfiguration configuration)
     {
-        var backends = AzureBackends.FromConfiguration(configuration);
-        services.AddSingleton(backends);
-        services.AddSingleton<IMetadataStore>(_ => backends.CreateMetadataStore());
-        services.AddSingleton<IArtifactStore>(_ => backends.CreateArtifactStore());
-        services.AddSingleton<IJobQueue>(_ => backends.CreateJobQueue());
+        AddBackendOptions(services, configuration).Configure(o => o.Backend = BackendOptions.Azure); // whatever Backend says
+        services.AddSingleton(sp => AzureBackends.From(sp.GetRequiredService<IOptions<BackendOptions>>().Value));
+        services.AddSingleton<IMetadataStore>(sp => sp.GetRequiredService<AzureBackends>().CreateMetadataStore());
+        services.AddSingleton<IArtifactStore>(sp => sp.GetRequiredService<AzureBackends>().CreateArtifactStore());
+        services.AddSingleton<IJobQueue>(sp => sp.GetRequiredService<AzureBackends>().CreateJobQueue());
         return services;
     }
 
-    /// <summary>The backends named by <c>Backend</c> (the server's <c>--backend</c>): <c>local</c>
-    /// (default: everything in <paramref name="workspaceDirectory"/>) or <c>azure</c> (Cosmos DB, Blob
-    /// Storage, Service Bus or Storage Queue, see <see cref="AddAzureBackends"/>).</summary>
+    /// <summary>The backends named by <c>Backend</c> (<c>--backend</c>): <c>local</c> (default: everything
+    /// in <paramref name="workspaceDirectory"/>) or <c>azure</c> (Cosmos DB, Blob Storage, Service Bus or
+    /// Storage Queue, see <see cref="AddAzureBackends"/>). The host refuses to start when the settings
+    /// do not fit the backend (<see cref="BackendOptions.Problems"/>).</summary>
     public static IServiceCollection AddConfiguredBackends(this IServiceCollection services, IConfiguration configuration, string workspaceDirectory)
     {
-        var backend = configuration["Backend"] ?? "local";
-        return backend.ToUpperInvariant() switch
+        var backend = configuration["Backend"] is { Length: > 0 } named ? named : BackendOptions.Local;
+        switch (backend.ToUpperInvariant())
         {
-            "LOCAL" => services.AddLocalBackends(workspaceDirectory),
-            "AZURE" => services.AddAzureBackends(configuration),
-            _ => throw new ArgumentException($"--backend must be local or azure, not '{backend}'"),
-        };
+            case "LOCAL":
+                AddBackendOptions(services, configuration);
+                return services.AddLocalBackends(workspaceDirectory);
+            case "AZURE":
+                return services.AddAzureBackends(configuration);
+            default:
+                throw new ArgumentException($"--backend must be {BackendOptions.Local} or {BackendOptions.Azure}, not '{backend}'");
+        }
+    }
+
+    private static OptionsBuilder<BackendOptions> AddBackendOptions(IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackendOptions>, BackendOptionsValidator>());
+        return services.AddOptions<BackendOptions>().Bind(configuration).ValidateOnStart();
     }
 }
 
@@ -58,12 +71,19 @@ public sealed class AzureBackends
 
     public required JobsOptions Jobs { get; init; }
 
-    public static AzureBackends FromConfiguration(IConfiguration configuration) => new()
+    public static AzureBackends FromConfiguration(IConfiguration configuration)
     {
-        Tenant = Bind<TenantOptions>(configuration, TenantOptions.Section),
-        Cosmos = Bind<CosmosOptions>(configuration, CosmosOptions.Section),
-        Storage = Bind<StorageOptions>(configuration, StorageOptions.Section),
-        Jobs = Bind<JobsOptions>(configuration, JobsOptions.Section),
+        var options = new BackendOptions();
+        configuration.Bind(options);
+        return From(options);
+    }
+
+    public static AzureBackends From(BackendOptions options) => new()
+    {
+        Tenant = options.Tenant,
+        Cosmos = options.Cosmos,
+        Storage = options.Storage,
+        Jobs = options.Jobs,
     };
 
     public CosmosClient CreateCosmosClient()
@@ -223,14 +243,6 @@ public sealed class AzureBackends
         }
 
         return string.IsNullOrWhiteSpace(Cosmos.Endpoint) ? null : new Uri(Cosmos.Endpoint);
-    }
-
-    private static T Bind<T>(IConfiguration configuration, string section)
-        where T : new()
-    {
-        var value = new T();
-        configuration.GetSection(section).Bind(value);
-        return value;
     }
 }
 

@@ -4,8 +4,6 @@ namespace PaddleX.Cloud.Azure;
 /// (Section <c>Tenant</c>: the key <c>Workspace</c> is the local workspace folder of the server.)</summary>
 public sealed class TenantOptions
 {
-    public const string Section = "Tenant";
-
     /// <summary><c>Tenant:Id</c>. Letters, digits, '-' and '_' only (a blob prefix and a partition key).</summary>
     public string Id { get; set; } = "default";
 }
@@ -13,8 +11,6 @@ public sealed class TenantOptions
 /// <summary>Configuration section <c>Cosmos</c>.</summary>
 public sealed class CosmosOptions
 {
-    public const string Section = "Cosmos";
-
     /// <summary><c>Cosmos:ConnectionString</c> (AccountEndpoint=…;AccountKey=…). Wins over <see cref="Endpoint"/>.</summary>
     public string? ConnectionString { get; set; }
 
@@ -43,8 +39,6 @@ public sealed class CosmosOptions
 /// <summary>Configuration section <c>Storage</c> (artifacts in Blob Storage).</summary>
 public sealed class StorageOptions
 {
-    public const string Section = "Storage";
-
     /// <summary><c>Storage:ConnectionString</c>. Wins over the endpoints.</summary>
     public string? ConnectionString { get; set; }
 
@@ -72,8 +66,6 @@ public enum JobTransport
 /// <summary>Configuration section <c>Jobs</c>.</summary>
 public sealed class JobsOptions
 {
-    public const string Section = "Jobs";
-
     public JobTransport Transport { get; set; } = JobTransport.ServiceBus;
 
     /// <summary><c>Jobs:ConnectionString</c>: a Service Bus or a Storage connection string, by <see cref="Transport"/>.</summary>

@@ -1,6 +1,6 @@
 namespace PaddleX.Cloud.Contracts;
 
-// The integer values are part of the wire contract (behavior.md §3.2): clients compare them.
+// The integer values are part of the wire contract (docs/api-behaviour.md §2): clients compare them.
 #pragma warning disable CA1008, CA1027, CA1028, CA1707 // the original's member names and zero values are the contract
 
 public enum DatasetStatus

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace PaddleX.Cloud.Datasets;
 
-/// <summary>The <c>details</c> object of behavior.md §5.7 (the original's statis.pkl), stored as JSON.
+/// <summary>The <c>details</c> object of docs/api-behaviour.md §4 (the original's statis.pkl), stored as JSON.
 /// Relative paths use '/'.</summary>
 public sealed class DatasetDetails
 {

@@ -1,6 +1,6 @@
 namespace PaddleX.Cloud.Datasets;
 
-/// <summary>The original server's validation messages (behavior.md §5), verbatim, plus ours for
+/// <summary>The original server's validation messages (docs/api-behaviour.md §4), verbatim, plus ours for
 /// cases the original reported with a raw traceback.</summary>
 public static class DatasetMessages
 {

@@ -2,7 +2,7 @@ using PaddleX.Cloud.Datasets.Formats;
 
 namespace PaddleX.Cloud.Datasets;
 
-/// <summary>behavior.md §5.6, seeded: the same seed gives the same split. Classification is
+/// <summary>docs/api-behaviour.md §4, seeded: the same seed gives the same split. Classification is
 /// stratified: each class gives floor(n·ratio) of its own images to val and test; the slots that
 /// the rounding leaves over are filled at random from the rest, so the totals are exactly the
 /// original's val_n = floor(N·val_split), test_n = floor(N·test_split).</summary>
@@ -77,7 +77,7 @@ public static class DatasetSplitter
     }
 }
 
-/// <summary>Writes the split files of a dataset folder (behavior.md §5.6 outputs).</summary>
+/// <summary>Writes the split files of a dataset folder (docs/api-behaviour.md §4).</summary>
 public static class SplitWriter
 {
     public static void Write(string datasetType, DatasetDetails details, string directory)

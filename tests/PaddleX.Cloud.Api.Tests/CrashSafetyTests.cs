@@ -109,6 +109,11 @@ public sealed class CrashSafetyTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var key in PaddleX.Cloud.Azure.BackendOptions.CloudStoreKeys)
+        {
+            info.Environment.Remove(key.Replace(":", "__", StringComparison.Ordinal)); // a local server on purpose
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException("server did not start");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

@@ -16,27 +16,33 @@ namespace PaddleX.Cloud.Api.Tests;
 /// and executed directly over a <see cref="DefaultHttpContext"/>.</summary>
 public sealed class FunctionsAppTests
 {
-    private static IEnumerable<(string Name, string Route, string[] Methods, MethodInfo Method)> Functions() =>
+    private static IEnumerable<(string Name, string Route, string[] Methods, AuthorizationLevel Level)> Functions() =>
         typeof(ApiFunctions).GetMethods()
             .Select(m => (Method: m, Function: m.GetCustomAttribute<FunctionAttribute>()))
             .Where(x => x.Function is not null)
             .Select(x =>
             {
                 var trigger = x.Method.GetParameters().Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).Single(t => t is not null)!;
-                return (x.Function!.Name, trigger.Route!, trigger.Methods!.Select(m => m.ToUpperInvariant()).Order(StringComparer.Ordinal).ToArray(), x.Method);
+                return (x.Function!.Name, trigger.Route!, trigger.Methods!.Select(m => m.ToUpperInvariant()).Order(StringComparer.Ordinal).ToArray(), trigger.AuthLevel);
             });
 
     [Fact]
-    public void Every_route_has_a_function_with_the_same_methods_and_vice_versa()
+    public void Every_route_has_a_function_with_its_methods_and_cors_preflights_and_vice_versa()
     {
         var functions = Functions().ToDictionary(f => "/" + f.Route, StringComparer.Ordinal);
         var routes = RouteTable.Routes.ToDictionary(r => r.Path, StringComparer.Ordinal);
         Assert.Equal(routes.Keys.Order(StringComparer.Ordinal), functions.Keys.Order(StringComparer.Ordinal));
         foreach (var (path, route) in routes)
         {
-            Assert.Equal(route.AllowedMethods, functions[path].Methods);
+            Assert.Equal(route.AllowedMethods.Append("OPTIONS").Order(StringComparer.Ordinal), functions[path].Methods);
             Assert.Equal(route.Name, functions[path].Name);
         }
+    }
+
+    [Fact]
+    public void Functions_ask_for_no_function_key_so_PaddleX_clients_reach_the_api_key_check()
+    {
+        Assert.All(Functions(), f => Assert.Equal(AuthorizationLevel.Anonymous, f.Level));
     }
 
     [Fact]
@@ -72,11 +78,21 @@ public sealed class FunctionsAppTests
         Assert.Equal("malformed_json", bad.Body["code"]!.GetValue<string>());
     }
 
-    private static async Task<(int Status, JsonObject Body)> InvokeAsync(IServiceProvider services, Func<HttpRequest, Task<IResult>> function, string method, string? body, string query = "")
+    /// <summary>Runs a function over a fresh <see cref="DefaultHttpContext"/> and executes its result.
+    /// The body is null when the answer has none (a preflight).</summary>
+    internal static async Task<(int Status, JsonObject Body, IHeaderDictionary Headers)> InvokeAsync(
+        IServiceProvider services, Func<HttpRequest, Task<IResult>> function, string method, string? body, string query = "", params (string Name, string Value)[] headers)
     {
         var context = new DefaultHttpContext { RequestServices = services };
         context.Request.Method = method;
+        context.Request.Scheme = "https";
+        context.Request.Host = new HostString("func-api.azurewebsites.net");
         context.Request.QueryString = new QueryString(query);
+        foreach (var (name, value) in headers)
+        {
+            context.Request.Headers[name] = value;
+        }
+
         if (body is not null)
         {
             context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
@@ -87,6 +103,7 @@ public sealed class FunctionsAppTests
         context.Response.Body = output;
         var result = await function(context.Request);
         await result.ExecuteAsync(context);
-        return (context.Response.StatusCode, JsonNode.Parse(Encoding.UTF8.GetString(output.ToArray()))!.AsObject());
+        var text = Encoding.UTF8.GetString(output.ToArray());
+        return (context.Response.StatusCode, text.Length == 0 ? null! : JsonNode.Parse(text)!.AsObject(), context.Response.Headers);
     }
 }

@@ -34,6 +34,22 @@ public class ParamsRoutesTests : ServerTestBase
         Assert.Equal("[64,64]", stored["image_shape"]!.ToJsonString());
     }
 
+    [Fact]
+    public async Task A_task_is_created_with_null_pretrain_weights_and_numbers_as_text()
+    {
+        // PaddleX clients ask for training from scratch with "pretrain_weights": None.
+        const string train = "{\"pretrain_weights\": null, \"num_epochs\": \"3\", \"image_shape\": \"[64, 64]\"}";
+        var did = await CreateDatasetAsync();
+        var pid = await CreateProjectAsync();
+        Expect.Ok(await Api.PutAsync("/workspace", new { @struct = "project", id = pid, attr_dict = new { did } }));
+        var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train }))["tid"]!.GetValue<string>();
+        var stored = Expect.Ok(await Api.GetQueryAsync($"/project/task/params?tid={tid}"))["train"]!.AsObject();
+        Assert.True(stored.ContainsKey("pretrain_weights"));
+        Assert.Null(stored["pretrain_weights"]);
+        Assert.Equal(3, stored["num_epochs"]!.GetValue<int>());
+        Assert.Equal("[64,64]", stored["image_shape"]!.ToJsonString());
+    }
+
     [Theory]
     [InlineData("{\"model\": \"AlexNet\"}", "MobileNetV2, MobileNetV3_small")]
     [InlineData("{\"num_epochs\": \"ten\"}", "num_epochs")]

@@ -27,7 +27,9 @@ public class ServerFixture : IAsyncLifetime
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        app = ServerApp.Build(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--workspace_dir", Workspace, "--import_roots", ImportRoot, .. ExtraArgs]);
+        // Local on purpose, whatever cloud-store settings the emulators exported.
+        var localOnly = PaddleX.Cloud.Azure.BackendOptions.CloudStoreKeys.Select(key => new KeyValuePair<string, string?>(key, string.Empty));
+        app = ServerApp.Build(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--workspace_dir", Workspace, "--import_roots", ImportRoot, .. ExtraArgs], localOnly);
         await app.StartAsync();
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
     }

@@ -37,6 +37,21 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public int ExitCode => process.ExitCode;
 
+    /// <summary>Waits until the process ends by itself; false when it still runs after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(wait.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>SIGKILL: the process dies at once, nothing is settled or cleaned up.</summary>
     public async Task KillAsync()
     {
@@ -65,14 +80,19 @@ internal sealed class ChildProcess : IAsyncDisposable
             throw new FileNotFoundException($"Build {projectName} first (dotnet build); {dll} is missing.", dll);
         }
 
+        return StartDotnet(Path.GetDirectoryName(dll)!, [dll, .. args], environment);
+    }
+
+    /// <summary>Starts <c>dotnet args</c> in <paramref name="workingDirectory"/> (e.g. a documented <c>dotnet run</c>).</summary>
+    public static ChildProcess StartDotnet(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory,
         };
-        info.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -134,7 +154,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         process.Dispose();
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
@@ -148,7 +168,7 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Debug or Release, as this test assembly was built (…/bin/{Configuration}/net10.0/).</summary>
-    private static string BuildConfiguration() =>
+    internal static string BuildConfiguration() =>
         new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
 
     private void Append(string? line)

@@ -220,6 +220,38 @@ public sealed partial class BicepTests(BicepFixture bicep) : IClassFixture<Bicep
     }
 
     [Fact]
+    public void Api_callers_are_checked_by_an_api_key_setting_and_cross_origin_callers_are_listed()
+    {
+        bicep.EnsureCompiled();
+        var parameters = bicep.Compiled["parameters"]!;
+        Assert.Equal("securestring", parameters["apiKey"]!["type"]!.GetValue<string>());
+        Assert.Null(parameters["apiKey"]!["defaultValue"]); // every deployment chooses its key
+        Assert.Equal(string.Empty, parameters["allowedOrigins"]!["defaultValue"]!.GetValue<string>()); // no cross-origin unless listed
+
+        var apiModule = Assert.Single(bicep.Resources.OfType("Microsoft.Resources/deployments"), m => m.Node["name"]!.GetValue<string>() == "api");
+        var passed = apiModule.Node["properties"]!["parameters"]!;
+        Assert.Equal("[parameters('apiKey')]", passed["apiKey"]!["value"]!.GetValue<string>());
+        Assert.Contains("parameters('allowedOrigins')", passed["allowedOrigins"]!["value"]!.GetValue<string>(), StringComparison.Ordinal);
+        var module = apiModule.Node["properties"]!["template"]!["parameters"]!;
+        Assert.Equal("securestring", module["apiKey"]!["type"]!.GetValue<string>());
+
+        // The app settings the API reads: Api:ApiKey and Api:AllowedOrigins:N, in the one appsettings resource.
+        var template = apiModule.Node["properties"]!["template"]!.ToJsonString(Relaxed);
+        Assert.Contains("'Api__ApiKey', parameters('apiKey')", template, StringComparison.Ordinal);
+        Assert.Contains("'Api__AllowedOrigins__{0}'", template, StringComparison.Ordinal);
+        var settings = Assert.Single(bicep.Resources.OfType("Microsoft.Web/sites/config")).Node["properties"]!.ToJsonString(Relaxed);
+        Assert.Contains("variables('apiSettings')", settings, StringComparison.Ordinal);
+
+        // The platform's own CORS would answer preflights before the functions and ignore Api:AllowedOrigins.
+        var site = Assert.Single(bicep.Resources.OfType("Microsoft.Web/sites"));
+        Assert.Null(site.Properties!["siteConfig"]!["cors"]);
+
+        var azd = JsonNode.Parse(File.ReadAllText(RepoPaths.Combine("infra", "bicep", "main.parameters.json")))!["parameters"]!;
+        Assert.Equal("${PADDLEX_API_KEY}", azd["apiKey"]!["value"]!.GetValue<string>());
+        Assert.Equal("${PADDLEX_ALLOWED_ORIGINS=}", azd["allowedOrigins"]!["value"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Local_auth_and_shared_keys_are_disabled_everywhere()
     {
         bicep.EnsureCompiled();

@@ -84,6 +84,35 @@ public sealed class AzureBackendsOptionsTests
         Assert.Throws<InvalidOperationException>(() => backends.CreateCosmosClient());
     }
 
+    /// <summary>(Backend, settings as key=value separated by ';', a phrase the refusal must hold; empty: accepted).</summary>
+    [Theory]
+    [InlineData("", "", "")]
+    [InlineData("local", "Cosmos:Endpoint=", "")]
+    [InlineData("", "Cosmos:Endpoint=http://127.0.0.1:9/", "--backend azure")]
+    [InlineData("local", "Jobs:Namespace=ns1.servicebus.windows.net", "Jobs:Namespace")]
+    [InlineData("local", "Storage:QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1", "Storage:QueueEndpoint")]
+    [InlineData("azure", "", "Set Cosmos:ConnectionString or Cosmos:Endpoint")]
+    [InlineData("azure", "Cosmos:Endpoint=not a url;Storage:BlobEndpoint=https://a.blob.core.windows.net;Jobs:Namespace=ns", "Cosmos:Endpoint (an absolute URL)")]
+    [InlineData("azure", "Cosmos:Endpoint=https://a.documents.azure.com/;Storage:BlobEndpoint=https://a.blob.core.windows.net", "Jobs:ConnectionString or Jobs:Namespace")]
+    [InlineData("azure", "Cosmos:Endpoint=https://a.documents.azure.com/;Storage:BlobEndpoint=https://a.blob.core.windows.net;Jobs:Transport=StorageQueue;Storage:QueueEndpoint=https://a.queue.core.windows.net", "")]
+    [InlineData("azure", "Tenant:Id=a/b;Cosmos:Endpoint=https://a.documents.azure.com/;Storage:BlobEndpoint=https://a.blob.core.windows.net;Jobs:Namespace=ns", "Tenant:Id")]
+    [InlineData("azure", "Cosmos:Endpoint=https://a.documents.azure.com/;Storage:BlobEndpoint=https://a.blob.core.windows.net;Jobs:Namespace=ns", "")]
+    public void A_backend_that_does_not_fit_its_settings_is_refused_when_the_host_starts(string backend, string settings, string refusal)
+    {
+        var pairs = settings.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => (p.Split('=', 2)[0], p.Split('=', 2)[1])).Append(("Backend", backend)).ToArray();
+        var folder = Path.Combine(Path.GetTempPath(), "paddlex-start-" + Guid.NewGuid().ToString("N"));
+        using var services = new ServiceCollection().AddConfiguredBackends(Config(pairs), folder).BuildServiceProvider();
+        var start = services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>();
+        if (refusal.Length == 0)
+        {
+            start.Validate();
+            return;
+        }
+
+        var refused = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(start.Validate);
+        Assert.Contains(refusal, refused.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AddConfiguredBackends_picks_local_or_azure_or_refuses()
     {

@@ -9,7 +9,7 @@ using PaddleX.Cloud.Contracts.Jobs;
 
 namespace PaddleX.Cloud.Api.Endpoints;
 
-/// <summary>/project/task/evaluate and /project/task/evaluate/file (behavior.md §4.12, §4.13, §7.4).
+/// <summary>/project/task/evaluate and /project/task/evaluate/file (docs/api-behaviour.md §6).
 /// The result is stored as JSON (<c>eval_res.json</c>), never pickled.</summary>
 public static class EvaluateApi
 {
@@ -119,7 +119,7 @@ public static class EvaluateApi
     }
 }
 
-/// <summary>The evaluation report as an Excel sheet "评估报告" (behavior.md §7.4): each dictionary entry
+/// <summary>The evaluation report as an Excel sheet "评估报告" (docs/api-behaviour.md §6): each dictionary entry
 /// becomes a titled table (类别 + sub-metric columns), each number a title row and a value row; the
 /// confusion matrix gets its own table. Numbers are stored as numbers, rounded to 4 decimals; −1 and
 /// null become the text "nan".</summary>

@@ -7,7 +7,7 @@ using PaddleX.Cloud.Contracts.Jobs;
 
 namespace PaddleX.Cloud.Api.Endpoints;
 
-/// <summary>/project/task/export (behavior.md §4.15, decisions.md §5): ONNX (opset 17, dynamic batch)
+/// <summary>/project/task/export (docs/api-behaviour.md §6): ONNX (opset 17, dynamic batch)
 /// plus model.json into a workspace folder; <c>lite</c> = the same graph with float16 weights.</summary>
 public static class ExportApi
 {

@@ -29,7 +29,7 @@ public static partial class FileApi
         if (Pictures.Contains(extension))
         {
             var did = call.Args.String("did");
-            byte[] bytes = did is null ? await ReadAllAsync(call, relative) : await AnnotatedAsync(call, did, relative);
+            byte[] bytes = did is null ? await ReadAllAsync(call, relative) : await call.Services.Renderer.RenderAsync(call, did, relative);
             return JsonReply.Ok(new JsonObject { ["img_data"] = Convert.ToBase64String(bytes) });
         }
 
@@ -53,12 +53,6 @@ public static partial class FileApi
                 throw new ApiException(ErrorCodes.UnsupportedFile, $"不支持的文件类型{extension} (only pictures, xml, json, xlsx, log and txt files can be fetched)");
         }
     }
-
-    /// <summary>The picture with its annotation drawn by the dataset feature's renderer.</summary>
-    private static ValueTask<byte[]> AnnotatedAsync(ApiCall call, string did, string relative) =>
-        call.Services.Renderer is { } renderer
-            ? renderer.RenderAsync(call, did, relative)
-            : throw new ApiException(ErrorCodes.NotImplementedYet, "标注可视化暂不可用 (annotated rendering is not available)");
 
     private static async ValueTask<byte[]> ReadAllAsync(ApiCall call, string relative)
     {

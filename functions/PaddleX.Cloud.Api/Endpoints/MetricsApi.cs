@@ -32,7 +32,7 @@ public static partial class MetricsApi
         };
     }
 
-    /// <summary>The <c>train_log</c> object of behavior.md §7.1, all null/false before the log exists.</summary>
+    /// <summary>The <c>train_log</c> object of docs/api-behaviour.md §6, all null/false before the log exists.</summary>
     private static async ValueTask<JsonObject> TrainLogAsync(ApiCall call, TaskInfo task)
     {
         var path = $"{task.Path}/out.log";
@@ -57,7 +57,7 @@ public static partial class MetricsApi
         };
     }
 
-    /// <summary>The best checkpoint's validation metrics, under both keys (decisions.md §2).</summary>
+    /// <summary>The best checkpoint's validation metrics, under both keys (docs/api-behaviour.md §1).</summary>
     private static async ValueTask<IResult> BestEvalAsync(ApiCall call, TaskInfo task)
     {
         var metrics = await CheckpointMetricsAsync(call, $"{task.Path}/output/best_model")

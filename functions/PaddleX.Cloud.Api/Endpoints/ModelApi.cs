@@ -231,7 +231,7 @@ public static partial class ModelApi
         }
     }
 
-    /// <summary>Removes a model's folder, but only inside the workspace (decisions.md §3).</summary>
+    /// <summary>Removes a model's folder, but only inside the workspace (docs/api-behaviour.md §7).</summary>
     private static async ValueTask DeleteFilesAsync(ApiCall call, string path)
     {
         if (path.Length > 0 && call.Services.Artifacts.TryResolve(path, out var relative) && relative.Length > 0)

@@ -9,7 +9,7 @@ using PaddleX.Cloud.Contracts.Jobs;
 
 namespace PaddleX.Cloud.Api.Endpoints;
 
-/// <summary>/project/task/predict (behavior.md §4.14, §7.5): start, progress, stop.</summary>
+/// <summary>/project/task/predict (docs/api-behaviour.md §6): start, progress, stop.</summary>
 public static class PredictApi
 {
     public const string ResultsFolder = "visualized_test_results";

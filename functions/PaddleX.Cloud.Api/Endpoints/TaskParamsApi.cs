@@ -26,7 +26,7 @@ public static class TaskParamsApi
         return JsonReply.Ok(new JsonObject { ["train"] = TrainingParams.Parse(task.ParamsJson) ?? [] });
     }
 
-    /// <summary>Recommended parameters for a new task of the project (behavior.md §6.2).</summary>
+    /// <summary>Recommended parameters for a new task of the project (docs/api-behaviour.md §5).</summary>
     private static async ValueTask<IResult> RecommendedAsync(ApiCall call, string pid)
     {
         var project = await call.ProjectAsync(pid, $"项目ID'{pid}'不存在");

@@ -18,7 +18,7 @@ public static class WorkspaceApi
         ["task"] = ["id", "name", "desc", "pid", "path", "create_time", "parent_id"],
     };
 
-    // decisions.md §3: only descriptive fields and the project's dataset binding may change.
+    // docs/api-behaviour.md §3: only descriptive fields and the project's dataset binding may change.
     private static readonly Dictionary<string, string[]> Writable = new(StringComparer.Ordinal)
     {
         ["dataset"] = ["name", "desc"],

@@ -74,7 +74,7 @@ public sealed class ApiDispatcher(ApiServices services, ILogger<ApiDispatcher> l
         }
     }
 
-    /// <summary>The JSON body when there is one, otherwise the query string (decisions.md §1).</summary>
+    /// <summary>The JSON body when there is one, otherwise the query string (docs/api-behaviour.md §1).</summary>
     private static async Task<ApiArgs> BindAsync(HttpRequest request, long maxBodyBytes)
     {
         if (request.ContentLength > maxBodyBytes)
@@ -186,8 +186,7 @@ public sealed class ApiDispatcher(ApiServices services, ILogger<ApiDispatcher> l
             return true;
         }
 
-        var allowed = services.Options.AllowedOrigins;
-        if (allowed.Count > 0 && !allowed.Contains(origin, StringComparer.OrdinalIgnoreCase))
+        if (!services.Options.Allows(origin) && !IsSameOrigin(context.Request, origin))
         {
             return false;
         }
@@ -210,6 +209,11 @@ public sealed class ApiDispatcher(ApiServices services, ILogger<ApiDispatcher> l
 
         return true;
     }
+
+    /// <summary>A page the API serves itself (the training dashboard) calling back to it.</summary>
+    private static bool IsSameOrigin(HttpRequest request, string origin) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var uri) && request.Host.HasValue
+        && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
 
     private static JsonReply TooLarge() =>
         JsonReply.Error(ErrorCodes.BodyTooLarge, "请求体过大 (request body too large)", StatusCodes.Status413PayloadTooLarge);

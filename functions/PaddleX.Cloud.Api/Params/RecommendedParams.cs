@@ -3,7 +3,7 @@ using PaddleX.Cloud.Api.Http;
 
 namespace PaddleX.Cloud.Api.Params;
 
-/// <summary>Recommended training parameters for a project (behavior.md §6.2): batch size from the
+/// <summary>Recommended training parameters for a project (docs/api-behaviour.md §5): batch size from the
 /// device memory and the dataset size, learning rate and schedule by model family.</summary>
 public static class RecommendedParams
 {

@@ -1,10 +1,11 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PaddleX.Cloud.Api.Http;
 
 namespace PaddleX.Cloud.Api.Params;
 
-/// <summary>The stored training parameters of a task (behavior.md §6.1) and the rules for merging a
+/// <summary>The stored training parameters of a task (docs/api-behaviour.md §5) and the rules for merging a
 /// client's changes into them.</summary>
 public static class TrainingParams
 {
@@ -23,13 +24,15 @@ public static class TrainingParams
         ["rotate"] = "rotate_prob",
     };
 
-    // Keys whose default is null but which take a value of their own type.
-    private static readonly Dictionary<string, JsonValueKind[]> Nullable = new(StringComparer.Ordinal)
+    /// <summary>Keys that may be null (PaddleX's "not set"), with the kind they take otherwise. A null
+    /// <c>pretrain_weights</c> is how PaddleX clients ask to train from scratch (so are "" and "none").</summary>
+    private static readonly Dictionary<string, JsonValueKind> Nullable = new(StringComparer.Ordinal)
     {
-        ["resume_checkpoint"] = [JsonValueKind.String],
-        ["sensitivities_path"] = [JsonValueKind.String],
-        ["pruned_flops"] = [JsonValueKind.Number],
-        ["eval_metric_loss"] = [JsonValueKind.Number],
+        ["pretrain_weights"] = JsonValueKind.String,
+        ["resume_checkpoint"] = JsonValueKind.String,
+        ["sensitivities_path"] = JsonValueKind.String,
+        ["pruned_flops"] = JsonValueKind.Number,
+        ["eval_metric_loss"] = JsonValueKind.Number,
     };
 
     private static readonly HashSet<string> Integers = new(StringComparer.Ordinal)
@@ -171,40 +174,89 @@ public static class TrainingParams
         }
     }
 
+    /// <summary>The value as the kind the key holds, accepting what PaddleX clients send: null where
+    /// the original has a "not set", numbers as text ("4", "0.01"), an int where a float is expected,
+    /// a whole float (4.0) where an int is expected, lists as JSON text ("[224, 224]") and switches as
+    /// true/false text or 0/1. Anything else is refused.</summary>
     private static JsonNode? Coerce(string key, JsonNode? value, JsonNode? current)
     {
-        var expected = current?.GetValueKind() ?? JsonValueKind.Null;
-        var given = value?.GetValueKind() ?? JsonValueKind.Null;
-        if (expected == JsonValueKind.Null)
+        var nullable = Nullable.TryGetValue(key, out var declared);
+        if (value is null)
         {
-            return given == JsonValueKind.Null || (Nullable.TryGetValue(key, out var kinds) && kinds.Contains(given))
-                ? value?.DeepClone()
-                : throw Wrong(key);
+            return nullable ? null : throw Wrong(key);
         }
 
-        var compatible = expected switch
+        var expected = nullable ? declared : current?.GetValueKind() ?? JsonValueKind.Null;
+        var accepted = expected switch
         {
-            JsonValueKind.True or JsonValueKind.False => given is JsonValueKind.True or JsonValueKind.False,
-            JsonValueKind.Number => given == JsonValueKind.Number,
-            JsonValueKind.String => given == JsonValueKind.String,
-            JsonValueKind.Array => given == JsonValueKind.Array,
-            _ => false,
+            JsonValueKind.True or JsonValueKind.False => AsBoolean(value),
+            JsonValueKind.Number => AsNumber(key, value),
+            JsonValueKind.String => value.GetValueKind() == JsonValueKind.String ? value.DeepClone() : null,
+            JsonValueKind.Array => WholeNumbersAsInts(key, AsArray(value)),
+            _ => null,
         };
-        if (!compatible)
-        {
-            throw Wrong(key);
-        }
-
-        if (Integers.Contains(key) && !IsInteger(value!))
-        {
-            throw ApiException.Invalid($"训练参数'{key}'应为整数 (training parameter '{key}' must be an integer)");
-        }
-
-        return value!.DeepClone();
+        return accepted ?? throw Wrong(key);
     }
 
-    private static bool IsInteger(JsonNode node) =>
-        node.AsDouble() is var d && d == Math.Floor(d) && !node.ToJsonString().Contains('.', StringComparison.Ordinal);
+    private static JsonNode? AsBoolean(JsonNode value) => value.GetValueKind() switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.String when bool.TryParse(value.GetValue<string>().Trim(), out var flag) => flag,
+        JsonValueKind.Number when value.AsDouble() is 0 or 1 => value.AsDouble() == 1,
+        _ => null,
+    };
+
+    private static JsonNode? AsNumber(string key, JsonNode value)
+    {
+        var number = value.GetValueKind() switch
+        {
+            JsonValueKind.Number => value.AsDouble(),
+            JsonValueKind.String when double.TryParse(value.GetValue<string>().Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
+            _ => double.NaN,
+        };
+        if (!double.IsFinite(number))
+        {
+            return null;
+        }
+
+        if (!Integers.Contains(key))
+        {
+            return value.GetValueKind() == JsonValueKind.Number ? value.DeepClone() : JsonValue.Create(number);
+        }
+
+        return number == Math.Floor(number) && Math.Abs(number) <= int.MaxValue
+            ? JsonValue.Create((int)number)
+            : throw ApiException.Invalid($"训练参数'{key}'应为整数 (training parameter '{key}' must be an integer)");
+    }
+
+    // The engine reads these lists as ints, so 224.0 is stored as 224; other elements are left for Validate.
+    private static JsonArray? WholeNumbersAsInts(string key, JsonArray? list) =>
+        list is null || key is not ("image_shape" or "lr_decay_epochs" or "random_shape_sizes")
+            ? list
+            : new JsonArray(list.Select(v => IsWhole(v) ? JsonValue.Create(v!.AsInt()) : v?.DeepClone()).ToArray());
+
+    private static JsonArray? AsArray(JsonNode value)
+    {
+        if (value.GetValueKind() == JsonValueKind.Array)
+        {
+            return value.DeepClone().AsArray();
+        }
+
+        if (value.GetValueKind() != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(value.GetValue<string>()) as JsonArray;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private static void Validate(string key, JsonNode? value, string projectType)
     {
@@ -225,16 +277,30 @@ public static class TrainingParams
                 throw ApiException.Invalid("训练参数'learning_rate'应大于0 (learning_rate must be positive)");
             case "image_shape":
                 var shape = value!.AsArray();
-                if (shape.Count != 2 || shape.Any(v => v?.GetValueKind() != JsonValueKind.Number || v.AsDouble() < 32 || v.AsDouble() > 4096))
+                if (shape.Count != 2 || shape.Any(v => !IsWhole(v) || v!.AsDouble() is < 32 or > 4096))
                 {
                     throw ApiException.Invalid("训练参数'image_shape'应为两个不小于32的整数 (image_shape must be [width, height], each at least 32)");
                 }
 
                 break;
-            case "image_mean" or "image_std" or "lr_decay_epochs":
+            case "image_mean" or "image_std":
                 if (value!.AsArray().Any(v => v?.GetValueKind() != JsonValueKind.Number))
                 {
                     throw ApiException.Invalid($"训练参数'{key}'应为数字列表 (training parameter '{key}' must be a list of numbers)");
+                }
+
+                break;
+            case "lr_decay_epochs" or "random_shape_sizes":
+                if (value!.AsArray().Any(v => !IsWhole(v) || v!.AsDouble() < 0))
+                {
+                    throw ApiException.Invalid($"训练参数'{key}'应为整数列表 (training parameter '{key}' must be a list of whole numbers)");
+                }
+
+                break;
+            case "loss_type":
+                if (value!.AsArray().Any(v => v?.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False)))
+                {
+                    throw ApiException.Invalid("训练参数'loss_type'应为布尔值列表 (loss_type must be a list of true/false)");
                 }
 
                 break;
@@ -255,6 +321,9 @@ public static class TrainingParams
                 break;
         }
     }
+
+    private static bool IsWhole(JsonNode? node) =>
+        node?.GetValueKind() == JsonValueKind.Number && node.AsDouble() is var d && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue;
 
     private static ApiException Wrong(string key) =>
         ApiException.Invalid($"训练参数'{key}'的类型不正确 (training parameter '{key}' has the wrong type)");

@@ -5,7 +5,7 @@ using PaddleX.Cloud.Storage.Ports;
 
 namespace PaddleX.Cloud.Api.Services;
 
-/// <summary>The JSON shapes of entities in answers (behavior.md §4).</summary>
+/// <summary>The JSON shapes of entities in answers (docs/api-behaviour.md §3).</summary>
 public static class Views
 {
     public static JsonObject DatasetAttr(Dataset d, IArtifactStore artifacts) => new()

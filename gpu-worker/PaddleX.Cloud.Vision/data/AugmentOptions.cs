@@ -1,7 +1,7 @@
 namespace PaddleX.Cloud.Vision.Data;
 
 /// <summary>
-/// Classification augmentation switches with PaddleX semantics (behavior.md §6): every transform is applied
+/// Classification augmentation switches with PaddleX semantics (docs/api-behaviour.md §5): every transform is applied
 /// to a sample with its own probability; a switched-off transform has probability 0.
 /// <list type="bullet">
 /// <item>flips: mirror with <c>*_flip_prob</c>;</item>

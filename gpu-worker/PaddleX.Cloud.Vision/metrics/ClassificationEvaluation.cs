@@ -4,7 +4,7 @@ using PaddleX.Cloud.Vision.Training;
 namespace PaddleX.Cloud.Vision.Metrics;
 
 /// <summary>
-/// Offline evaluation (behavior.md §7.4): the report is computed from the <c>eval_details.json</c> a checkpoint
+/// Offline evaluation (docs/api-behaviour.md §6): the report is computed from the <c>eval_details.json</c> a checkpoint
 /// folder holds (label list, true labels, per-class scores of the validation set); no new inference.
 /// </summary>
 public static class ClassificationEvaluation

@@ -3,7 +3,7 @@ namespace PaddleX.Cloud.Vision.Metrics;
 /// <summary>Per-class precision/recall/F1 (−1 when the class is absent from the ground truth).</summary>
 public sealed record ClassPrf1(double Precision, double Recall, double F1);
 
-/// <summary>The classification evaluation report of behavior.md §7.4.</summary>
+/// <summary>The classification evaluation report of docs/api-behaviour.md §6.</summary>
 public sealed record ClassificationReport(
     IReadOnlyList<string> Labels,
     long[][] ConfusionMatrix,

@@ -5,7 +5,7 @@ using PaddleX.Cloud.Vision.Data;
 namespace PaddleX.Cloud.Vision.Training;
 
 /// <summary>
-/// The PaddleX training parameters (behavior.md §6, snake_case JSON as stored by the API) plus the engine's
+/// The PaddleX training parameters (docs/api-behaviour.md §5, snake_case JSON as stored by the API) plus the engine's
 /// own settings. Deserialize the stored Params object straight into this type; unknown keys are ignored.
 /// </summary>
 public sealed record TrainParams

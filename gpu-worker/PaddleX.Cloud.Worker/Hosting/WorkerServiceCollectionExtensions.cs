@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using PaddleX.Cloud.Worker.Jobs;
 
 namespace PaddleX.Cloud.Worker.Hosting;
@@ -10,12 +11,15 @@ public static class WorkerServiceCollectionExtensions
     /// <summary>The job runner as a hosted service, with the handlers of every job kind.</summary>
     public static IServiceCollection AddJobWorker(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = new WorkerOptions();
-        configuration.GetSection(WorkerOptions.Section).Bind(options);
-        services.AddSingleton(options);
-        var training = new TrainingOptions();
-        configuration.GetSection(TrainingOptions.Section).Bind(training);
-        services.AddSingleton(training);
+        services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section))
+            .Validate(o => o.Concurrency >= 1 && o.MaxDeliveryCount >= 1, "Worker:Concurrency and Worker:MaxDeliveryCount must be at least 1.")
+            .Validate(o => o.CancelCheckInterval > TimeSpan.Zero && o.HeartbeatInterval > TimeSpan.Zero, "Worker:CancelCheckInterval and Worker:HeartbeatInterval must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<WorkerOptions>>().Value);
+        services.AddOptions<TrainingOptions>().Bind(configuration.GetSection(TrainingOptions.Section))
+            .Validate(o => o.TorchThreads >= 0 && o.ProgressInterval >= TimeSpan.Zero, "Training:TorchThreads and Training:ProgressInterval must not be negative.")
+            .ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<TrainingOptions>>().Value);
         services.AddSingleton<IJobHandler, TrainJobHandler>();
         services.AddSingleton<IJobHandler, EvaluateJobHandler>();
         services.AddSingleton<IJobHandler, PredictJobHandler>();
@@ -25,7 +29,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         services.AddSingleton<DeadLetterReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<DeadLetterReconciler>());
-        if (options.Heartbeat ?? string.Equals(configuration["Backend"], "azure", StringComparison.OrdinalIgnoreCase))
+        if (configuration.GetValue<bool?>($"{WorkerOptions.Section}:{nameof(WorkerOptions.Heartbeat)}") ?? string.Equals(configuration["Backend"], "azure", StringComparison.OrdinalIgnoreCase))
         {
             services.TryAddSingleton(TimeProvider.System);
             services.AddSingleton<WorkerHeartbeatService>();

@@ -10,7 +10,7 @@ using SkiaSharp;
 
 namespace PaddleX.Cloud.Worker.Jobs;
 
-/// <summary>Evaluates a task's checkpoint (behavior.md §7.4) offline from the checkpoint's own
+/// <summary>Evaluates a task's checkpoint (docs/api-behaviour.md §6) offline from the checkpoint's own
 /// <c>eval_details.json</c> (validation scores the engine computed with that checkpoint's weights and
 /// preprocessing). Writes <c>eval_res.json</c> and <c>confusion_matrix.png</c> into the task folder.</summary>
 public sealed partial class EvaluateJobHandler(IMetadataStore metadata, IArtifactStore artifacts, ILogger<EvaluateJobHandler> logger) : IJobHandler

@@ -7,7 +7,7 @@ using PaddleX.Cloud.Vision.Export;
 
 namespace PaddleX.Cloud.Worker.Jobs;
 
-/// <summary>Exports a task's checkpoint as ONNX + model.json into <c>save_dir</c> (decisions.md §5):
+/// <summary>Exports a task's checkpoint as ONNX + model.json into <c>save_dir</c> (docs/api-behaviour.md §6):
 /// float32 weights for <c>infer</c>, float16 weights for <c>lite</c>.</summary>
 public sealed partial class ExportJobHandler(IMetadataStore metadata, IArtifactStore artifacts, ILogger<ExportJobHandler> logger) : IJobHandler
 {

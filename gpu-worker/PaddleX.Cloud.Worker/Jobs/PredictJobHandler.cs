@@ -10,7 +10,7 @@ using SkiaSharp;
 
 namespace PaddleX.Cloud.Worker.Jobs;
 
-/// <summary>Predicts pictures with a task's checkpoint (behavior.md §7.5): the uploaded picture
+/// <summary>Predicts pictures with a task's checkpoint (docs/api-behaviour.md §6): the uploaded picture
 /// (<c>predict_result.png</c>), a list of workspace pictures, or the dataset's test split (with the
 /// true label beside the prediction). One visualised PNG per input in <c>visualized_test_results/</c>.</summary>
 public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifactStore artifacts, ILogger<PredictJobHandler> logger) : IJobHandler

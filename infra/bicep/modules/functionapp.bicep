@@ -41,6 +41,13 @@ param applicationInsightsConnectionString string
 @description('Settings the PaddleX.Cloud code reads (environment variables with __).')
 param appSettings object
 
+@secure()
+@description('API key the dispatcher requires of every caller (the functions themselves are anonymous: PaddleX clients know no function keys).')
+param apiKey string
+
+@description('Browser origins allowed to call the API cross-origin; empty = none. The platform CORS stays unset so preflights reach the functions.')
+param allowedOrigins array = []
+
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
   name: storageAccountName
 }
@@ -69,7 +76,13 @@ var hostSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
 }
 
-var allSettings = union(hostSettings, appSettings)
+// The API's own caller check and CORS list (Api:ApiKey, Api:AllowedOrigins:N).
+var apiSettings = union(
+  { Api__ApiKey: apiKey },
+  toObject(range(0, length(allowedOrigins)), i => 'Api__AllowedOrigins__${i}', i => allowedOrigins[i])
+)
+
+var allSettings = union(hostSettings, appSettings, apiSettings)
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   name: name

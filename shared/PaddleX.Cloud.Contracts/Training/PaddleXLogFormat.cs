@@ -4,7 +4,7 @@ using System.Text;
 namespace PaddleX.Cloud.Contracts.Training;
 
 /// <summary>
-/// Writes the original PaddleX training log lines (behavior.md §7.1), e.g.
+/// Writes the original PaddleX training log lines (docs/api-behaviour.md §6), e.g.
 /// <c>2026-11-26 21:00:00 [INFO]\t[TRAIN] Epoch=1/6, Step=2/13, loss=1.234567, lr=0.001000, acc1=0.500000, acc5=1.000000, time_each_step=0.12s, eta=0:01:02</c>.
 /// </summary>
 public static class PaddleXLogFormat

@@ -5,7 +5,7 @@ namespace PaddleX.Cloud.Contracts.Training;
 /// <summary>A <c>download_status</c> progress object.</summary>
 public sealed record DownloadProgress(string Speed, double Download, double Total);
 
-/// <summary>The <c>train_log</c> object of GET /project/task/metrics?type=train (behavior.md §7.1).</summary>
+/// <summary>The <c>train_log</c> object of GET /project/task/metrics?type=train (docs/api-behaviour.md §6).</summary>
 public sealed record TrainLog
 {
     /// <summary>Remaining seconds (newest line containing "eta" whose tail is h:mm:ss).</summary>

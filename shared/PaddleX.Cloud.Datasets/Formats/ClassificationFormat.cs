@@ -4,7 +4,7 @@ using PaddleX.Cloud.Datasets.Import;
 
 namespace PaddleX.Cloud.Datasets.Formats;
 
-/// <summary>behavior.md §5.2: <c>label/image</c> folders; pre-split with labels.txt and list files.</summary>
+/// <summary>docs/api-behaviour.md §4: <c>label/image</c> folders; pre-split with labels.txt and list files.</summary>
 public sealed class ClassificationFormat : IDatasetFormat
 {
     public CheckResult Check(CheckContext context)

@@ -3,7 +3,7 @@ using PaddleX.Cloud.Datasets.Images;
 
 namespace PaddleX.Cloud.Datasets.Formats;
 
-/// <summary>behavior.md §5.5: COCO (<c>JPEGImages/</c> + <c>annotations.json</c>, or pre-split
+/// <summary>docs/api-behaviour.md §4: COCO (<c>JPEGImages/</c> + <c>annotations.json</c>, or pre-split
 /// train.json/val.json(/test.json)). Instance segmentation writes one
 /// <c>Annotations/&lt;stem&gt;.json</c> per image ({h, w, gt_class, gt_bbox, gt_poly}; JSON instead of
 /// the original's pickled .npy); COCO detection writes one VOC <c>Annotations/&lt;stem&gt;.xml</c>.</summary>

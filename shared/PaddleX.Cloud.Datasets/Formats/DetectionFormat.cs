@@ -3,7 +3,7 @@ using PaddleX.Cloud.Datasets.Import;
 
 namespace PaddleX.Cloud.Datasets.Formats;
 
-/// <summary>behavior.md §5.3: Pascal VOC (<c>JPEGImages/</c> + <c>Annotations/*.xml</c>); also COCO
+/// <summary>docs/api-behaviour.md §4: Pascal VOC (<c>JPEGImages/</c> + <c>Annotations/*.xml</c>); also COCO
 /// detection (<c>JPEGImages/</c> + <c>annotations.json</c>), converted to VOC files on import so
 /// every detection dataset has the same layout.</summary>
 public sealed class DetectionFormat : IDatasetFormat

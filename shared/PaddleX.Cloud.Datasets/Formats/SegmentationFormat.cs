@@ -4,7 +4,7 @@ using PaddleX.Cloud.Datasets.Import;
 
 namespace PaddleX.Cloud.Datasets.Formats;
 
-/// <summary>behavior.md §5.4: <c>JPEGImages/</c> + <c>Annotations/*.png</c> label maps, optional
+/// <summary>docs/api-behaviour.md §4: <c>JPEGImages/</c> + <c>Annotations/*.png</c> label maps, optional
 /// labels.txt. remote_segmentation uses the same layout and also accepts TIFF images.</summary>
 public sealed class SegmentationFormat(bool allowTiff) : IDatasetFormat
 {

@@ -2,7 +2,7 @@ using PaddleX.Cloud.Contracts;
 
 namespace PaddleX.Cloud.Datasets.Import;
 
-/// <summary>The files an import sees (behavior.md §5.1): the source root plus exactly one folder
+/// <summary>The files an import sees (docs/api-behaviour.md §4): the source root plus exactly one folder
 /// level down; names starting with '.' and names of status files are skipped. Relative paths use '/'.</summary>
 public sealed class SourceListing
 {

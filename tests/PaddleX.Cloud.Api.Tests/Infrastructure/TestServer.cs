@@ -96,9 +96,14 @@ public sealed class TestServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Blanks the cloud-store settings tests/emulators/start.sh exports, so a local server
+    /// started beside them is local on purpose (it refuses to start while they name cloud stores).</summary>
+    public static readonly IReadOnlyList<KeyValuePair<string, string?>> LocalOnly =
+        PaddleX.Cloud.Azure.BackendOptions.CloudStoreKeys.Select(key => new KeyValuePair<string, string?>(key, string.Empty)).ToList();
+
     private async Task StartAppAsync()
     {
-        app = PaddleX.Cloud.Server.ServerApp.Build(["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--workspace_dir", Workspace, .. ExtraArgs], Settings);
+        app = PaddleX.Cloud.Server.ServerApp.Build(["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--workspace_dir", Workspace, .. ExtraArgs], Settings ?? LocalOnly);
         await app.StartAsync();
     }
 
