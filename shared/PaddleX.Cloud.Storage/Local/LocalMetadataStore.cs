@@ -30,6 +30,7 @@ public sealed class LocalMetadataStore : IMetadataStore, IDisposable
     private long snapshotBytes;
 
     private WorkspaceState published;
+    private long flushes;
 
     public LocalMetadataStore(string workspaceDirectory)
         : this(workspaceDirectory, new LocalMetadataStoreOptions())
@@ -65,6 +66,9 @@ public sealed class LocalMetadataStore : IMetadataStore, IDisposable
 
     /// <summary>The newest durable version: everything acknowledged and nothing that is not.</summary>
     internal WorkspaceState Published => Volatile.Read(ref published);
+
+    /// <summary>Batches written and flushed to the device so far.</summary>
+    internal long Flushes => Interlocked.Read(ref flushes);
 
     /// <summary>Runs <paramref name="change"/> on the newest version and, when it returns a record,
     /// completes once that record is durable. An exception from <paramref name="change"/> changes
@@ -187,6 +191,7 @@ public sealed class LocalMetadataStore : IMetadataStore, IDisposable
                 continue;
             }
 
+            Interlocked.Increment(ref flushes);
             Volatile.Write(ref published, batch[^1].State);
             foreach (var change in batch)
             {
