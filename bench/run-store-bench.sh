@@ -3,9 +3,11 @@
 # PROJECTS projects, CLIENTS clients for DURATION s of mixed traffic (70 % reads, 30 % writes; see
 # bench/PaddleX.Cloud.Bench.Store/Program.cs), once with this tree's store and once with the
 # previous design (whole-Workspace rewrite per change), built from BASE in a temporary git worktree.
+# Then the store alone (no HTTP) with CLIENTS concurrent writers for STORE_SECONDS s, both designs:
+# the runner is copied into the previous tree and built against its store.
 #   bench/run-store-bench.sh
 # Env: BASE (git merge-base HEAD main), DATASETS (10000), PROJECTS (10000), CLIENTS (64),
-#      DURATION (30), WARMUP (5), OUT (bench/results/store-bench.txt)
+#      DURATION (30), WARMUP (10), STORE_SECONDS (10), OUT (bench/results/store-bench.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${BASE:-$(git merge-base HEAD main)}
@@ -13,7 +15,8 @@ DATASETS=${DATASETS:-10000}
 PROJECTS=${PROJECTS:-10000}
 CLIENTS=${CLIENTS:-64}
 DURATION=${DURATION:-30}
-WARMUP=${WARMUP:-5}
+WARMUP=${WARMUP:-10}
+STORE_SECONDS=${STORE_SECONDS:-10}
 OUT=${OUT:-bench/results/store-bench.txt}
 WORK=$(mktemp -d "${BENCH_DIR:-/tmp}/pxstore.XXXXXX")
 SERVER_PID=
@@ -33,6 +36,9 @@ build bench/PaddleX.Cloud.Bench.Store "$WORK/bench"
 build functions/PaddleX.Cloud.Server "$WORK/current"
 git worktree add --detach "$WORK/previous-src" "$BASE" >/dev/null 2>&1
 build "$WORK/previous-src/functions/PaddleX.Cloud.Server" "$WORK/previous"
+cp -r bench/PaddleX.Cloud.Bench.Store "$WORK/previous-src/bench/"
+rm -rf "$WORK/previous-src/bench/PaddleX.Cloud.Bench.Store/bin" "$WORK/previous-src/bench/PaddleX.Cloud.Bench.Store/obj"
+build "$WORK/previous-src/bench/PaddleX.Cloud.Bench.Store" "$WORK/previous-bench"
 BENCH="dotnet $WORK/bench/PaddleX.Cloud.Bench.Store.dll"
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -61,5 +67,12 @@ run() { # label, server folder
   echo "workspace: $DATASETS datasets, $PROJECTS projects; $CLIENTS clients, ${WARMUP} s warm-up + ${DURATION} s measured"
   run current "$WORK/current"
   run previous "$WORK/previous"
+  for design in current previous; do
+    runner=$WORK/bench
+    [ "$design" = previous ] && runner=$WORK/previous-bench
+    echo "--- store alone, $design"
+    $BENCH seed "$WORK/store-$design" "$DATASETS" "$PROJECTS" >/dev/null
+    dotnet "$runner/PaddleX.Cloud.Bench.Store.dll" store "$WORK/store-$design" "$CLIENTS" "$STORE_SECONDS"
+  done
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$OUT"

@@ -11,9 +11,13 @@ using PaddleX.Cloud.Contracts;
 //        mixed traffic against a running server: 70 % reads (30 % GET /dataset?did, 30 % GET /project?id,
 //        5 % GET /dataset, 5 % GET /project), 30 % writes (10 % POST /dataset, 10 % POST /project,
 //        10 % PUT /workspace changing a dataset's desc); prints errors, req/s, p50/p99 and server RSS.
+//   store <workspace> <writers> <seconds>          the store alone, in this process: half creates, half
+//        updates of a random dataset; prints writes/s and p50/p99, next to the device's fsync latency.
+//        Built against either store (the script copies this project into the previous design's tree).
 return args[0] switch
 {
     "seed" => Seed(args[1], Int(args[2]), Int(args[3])),
+    "store" => await StoreAsync(args[1], Int(args[2]), Int(args[3])),
     "load" => await LoadAsync(new Uri(args[1]), Int(args[2]), Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6]), Int(args[7])),
     _ => throw new ArgumentException("seed | load"),
 };
@@ -47,6 +51,62 @@ static int Seed(string directory, int datasets, int projects)
     File.WriteAllBytes(Path.Combine(directory, "workspace.newest.pb"), workspace.ToByteArray());
     Console.WriteLine($"seeded {datasets} datasets, {projects} projects: {new FileInfo(Path.Combine(directory, "workspace.newest.pb")).Length / 1024} KiB");
     return 0;
+}
+
+static async Task<int> StoreAsync(string directory, int writers, int seconds)
+{
+    Console.WriteLine($"fsync of a 128-byte append on this device: p50 {Percentile(FsyncLatencies(directory), 0.5):F2} ms");
+    var opened = Stopwatch.StartNew();
+    var store = new PaddleX.Cloud.Storage.Local.LocalMetadataStore(directory);
+    var datasets = (await store.Datasets.ListAsync()).Count;
+    Console.WriteLine($"opened {datasets} datasets in {opened.ElapsedMilliseconds} ms");
+    var latencies = new List<double>();
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+    {
+        var random = new Random(w);
+        for (var n = 0; n < 1_000_000 && clock.Elapsed.TotalSeconds < seconds; n++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            if (n % 2 == 0)
+            {
+                await store.Datasets.CreateAsync(id => new Dataset { Id = id, Name = $"store {w}-{n}", Type = "detection", Path = "datasets/" + id });
+            }
+            else
+            {
+                await store.Datasets.UpdateAsync($"D{random.Next(1, datasets + 1):D4}", d => d.Desc = $"changed by {w}-{n}");
+            }
+
+            var ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            lock (latencies)
+            {
+                latencies.Add(ms);
+            }
+        }
+    })));
+    var elapsed = clock.Elapsed.TotalSeconds;
+    Console.WriteLine($"{writers} writers, {seconds} s: {latencies.Count} writes, {latencies.Count / elapsed:F0} writes/s, p50 {Percentile(latencies, 0.5):F1} ms, p99 {Percentile(latencies, 0.99):F1} ms");
+    (store as IDisposable)?.Dispose();
+    return 0;
+}
+
+static List<double> FsyncLatencies(string directory)
+{
+    var path = Path.Combine(directory, "fsync-probe.tmp");
+    var samples = new List<double>();
+    using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write))
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            stream.Write(new byte[128]);
+            stream.Flush(flushToDisk: true);
+            samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+    }
+
+    File.Delete(path);
+    return samples;
 }
 
 static async Task<int> LoadAsync(Uri url, int serverPid, int clients, int seconds, int warmupSeconds, int datasets, int projects)
