@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 
 build() { # project, output folder
-  dotnet build -c Release "$1" -o "$2" -v q -nologo -nodeReuse:false >/dev/null
+  dotnet build -c Release "$1" -o "$2" -v q -nologo -nodeReuse:false >"$WORK/build.log" 2>&1 || { tail -20 "$WORK/build.log" >&2; return 1; }
 }
 
 echo "building the load runner, the server (this tree) and the server at ${BASE:0:12} (previous design)" >&2

@@ -57,7 +57,7 @@ static async Task<int> StoreAsync(string directory, int writers, int seconds)
 {
     Console.WriteLine($"fsync of a 128-byte append on this device: p50 {Percentile(FsyncLatencies(directory), 0.5):F2} ms");
     var opened = Stopwatch.StartNew();
-    var store = new PaddleX.Cloud.Storage.Local.LocalMetadataStore(directory);
+    PaddleX.Cloud.Storage.Ports.IMetadataStore store = new PaddleX.Cloud.Storage.Local.LocalMetadataStore(directory);
     var datasets = (await store.Datasets.ListAsync()).Count;
     Console.WriteLine($"opened {datasets} datasets in {opened.ElapsedMilliseconds} ms");
     var latencies = new List<double>();
@@ -86,7 +86,7 @@ static async Task<int> StoreAsync(string directory, int writers, int seconds)
     })));
     var elapsed = clock.Elapsed.TotalSeconds;
     Console.WriteLine($"{writers} writers, {seconds} s: {latencies.Count} writes, {latencies.Count / elapsed:F0} writes/s, p50 {Percentile(latencies, 0.5):F1} ms, p99 {Percentile(latencies, 0.99):F1} ms");
-    (store as IDisposable)?.Dispose();
+    (store as IDisposable)?.Dispose(); // the previous design's store is not disposable
     return 0;
 }
 

@@ -107,8 +107,9 @@ public sealed class LocalMetadataStore : IMetadataStore, IDisposable
             flushing!.Start(TaskScheduler.Default);
         }
 
-        // Once queued the change happens; the caller's cancellation only stops it from waiting.
-        await durable.WaitAsync(cancellationToken);
+        // Once queued the change happens, so the caller waits for the flush even when cancelled: its
+        // answer must say what is on the device.
+        await durable;
         return result;
     }
 
