@@ -29,8 +29,6 @@ internal abstract class EntityKind(int index, string prefix)
         return byNumber != 0 ? byNumber : string.CompareOrdinal(a, b);
     });
 
-    public EntityTable EmptyTable => new(ImmutableSortedDictionary.Create<string, IMessage>(Order), 0);
-
     public abstract EntityTable Read(Workspace workspace);
 
     /// <summary>Puts the table into <paramref name="workspace"/> without copying the entities: the

@@ -8,7 +8,7 @@ namespace PaddleX.Cloud.Storage.Local;
 internal sealed class LocalEntitySet<T>(LocalMetadataStore store, EntityKind kind) : IEntitySet<T>
     where T : class, IMessage<T>
 {
-    private IEnumerable<T> Stored => store.Published[kind].Items.Values.Cast<T>();
+    private IEnumerable<T> Stored => store.Published[kind].Ordered.Cast<T>();
 
     public ValueTask<T?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(store.Published[kind].Items.TryGetValue(id, out var value) ? ((T)value).Clone() : null);
@@ -22,8 +22,8 @@ internal sealed class LocalEntitySet<T>(LocalMetadataStore store, EntityKind kin
     public ValueTask<IReadOnlyList<TView>> ListViewsAsync<TView>(EntityView<T, TView> view, CancellationToken cancellationToken = default)
         where TView : class
     {
-        var items = store.Published[kind].Items;
-        return ValueTask.FromResult(view.ListOfStored(items, items.Values.Cast<T>()));
+        var table = store.Published[kind];
+        return ValueTask.FromResult(view.ListOfStored(table, table.Ordered.Cast<T>()));
     }
 
     public ValueTask<T> CreateAsync(Func<string, T> build, CancellationToken cancellationToken = default) =>

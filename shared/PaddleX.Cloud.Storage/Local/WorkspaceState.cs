@@ -20,7 +20,7 @@ internal sealed class WorkspaceState(string version, ImmutableArray<EntityTable>
     {
         var kind = EntityKind.All[record.Kind];
         var table = this[kind];
-        return With(kind, record.Entity is null ? table.Remove(record.Id) with { MaxId = Math.Max(table.MaxId, record.MaxId) } : table.Put(record.Id, record.Entity, record.MaxId));
+        return With(kind, record.Entity is null ? table.Remove(record.Id, record.MaxId) : table.Put(record.Id, record.Entity, record.MaxId));
     }
 
     /// <summary>The <see cref="Workspace"/> protobuf of this version (the snapshot format), sharing
