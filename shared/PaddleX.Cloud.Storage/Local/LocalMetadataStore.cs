@@ -79,7 +79,7 @@ public sealed class LocalMetadataStore : IMetadataStore, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         Task durable;
         TResult result;
-        var startFlush = false;
+        Task? startFlush = null;
         lock (writeLock)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
@@ -96,16 +96,12 @@ public sealed class LocalMetadataStore : IMetadataStore, IDisposable
                 durable = lastChange = done.Task;
                 if (flushing is null)
                 {
-                    startFlush = true;
-                    flushing = new Task(FlushLoop);
+                    startFlush = flushing = new Task(FlushLoop);
                 }
             }
         }
 
-        if (startFlush)
-        {
-            flushing!.Start(TaskScheduler.Default);
-        }
+        startFlush?.Start(TaskScheduler.Default);
 
         // Once queued the change happens, so the caller waits for the flush even when cancelled: its
         // answer must say what is on the device.
