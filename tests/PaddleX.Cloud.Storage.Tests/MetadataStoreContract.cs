@@ -170,6 +170,39 @@ public abstract class MetadataStoreContract
     }
 
     [Fact]
+    public async Task FindAll_returns_copies_of_the_matches_in_id_order()
+    {
+        var store = await CreateStoreAsync();
+        for (var i = 1; i <= 12; i++)
+        {
+            await store.Projects.CreateAsync(id => new Project { Id = id, Name = "p" + i, Did = i % 3 == 0 ? "D0003" : "D0001" });
+        }
+
+        var matches = await store.Projects.FindAllAsync(p => p.Did == "D0003");
+        Assert.Equal(["P0003", "P0006", "P0009", "P0012"], matches.Select(p => p.Id));
+        matches[0].Name = "changed outside";
+        Assert.Equal("p3", (await store.Projects.GetAsync("P0003"))!.Name);
+        Assert.Empty(await store.Projects.FindAllAsync(p => p.Did == "D0042"));
+    }
+
+    [Fact]
+    public async Task List_views_follow_every_change()
+    {
+        var store = await CreateStoreAsync();
+        var view = new EntityView<Dataset, string>(d => d.Id + ":" + d.Name);
+        await store.Datasets.CreateAsync(id => NewDataset(id, "a"));
+        await store.Datasets.CreateAsync(id => NewDataset(id, "b"));
+        Assert.Equal(["D0001:a", "D0002:b"], await store.Datasets.ListViewsAsync(view));
+        Assert.Equal(["D0001:a", "D0002:b"], await store.Datasets.ListViewsAsync(view));
+
+        await store.Datasets.UpdateAsync("D0001", d => d.Name = "a2");
+        await store.Datasets.CreateAsync(id => NewDataset(id, "c"));
+        Assert.Equal(["D0001:a2", "D0002:b", "D0003:c"], await store.Datasets.ListViewsAsync(view));
+        await store.Datasets.DeleteAsync("D0002");
+        Assert.Equal(["D0001:a2", "D0003:c"], await store.Datasets.ListViewsAsync(view));
+    }
+
+    [Fact]
     public async Task Unicode_and_nested_fields_round_trip()
     {
         var store = await CreateStoreAsync();

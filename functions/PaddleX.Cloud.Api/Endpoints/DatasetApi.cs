@@ -49,23 +49,13 @@ public static partial class DatasetApi
         var did = call.Args.String("did");
         if (did is null)
         {
-            var datasets = await call.Services.Metadata.Datasets.ListAsync(call.Cancellation);
-            var list = new JsonArray();
-            foreach (var d in datasets)
-            {
-                var attr = Views.DatasetAttr(d, artifacts);
-                attr["dataset_status"] = Views.DatasetStatusOf(d);
-                attr["message"] = Views.Message(d.State);
-                list.Add(new JsonObject { ["id"] = d.Id, ["attr"] = attr });
-            }
-
-            return JsonReply.Ok(new JsonObject { ["datasets"] = list });
+            return new JsonListReply("datasets", await call.Services.Metadata.Datasets.ListViewsAsync(ListViews.Datasets(artifacts), call.Cancellation));
         }
 
         var dataset = await call.DatasetAsync(did);
-        var projects = await call.Services.Metadata.Projects.ListAsync(call.Cancellation);
+        var projects = await call.Services.Metadata.Projects.FindAllAsync(p => p.Did == did, call.Cancellation);
         var single = Views.DatasetAttr(dataset, artifacts);
-        single["pids"] = new JsonArray(projects.Where(p => p.Did == did).Select(p => (JsonNode?)p.Id).ToArray());
+        single["pids"] = new JsonArray(projects.Select(p => (JsonNode?)p.Id).ToArray());
         return JsonReply.Ok(new JsonObject
         {
             ["id"] = dataset.Id,
@@ -79,7 +69,7 @@ public static partial class DatasetApi
     {
         var did = call.Args.RequireString("did");
         var dataset = await call.DatasetAsync(did);
-        var users = (await call.Services.Metadata.Projects.ListAsync(call.Cancellation)).Count(p => p.Did == did);
+        var users = (await call.Services.Metadata.Projects.FindAllAsync(p => p.Did == did, call.Cancellation)).Count;
         if (users > 0)
         {
             throw new ApiException(ErrorCodes.DatasetInUse, $"无法删除数据集,当前仍被{users}个项目中使用中,请先删除相关项目");

@@ -35,14 +35,12 @@ public static class ProjectApi
         var id = call.Args.String("id") ?? call.Args.String("pid");
         if (id is null)
         {
-            var projects = await call.Services.Metadata.Projects.ListAsync(call.Cancellation);
-            var list = new JsonArray(projects.Select(p => (JsonNode?)new JsonObject { ["id"] = p.Id, ["attr"] = Views.ProjectAttr(p, artifacts) }).ToArray());
-            return JsonReply.Ok(new JsonObject { ["projects"] = list });
+            return new JsonListReply("projects", await call.Services.Metadata.Projects.ListViewsAsync(ListViews.Projects(artifacts), call.Cancellation));
         }
 
         var project = await call.ProjectAsync(id, $"项目ID'{id}'不存在");
         var tasks = new JsonObject();
-        foreach (var task in (await call.Services.Metadata.Tasks.ListAsync(call.Cancellation)).Where(t => t.Pid == id))
+        foreach (var task in await call.Services.Metadata.Tasks.FindAllAsync(t => t.Pid == id, call.Cancellation))
         {
             tasks[task.Id] = new JsonObject { ["status"] = task.State?.Status ?? (int)Contracts.TaskStatus.XINIT };
         }
@@ -56,7 +54,7 @@ public static class ProjectApi
     {
         var pid = call.Args.RequireString("pid");
         var project = await call.ProjectAsync(pid);
-        foreach (var task in (await call.Services.Metadata.Tasks.ListAsync(call.Cancellation)).Where(t => t.Pid == pid))
+        foreach (var task in await call.Services.Metadata.Tasks.FindAllAsync(t => t.Pid == pid, call.Cancellation))
         {
             await TaskApi.DeleteTaskAsync(call, task);
         }

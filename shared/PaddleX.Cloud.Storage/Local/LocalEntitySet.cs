@@ -1,70 +1,67 @@
 using Google.Protobuf;
-using Google.Protobuf.Collections;
-using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Storage.Ports;
 
 namespace PaddleX.Cloud.Storage.Local;
 
-internal sealed class LocalEntitySet<T>(
-    LocalMetadataStore store,
-    string prefix,
-    Func<Workspace, MapField<string, T>> map,
-    Func<Workspace, int> getMax,
-    Action<Workspace, int> setMax) : IEntitySet<T>
+/// <summary>One kind of <see cref="LocalMetadataStore"/>. Stored values are never changed in place:
+/// an update stores a changed copy, and callers get copies.</summary>
+internal sealed class LocalEntitySet<T>(LocalMetadataStore store, EntityKind kind) : IEntitySet<T>
     where T : class, IMessage<T>
 {
-    public ValueTask<T?> GetAsync(string id, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(map(store.Snapshot).TryGetValue(id, out var value) ? value.Clone() : null);
+    private IEnumerable<T> Stored => store.Published[kind].Ordered.Cast<T>();
 
-    public ValueTask<IReadOnlyList<T>> ListAsync(CancellationToken cancellationToken = default)
+    public ValueTask<T?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(store.Published[kind].Items.TryGetValue(id, out var value) ? ((T)value).Clone() : null);
+
+    public ValueTask<IReadOnlyList<T>> ListAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<T>>(Stored.Select(e => e.Clone()).ToList());
+
+    public ValueTask<IReadOnlyList<T>> FindAllAsync(Func<T, bool> match, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<T>>(Stored.Where(match).Select(e => e.Clone()).ToList());
+
+    public ValueTask<IReadOnlyList<TView>> ListViewsAsync<TView>(EntityView<T, TView> view, CancellationToken cancellationToken = default)
+        where TView : class
     {
-        IReadOnlyList<T> list = map(store.Snapshot)
-            .OrderBy(pair => EntityIds.Parse(prefix, pair.Key))
-            .ThenBy(pair => pair.Key, StringComparer.Ordinal)
-            .Select(pair => pair.Value.Clone())
-            .ToList();
-        return ValueTask.FromResult(list);
+        var table = store.Published[kind];
+        return ValueTask.FromResult(view.ListOfStored(table, table.Ordered.Cast<T>()));
     }
 
     public ValueTask<T> CreateAsync(Func<string, T> build, CancellationToken cancellationToken = default) =>
         store.ChangeAsync(
-            workspace =>
+            state =>
             {
-                var entities = map(workspace);
-                var number = getMax(workspace) + 1;
-                var id = EntityIds.Format(prefix, number);
-                while (entities.ContainsKey(id))
+                var table = state[kind];
+                var number = table.MaxId + 1;
+                var id = EntityIds.Format(kind.Prefix, number);
+                while (table.Items.ContainsKey(id))
                 {
-                    id = EntityIds.Format(prefix, ++number);
+                    id = EntityIds.Format(kind.Prefix, ++number);
                 }
 
-                var entity = build(id);
-                entities[id] = entity;
-                setMax(workspace, number);
-                return (true, entity.Clone());
+                var entity = build(id).Clone();
+                return (new JournalRecord(kind.Index, id, number, entity), entity.Clone());
             },
             cancellationToken);
 
     public ValueTask<T?> UpdateAsync(string id, Action<T> mutate, CancellationToken cancellationToken = default) =>
         store.ChangeAsync<T?>(
-            workspace =>
+            state =>
             {
-                if (!map(workspace).TryGetValue(id, out var entity))
+                if (!state[kind].Items.TryGetValue(id, out var stored))
                 {
-                    return (false, null);
+                    return (null, null);
                 }
 
+                var entity = ((T)stored).Clone();
                 mutate(entity);
-                return (true, entity.Clone());
+                return (new JournalRecord(kind.Index, id, state[kind].MaxId, entity), entity.Clone());
             },
             cancellationToken);
 
     public ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
         store.ChangeAsync(
-            workspace =>
-            {
-                var removed = map(workspace).Remove(id);
-                return (removed, removed);
-            },
+            state => state[kind].Items.ContainsKey(id)
+                ? (new JournalRecord(kind.Index, id, state[kind].MaxId, null), true)
+                : ((JournalRecord?)null, false),
             cancellationToken);
 }

@@ -6,7 +6,8 @@ namespace PaddleX.Cloud.Storage.Local;
 
 /// <summary>The workspace protobuf on disk. Every save writes a temporary file, flushes it to the
 /// device and renames it over <c>workspace.newest.pb</c>, keeping the previous version as
-/// <c>workspace.bak.pb</c>: a process killed at any instant leaves one complete file behind.</summary>
+/// <c>workspace.bak.pb</c>: a process killed at any instant leaves one complete file behind. It is
+/// the snapshot of <see cref="LocalMetadataStore"/>, written when the journal is compacted.</summary>
 public sealed class WorkspaceFile(string directory)
 {
     public const string Version = "0.2.0";
@@ -51,6 +52,9 @@ public sealed class WorkspaceFile(string directory)
         {
             File.Move(TempPath, NewestPath);
         }
+
+        // The rename must be durable before the journal it replaces is deleted.
+        DirectorySync.Flush(directory);
     }
 
     private static Workspace? TryRead(string path)

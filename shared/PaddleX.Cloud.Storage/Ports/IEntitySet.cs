@@ -13,6 +13,17 @@ public interface IEntitySet<T>
     /// <summary>All entities, ordered by id.</summary>
     ValueTask<IReadOnlyList<T>> ListAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>The entities for which <paramref name="match"/> is true, ordered by id. Only the
+    /// matches are copied; <paramref name="match"/> may see the stored value and must not change it.</summary>
+    async ValueTask<IReadOnlyList<T>> FindAllAsync(Func<T, bool> match, CancellationToken cancellationToken = default) =>
+        (await ListAsync(cancellationToken)).Where(match).ToList();
+
+    /// <summary>Every entity through <paramref name="view"/>, ordered by id. An adapter that keeps
+    /// immutable stored values reuses the view of every entity unchanged since the last call.</summary>
+    async ValueTask<IReadOnlyList<TView>> ListViewsAsync<TView>(EntityView<T, TView> view, CancellationToken cancellationToken = default)
+        where TView : class =>
+        (await ListAsync(cancellationToken)).Select(view.Of).ToList();
+
     /// <summary>Allocates the next id and stores <paramref name="build"/>(id) as one atomic step.
     /// When <paramref name="build"/> throws, nothing is stored and the id is not consumed.
     /// Ids are never reused, also after a delete. <paramref name="build"/> may run more than once

@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Google.Protobuf;
+using PaddleX.Cloud.Contracts;
+
+// Metadata store load benchmark.
+//   seed <workspace> <datasets> <projects>        writes workspace.newest.pb (the original format)
+//   load <url> <server-pid> <clients> <seconds> <warmup-seconds> <datasets> <projects>
+//        mixed traffic against a running server: 70 % reads (30 % GET /dataset?did, 30 % GET /project?id,
+//        5 % GET /dataset, 5 % GET /project), 30 % writes (10 % POST /dataset, 10 % POST /project,
+//        10 % PUT /workspace changing a dataset's desc); prints errors, req/s, p50/p99 and server RSS.
+//   store <workspace> <writers> <seconds>          the store alone, in this process: half creates, half
+//        updates of a random dataset; prints writes/s and p50/p99, next to the device's fsync latency.
+//        Built against either store (the script copies this project into the previous design's tree).
+return args[0] switch
+{
+    "seed" => Seed(args[1], Int(args[2]), Int(args[3])),
+    "store" => await StoreAsync(args[1], Int(args[2]), Int(args[3])),
+    "load" => await LoadAsync(new Uri(args[1]), Int(args[2]), Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6]), Int(args[7])),
+    _ => throw new ArgumentException("seed | load"),
+};
+
+static int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);
+
+static int Seed(string directory, int datasets, int projects)
+{
+    Directory.CreateDirectory(directory);
+    var workspace = new Workspace { Version = "0.2.0", Path = directory, MaxDatasetId = datasets, MaxProjectId = projects };
+    for (var i = 1; i <= datasets; i++)
+    {
+        var id = $"D{i:D4}";
+        workspace.Datasets.Add(id, new Dataset
+        {
+            Id = id, Name = $"dataset {i}", Desc = "seeded for the store benchmark", Type = "classification",
+            Path = $"datasets/{id}", CreateTime = "2026-11-30 09:00:00", State = new JobState { Status = 4, Message = "" },
+        });
+    }
+
+    for (var i = 1; i <= projects; i++)
+    {
+        var id = $"P{i:D4}";
+        workspace.Projects.Add(id, new Project
+        {
+            Id = id, Name = $"project {i}", Desc = "seeded for the store benchmark", Type = "classification",
+            Did = $"D{(i % datasets) + 1:D4}", Path = $"projects/{id}", CreateTime = "2026-11-30 09:00:00",
+        });
+    }
+
+    File.WriteAllBytes(Path.Combine(directory, "workspace.newest.pb"), workspace.ToByteArray());
+    Console.WriteLine($"seeded {datasets} datasets, {projects} projects: {new FileInfo(Path.Combine(directory, "workspace.newest.pb")).Length / 1024} KiB");
+    return 0;
+}
+
+static async Task<int> StoreAsync(string directory, int writers, int seconds)
+{
+    Console.WriteLine($"fsync of a 128-byte append on this device: p50 {Percentile(FsyncLatencies(directory), 0.5):F2} ms");
+    var opened = Stopwatch.StartNew();
+    PaddleX.Cloud.Storage.Ports.IMetadataStore store = new PaddleX.Cloud.Storage.Local.LocalMetadataStore(directory);
+    var datasets = (await store.Datasets.ListAsync()).Count;
+    Console.WriteLine($"opened {datasets} datasets in {opened.ElapsedMilliseconds} ms");
+    var latencies = new List<double>();
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+    {
+        var random = new Random(w);
+        for (var n = 0; n < 1_000_000 && clock.Elapsed.TotalSeconds < seconds; n++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            if (n % 2 == 0)
+            {
+                await store.Datasets.CreateAsync(id => new Dataset { Id = id, Name = $"store {w}-{n}", Type = "detection", Path = "datasets/" + id });
+            }
+            else
+            {
+                await store.Datasets.UpdateAsync($"D{random.Next(1, datasets + 1):D4}", d => d.Desc = $"changed by {w}-{n}");
+            }
+
+            var ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            lock (latencies)
+            {
+                latencies.Add(ms);
+            }
+        }
+    })));
+    var elapsed = clock.Elapsed.TotalSeconds;
+    Console.WriteLine($"{writers} writers, {seconds} s: {latencies.Count} writes, {latencies.Count / elapsed:F0} writes/s, p50 {Percentile(latencies, 0.5):F1} ms, p99 {Percentile(latencies, 0.99):F1} ms");
+    (store as IDisposable)?.Dispose(); // the previous design's store is not disposable
+    return 0;
+}
+
+static List<double> FsyncLatencies(string directory)
+{
+    var path = Path.Combine(directory, "fsync-probe.tmp");
+    var samples = new List<double>();
+    using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write))
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            stream.Write(new byte[128]);
+            stream.Flush(flushToDisk: true);
+            samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+    }
+
+    File.Delete(path);
+    return samples;
+}
+
+static async Task<int> LoadAsync(Uri url, int serverPid, int clients, int seconds, int warmupSeconds, int datasets, int projects)
+{
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+    {
+        BaseAddress = url,
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    var warmup = await RunAsync(http, clients, TimeSpan.FromSeconds(warmupSeconds), datasets, projects);
+    var rssAfterWarmup = Rss(serverPid);
+    var measured = await RunAsync(http, clients, TimeSpan.FromSeconds(seconds), datasets, projects);
+    var rssAtEnd = Rss(serverPid);
+    Console.WriteLine($"warm-up {warmupSeconds} s: {warmup.Requests} requests, {warmup.Errors} errors");
+    Console.WriteLine($"clients {clients}, {seconds} s: {measured.Requests} requests, {measured.Errors} errors, {measured.Requests / measured.Elapsed.TotalSeconds:F0} req/s");
+    foreach (var (label, samples) in new[] { ("reads", measured.Reads), ("  item reads", measured.ItemReads), ("  list reads", measured.ListReads), ("writes", measured.Writes) })
+    {
+        Console.WriteLine($"{label,-13} n={samples.Count,7}  p50 {Percentile(samples, 0.50),8:F1} ms  p99 {Percentile(samples, 0.99),8:F1} ms  max {Percentile(samples, 1),8:F1} ms");
+    }
+
+    Console.WriteLine($"server RSS after warm-up {rssAfterWarmup / 1024} MiB, at the end {rssAtEnd / 1024} MiB ({(rssAtEnd - rssAfterWarmup) * 100.0 / rssAfterWarmup:+0.0;-0.0} %)");
+    foreach (var error in measured.ErrorSamples.Concat(warmup.ErrorSamples).Take(5))
+    {
+        Console.WriteLine("error: " + error);
+    }
+
+    return 0;
+}
+
+static async Task<Result> RunAsync(HttpClient http, int clients, TimeSpan duration, int datasets, int projects)
+{
+    var result = new Result();
+    var clock = Stopwatch.StartNew();
+    const int MaxRequestsPerClient = 1_000_000; // bounded in count as well as in time
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+    {
+        var random = new Random(c);
+        for (var n = 0; n < MaxRequestsPerClient && clock.Elapsed < duration; n++)
+        {
+            var roll = random.Next(100);
+            var start = Stopwatch.GetTimestamp();
+            string? error;
+            try
+            {
+                error = roll switch
+                {
+                    < 30 => await ReadAsync(http, $"/dataset?did=D{random.Next(1, datasets + 1):D4}"),
+                    < 60 => await ReadAsync(http, $"/project?id=P{random.Next(1, projects + 1):D4}"),
+                    < 65 => await ReadAsync(http, "/dataset"),
+                    < 70 => await ReadAsync(http, "/project"),
+                    < 80 => await WriteAsync(http, HttpMethod.Post, "/dataset", new { name = $"load {c}-{n}", desc = "", dataset_type = "detection" }),
+                    < 90 => await WriteAsync(http, HttpMethod.Post, "/project", new { name = $"load {c}-{n}", desc = "", project_type = "detection" }),
+                    _ => await WriteAsync(http, HttpMethod.Put, "/workspace", new { @struct = "dataset", id = $"D{random.Next(1, datasets + 1):D4}", attr_dict = new { desc = $"changed by {c}-{n}" } }),
+                };
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+            {
+                error = e.GetType().Name + ": " + e.Message;
+            }
+
+            var ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            lock (result)
+            {
+                result.Requests++;
+                (roll < 70 ? result.Reads : result.Writes).Add(ms);
+                if (roll < 70)
+                {
+                    (roll < 60 ? result.ItemReads : result.ListReads).Add(ms);
+                }
+
+                if (error is not null)
+                {
+                    result.Errors++;
+                    if (result.ErrorSamples.Count < 5)
+                    {
+                        result.ErrorSamples.Add(error);
+                    }
+                }
+            }
+        }
+    })));
+    result.Elapsed = clock.Elapsed;
+    return result;
+}
+
+static async Task<string?> ReadAsync(HttpClient http, string path)
+{
+    using var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+    var body = await response.Content.ReadAsByteArrayAsync();
+    // {"status":1 comes first in every success; the whole list is not parsed on the client.
+    return response.IsSuccessStatusCode && body.AsSpan().StartsWith("{\"status\":1"u8) ? null : $"GET {path}: {(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 200)))}";
+}
+
+static async Task<string?> WriteAsync(HttpClient http, HttpMethod method, string path, object body)
+{
+    using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
+    using var response = await http.SendAsync(request);
+    var reply = await response.Content.ReadAsStringAsync();
+    return response.IsSuccessStatusCode && JsonNode.Parse(reply)?["status"]?.GetValue<int>() == 1 ? null : $"{method} {path}: {(int)response.StatusCode} {reply}";
+}
+
+static double Percentile(List<double> samples, double p)
+{
+    if (samples.Count == 0)
+    {
+        return double.NaN;
+    }
+
+    samples.Sort();
+    return samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(p * samples.Count) - 1)];
+}
+
+static long Rss(int pid)
+{
+    var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture); // KiB
+}
+
+internal sealed class Result
+{
+    public long Requests { get; set; }
+
+    public long Errors { get; set; }
+
+    public List<double> Reads { get; } = [];
+
+    public List<double> ItemReads { get; } = [];
+
+    public List<double> ListReads { get; } = [];
+
+    public List<double> Writes { get; } = [];
+
+    public List<string> ErrorSamples { get; } = [];
+
+    public TimeSpan Elapsed { get; set; }
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Metadata store under load: the real server over loopback on a workspace of DATASETS datasets and
+# PROJECTS projects, CLIENTS clients for DURATION s of mixed traffic (70 % reads, 30 % writes; see
+# bench/PaddleX.Cloud.Bench.Store/Program.cs), once with this tree's store and once with the
+# previous design (whole-Workspace rewrite per change), built from BASE in a temporary git worktree.
+# Then the store alone (no HTTP) with CLIENTS concurrent writers for STORE_SECONDS s, both designs:
+# the runner is copied into the previous tree and built against its store.
+#   bench/run-store-bench.sh
+# Env: BASE (git merge-base HEAD main), DATASETS (10000), PROJECTS (10000), CLIENTS (64),
+#      DURATION (30), WARMUP (10), STORE_SECONDS (10), OUT (bench/results/store-bench.txt)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BASE=${BASE:-$(git merge-base HEAD main)}
+DATASETS=${DATASETS:-10000}
+PROJECTS=${PROJECTS:-10000}
+CLIENTS=${CLIENTS:-64}
+DURATION=${DURATION:-30}
+WARMUP=${WARMUP:-10}
+STORE_SECONDS=${STORE_SECONDS:-10}
+OUT=${OUT:-bench/results/store-bench.txt}
+WORK=$(mktemp -d "${BENCH_DIR:-/tmp}/pxstore.XXXXXX")
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  git worktree remove --force "$WORK/previous-src" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+build() { # project, output folder
+  dotnet build -c Release "$1" -o "$2" -v q -nologo -nodeReuse:false >"$WORK/build.log" 2>&1 || { tail -20 "$WORK/build.log" >&2; return 1; }
+}
+
+echo "building the load runner, the server (this tree) and the server at ${BASE:0:12} (previous design)" >&2
+build bench/PaddleX.Cloud.Bench.Store "$WORK/bench"
+build functions/PaddleX.Cloud.Server "$WORK/current"
+git worktree add --detach "$WORK/previous-src" "$BASE" >/dev/null 2>&1
+build "$WORK/previous-src/functions/PaddleX.Cloud.Server" "$WORK/previous"
+cp -r bench/PaddleX.Cloud.Bench.Store "$WORK/previous-src/bench/"
+rm -rf "$WORK/previous-src/bench/PaddleX.Cloud.Bench.Store/bin" "$WORK/previous-src/bench/PaddleX.Cloud.Bench.Store/obj"
+build "$WORK/previous-src/bench/PaddleX.Cloud.Bench.Store" "$WORK/previous-bench"
+BENCH="dotnet $WORK/bench/PaddleX.Cloud.Bench.Store.dll"
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+run() { # label, server folder
+  local label=$1 bin=$2 port workspace
+  port=$(free_port)
+  workspace="$WORK/workspace-$label"
+  $BENCH seed "$workspace" "$DATASETS" "$PROJECTS" >/dev/null
+  dotnet "$bin/PaddleX.Cloud.Server.dll" --port "$port" --workspace_dir "$workspace" --worker false >"$WORK/server-$label.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 300); do
+    curl -sf "http://127.0.0.1:$port/workspace" >/dev/null && break
+    sleep 0.2
+  done
+  echo "--- $label"
+  $BENCH load "http://127.0.0.1:$port" "$SERVER_PID" "$CLIENTS" "$DURATION" "$WARMUP" "$DATASETS" "$PROJECTS"
+  kill "$SERVER_PID"
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+  echo "files: $(find "$workspace" -maxdepth 1 -name 'workspace.*' -printf '%f %kK  ')"
+}
+
+{
+  echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC'); dotnet $(dotnet --version)"
+  echo "workspace: $DATASETS datasets, $PROJECTS projects; $CLIENTS clients, ${WARMUP} s warm-up + ${DURATION} s measured"
+  run current "$WORK/current"
+  run previous "$WORK/previous"
+  for design in current previous; do
+    runner=$WORK/bench
+    [ "$design" = previous ] && runner=$WORK/previous-bench
+    echo "--- store alone, $design"
+    $BENCH seed "$WORK/store-$design" "$DATASETS" "$PROJECTS" >/dev/null
+    dotnet "$runner/PaddleX.Cloud.Bench.Store.dll" store "$WORK/store-$design" "$CLIENTS" "$STORE_SECONDS"
+  done
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$OUT"
