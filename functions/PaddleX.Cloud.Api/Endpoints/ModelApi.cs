@@ -111,11 +111,11 @@ public static partial class ModelApi
 
         var path = await ModelFolders.ClaimAsync(call, call.Args.RequireString("path"));
         var exportedType = call.Args.Int("exported_type") ?? 0;
+        await WriteSidecarsAsync(call, project, task, path, null);
+        await ModelFolders.RecordAsync(artifacts, path, call.Cancellation);
         var exported = await call.Services.Metadata.ExportedModels.CreateAsync(
             id => new ExportedModel { Id = id, Name = name, Model = modelName, Type = project.Type, Pid = pid, Tid = tid, CreateTime = now, Path = path, ExportedType = exportedType },
             call.Cancellation);
-        await WriteSidecarsAsync(call, project, task, path, null);
-        await ModelFolders.RecordAsync(artifacts, path, call.Cancellation);
         return JsonReply.Ok(new JsonObject { ["emid"] = exported.Id });
     }
 
@@ -214,14 +214,14 @@ public static partial class ModelApi
                 var pretrained = await metadata.PretrainedModels.GetAsync(pmid, call.Cancellation)
                     ?? throw ApiException.NotFound(ErrorCodes.ModelNotFound, $"预训练模型ID'{pmid}'不存在.");
                 await metadata.PretrainedModels.DeleteAsync(pmid, call.Cancellation);
-                await DeleteFilesAsync(call, pretrained.Path);
+                await DeleteFilesAsync(call, pretrained.Path, pretrained.Path == $"pretrain/{pmid}");
                 return JsonReply.Ok();
             case "exported":
                 var emid = call.Args.RequireString("emid");
                 var exported = await metadata.ExportedModels.GetAsync(emid, call.Cancellation)
                     ?? throw ApiException.NotFound(ErrorCodes.ModelNotFound, $"已发布模型模型ID'{emid}'不存在.");
                 await metadata.ExportedModels.DeleteAsync(emid, call.Cancellation);
-                await DeleteFilesAsync(call, exported.Path);
+                await DeleteFilesAsync(call, exported.Path, ownsFolder: false);
                 return JsonReply.Ok();
             case var other:
                 throw ApiException.Invalid($"type只能为pretrained或exported (unknown type '{other}')");
@@ -229,8 +229,8 @@ public static partial class ModelApi
     }
 
     /// <summary>Removes what the model wrote, only inside the workspace (decisions.md §3).</summary>
-    private static ValueTask DeleteFilesAsync(ApiCall call, string path) =>
-        ModelFolders.DeleteAsync(call.Services.Artifacts, path, [ParamsFile, DatasetFile, EvalFile], call.Cancellation);
+    private static ValueTask DeleteFilesAsync(ApiCall call, string path, bool ownsFolder) =>
+        ModelFolders.DeleteAsync(call.Services.Artifacts, path, [ParamsFile, DatasetFile, EvalFile], ownsFolder, call.Cancellation);
 
     /// <summary>A model's attributes; both model kinds share the original proto's field names.</summary>
     private static JsonObject View(IMessage model, IArtifactStore artifacts)

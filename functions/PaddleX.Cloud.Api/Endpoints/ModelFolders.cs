@@ -12,6 +12,9 @@ internal static class ModelFolders
     /// <summary>The files a model wrote or registered, relative to its folder.</summary>
     public const string ManifestFile = ".paddlex_model_files.json";
 
+    /// <summary>What an export writes (model.onnx, model.json) and what the registry adds.</summary>
+    private static readonly string[] ModelFiles = ["model.onnx", "model.json", "params.json", "dataset_attr.json", "eval_res.json", ManifestFile];
+
     /// <summary>Top-level names the service itself keeps: entity stores and the metadata files.</summary>
     private static readonly string[] StoreFolders = ["datasets", "projects", "pretrain"];
 
@@ -33,6 +36,14 @@ internal static class ModelFolders
         if (await artifacts.ExistsAsync(path, call.Cancellation))
         {
             throw Refused(userPath, "是文件而不是文件夹 (a file, not a folder)");
+        }
+
+        // An existing folder may hold only what an export writes (and the registry's own files):
+        // anything else belongs to someone, and deleting the model would take it along.
+        var foreign = (await artifacts.ListAsync(path, call.Cancellation)).Select(e => e.Path[(path.Length + 1)..]).FirstOrDefault(f => !ModelFiles.Contains(f, StringComparer.Ordinal));
+        if (foreign is not null)
+        {
+            throw Refused(userPath, $"中已有其他文件{foreign} (already holds other files)");
         }
 
         foreach (var owned in await EntityFoldersAsync(call))
@@ -57,9 +68,10 @@ internal static class ModelFolders
         await artifacts.WriteAsync($"{folder}/{ManifestFile}", new MemoryStream(System.Text.Encoding.UTF8.GetBytes(new JsonArray(files).ToJsonString())), cancellationToken);
     }
 
-    /// <summary>Removes the recorded files, then the folder when nothing else is left in it. A model
-    /// recorded before manifests existed loses only the files the registry itself writes.</summary>
-    public static async ValueTask DeleteAsync(IArtifactStore artifacts, string folder, IEnumerable<string> legacyFiles, CancellationToken cancellationToken)
+    /// <summary>Removes the recorded files; a folder the service created itself (<paramref name="ownsFolder"/>)
+    /// goes too once nothing is left in it. A model recorded before manifests existed loses only
+    /// <paramref name="legacyFiles"/>.</summary>
+    public static async ValueTask DeleteAsync(IArtifactStore artifacts, string folder, IEnumerable<string> legacyFiles, bool ownsFolder, CancellationToken cancellationToken)
     {
         if (folder.Length == 0 || !artifacts.TryResolve(folder, out folder) || folder.Length == 0)
         {
@@ -82,9 +94,9 @@ internal static class ModelFolders
             }
         }
 
-        if ((await artifacts.ListAsync(folder, cancellationToken)).Count == 0)
+        if (ownsFolder && (await artifacts.ListAsync(folder, cancellationToken)).Count == 0)
         {
-            await artifacts.DeleteAsync(folder, cancellationToken); // only empty folders (and links, removed not followed) remain
+            await artifacts.DeleteAsync(folder, cancellationToken);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using PaddleX.Cloud.Storage.Ports;
 
 namespace PaddleX.Cloud.Storage.Local;
@@ -68,9 +69,12 @@ public sealed class LocalArtifactStore : IArtifactStore
         var directory = FullPath(prefix);
         IReadOnlyList<ArtifactEntry> entries = !Directory.Exists(directory) || Escapes(directory) is not null
             ? []
-            : new DirectoryInfo(directory)
-                .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-                .Where(f => f.LinkTarget is null || Escapes(f.FullName) is null) // a link out is not a workspace file
+            : new FileSystemEnumerable<FileInfo>(directory, (ref FileSystemEntry entry) => (FileInfo)entry.ToFileSystemInfo(), new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            {
+                // Links are followed only while they stay in the workspace: a link out is not a workspace file or folder.
+                ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory && (!IsLink(ref entry) || Escapes(entry.ToFullPath()) is null),
+                ShouldRecursePredicate = (ref FileSystemEntry entry) => !IsLink(ref entry) || Escapes(entry.ToFullPath()) is null,
+            }
                 .Select(f => new ArtifactEntry(Relative(f.FullName), f.Length, f.LastWriteTimeUtc))
                 .OrderBy(e => e.Path, StringComparer.Ordinal)
                 .ToList();
@@ -184,6 +188,8 @@ public sealed class LocalArtifactStore : IArtifactStore
     /// <summary>Where the path really leads when that is outside the workspace, else null.</summary>
     private string? Escapes(string fullPath) =>
         NativePaths.Resolve(fullPath) is var real && IsUnder(real, realRoot) ? null : real;
+
+    private static bool IsLink(ref FileSystemEntry entry) => (entry.Attributes & FileAttributes.ReparsePoint) != 0;
 
     private static UnauthorizedAccessException OutOfWorkspace(string relativePath) =>
         new($"'{relativePath}' leads out of the workspace through a symbolic link.");
