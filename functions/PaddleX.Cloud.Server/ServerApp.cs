@@ -44,6 +44,7 @@ public static class ServerApp
             k.Limits.MaxRequestBodySize = Datasets.DatasetOptions.MaxUploadBytes;
             // Let long request lines reach the dispatcher, which answers 414 with the JSON shape.
             k.Limits.MaxRequestLineSize = 8 * ApiDispatcher.MaxTargetLength;
+            k.ConfigureEndpointDefaults(listen => listen.Use(ProtocolErrorBodies.Use));
         });
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);

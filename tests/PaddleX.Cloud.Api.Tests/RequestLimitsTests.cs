@@ -17,22 +17,7 @@ public sealed class UnauthenticatedBodyTests : ServerTestBase
     public async Task A_400_MB_unauthenticated_upload_is_refused_unread_and_memory_stays_flat()
     {
         Expect.Ok(await Api.GetQueryAsync("/workspace?api_key=s3cret"));
-        using var process = Process.GetCurrentProcess();
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        process.Refresh();
-        var before = process.WorkingSet64;
-        long peak = before;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                process.Refresh();
-                peak = Math.Max(peak, process.WorkingSet64);
-                await Task.Delay(20);
-            }
-        });
+        var sampler = PeakSampler.Start();
 
         foreach (var (contentType, bytes) in new[] { ("application/octet-stream", 400L << 20), ("application/json", 400L << 20), ("multipart/form-data; boundary=xyz", 200L << 20) })
         {
@@ -44,10 +29,26 @@ public sealed class UnauthenticatedBodyTests : ServerTestBase
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"{contentType}: answered after {watch.Elapsed}");
         }
 
-        await sampling.CancelAsync();
-        await sampler;
-        var growth = (peak - before) >> 20;
+        var growth = await sampler.StopAsync();
         Assert.True(growth < 50, $"RSS grew by {growth} MB while refusing unauthenticated bodies");
+    }
+
+    [Fact]
+    public async Task An_authorised_upload_is_streamed_to_disk_not_memory_and_removed_when_refused()
+    {
+        using var key = new HttpRequestMessage(HttpMethod.Post, "/dataset") { Content = new StringContent("{\"name\":\"u\",\"dataset_type\":\"classification\"}", Encoding.UTF8, "application/json") };
+        key.Headers.Add("X-Api-Key", "s3cret");
+        var did = Expect.Ok((await Api.SendAsync(key)).Body)["did"]!.GetValue<string>();
+        var before = PeakSampler.Start();
+        using var form = new MultipartFormDataContent { { new StringContent(did), "did" }, { new ZeroContent(160L << 20, "application/zip"), "file", "big.zip" } };
+        using var upload = new HttpRequestMessage(HttpMethod.Post, "/dataset/upload") { Content = form };
+        upload.Headers.Add("X-Api-Key", "s3cret");
+        var (status, reply) = await Api.SendAsync(upload);
+        var growth = await before.StopAsync();
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(-1, reply["status"]!.GetValue<int>()); // zeros are no zip
+        Assert.True(growth < 50, $"RSS grew by {growth} MB during a 160 MB upload");
+        Assert.Empty(Directory.EnumerateFiles(Server.Workspace, "*.zip", SearchOption.AllDirectories));
     }
 
     [Fact]
@@ -124,6 +125,22 @@ public sealed class ProtocolErrorTests : ServerTestBase
         Expect.Error(reply, "uri_too_long");
     }
 
+    [Theory]
+    [InlineData("GET /dataset%00 HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request")]
+    [InlineData("GET /dataset HTTP/1.1\r\nHost: x\r\nX-Big: {0}\r\n\r\n", 431, "bad_request")]
+    [InlineData("GET /dataset?x={1} HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long")]
+    [InlineData("NOT-HTTP\r\n\r\n", 400, "bad_request")]
+    public async Task Requests_the_web_server_refuses_itself_get_the_json_shape(string raw, int status, string code)
+    {
+        using var socket = new TcpClient();
+        await socket.ConnectAsync(IPAddress.Loopback, Server.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(string.Format(System.Globalization.CultureInfo.InvariantCulture, raw, new string('h', 40_000), new string('q', 80_000))));
+        var (answered, body) = await RawHttp.ReadResponseAsync(stream, TimeSpan.FromSeconds(15));
+        Assert.Equal(status, answered);
+        Expect.Error(body, code);
+    }
+
     [Fact]
     public async Task A_body_trickling_at_one_byte_a_second_gets_408_with_the_json_shape()
     {
@@ -169,6 +186,40 @@ public sealed class ProtocolErrorTests : ServerTestBase
         {
             Expect.Ok(await Api.PostAsync("/project/task/params", new { tid, train = new JsonObject { ["pretrain_weights"] = weights }.ToJsonString() }));
         }
+    }
+}
+
+/// <summary>The largest growth of this process's resident memory (the in-process server's) while it runs, in MB.</summary>
+internal sealed class PeakSampler
+{
+    private readonly CancellationTokenSource stop = new();
+    private long before;
+    private long peak;
+    private Task? sampling;
+
+    public static PeakSampler Start()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var sampler = new PeakSampler();
+        sampler.before = sampler.peak = Environment.WorkingSet;
+        sampler.sampling = Task.Run(async () =>
+        {
+            while (!sampler.stop.IsCancellationRequested)
+            {
+                sampler.peak = Math.Max(sampler.peak, Environment.WorkingSet);
+                await Task.Delay(20);
+            }
+        });
+        return sampler;
+    }
+
+    public async Task<long> StopAsync()
+    {
+        await stop.CancelAsync();
+        await sampling!;
+        stop.Dispose();
+        return (peak - before) >> 20;
     }
 }
 
