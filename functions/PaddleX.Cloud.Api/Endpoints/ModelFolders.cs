@@ -69,8 +69,8 @@ internal static class ModelFolders
     }
 
     /// <summary>Removes the recorded files; a folder the service created itself (<paramref name="ownsFolder"/>)
-    /// goes too once nothing is left in it. A model recorded before manifests existed loses only
-    /// <paramref name="legacyFiles"/>.</summary>
+    /// goes too once nothing is left in it. A model recorded before manifests existed loses the files
+    /// of its own folder, or else only <paramref name="legacyFiles"/>.</summary>
     public static async ValueTask DeleteAsync(IArtifactStore artifacts, string folder, IEnumerable<string> legacyFiles, bool ownsFolder, CancellationToken cancellationToken)
     {
         if (folder.Length == 0 || !artifacts.TryResolve(folder, out folder) || folder.Length == 0)
@@ -79,7 +79,9 @@ internal static class ModelFolders
         }
 
         var manifest = $"{folder}/{ManifestFile}";
-        IEnumerable<string> files = legacyFiles;
+        IEnumerable<string> files = ownsFolder
+            ? (await artifacts.ListAsync(folder, cancellationToken)).Select(e => e.Path[(folder.Length + 1)..]).ToList()
+            : legacyFiles;
         if (await artifacts.ExistsAsync(manifest, cancellationToken))
         {
             await using var stream = await artifacts.OpenReadAsync(manifest, cancellationToken);
