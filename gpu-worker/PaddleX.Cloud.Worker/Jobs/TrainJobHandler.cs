@@ -171,7 +171,7 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
 
     /// <summary>The first line of a failure: native libraries append their stack traces to the
     /// message, which the task's state and log must not show.</summary>
-    internal static string FailureText(Exception failure)
+    public static string FailureText(Exception failure)
     {
         var text = failure.Message;
         var cut = text.IndexOfAny(['\r', '\n']);
