@@ -28,7 +28,7 @@ public sealed class PathEscapeTests : ServerTestBase
         var insideBefore = Snapshot(workspace);
 
         var corpus = Corpus(workspace);
-        Assert.True(corpus.Count * 6 >= 100, $"only {corpus.Count} variants");
+        Assert.True(corpus.Distinct().Count() >= 100, $"only {corpus.Distinct().Count()} distinct variants");
         var accepted = new List<string>();
         foreach (var variant in corpus)
         {
@@ -222,6 +222,12 @@ public sealed class PathEscapeTests : ServerTestBase
             "import/evil", $"{workspace}/import/evil", "import/evil/disc", "import/evil/bar/a.jpg",
             string.Empty, ".", workspace, "datasets", "projects", "pretrain", "workspace.newest.pb", ".jobs", "datasets/D0001", "projects/P0001",
             "projects/P0001/T0001", "keep", "keep/inside.txt", "exports/fresh", "exports/fresh2/",
+            $"{workspace}/links/file_out", $"{workspace}/links/json_out.json", $"{workspace}/links/dir_out/sub", $"{workspace}/import/evil/bar/a.jpg",
+            $"{workspace}/import/evil/disc/secret.txt", "import/evil/disc/secret.txt", "import/evil/disc/sub/inner.txt", "./links/file_out",
+            "links//file_out", "links/./file_out", "links/file_out/", "links/dir_out/.", "links/dir_out/..", $"/./{o}/secret.txt", $"{o}/./secret.txt",
+            $"{o}//secret.txt", $"{o}/sub/../secret.txt", "datasets/D0001/../../../etc/passwd", "projects/P0001/T0001/../../../..", "pretrain/../..",
+            "%2e%2e", "%2E%2E%2F%2E%2E%2Fetc", "..%5c..%5cetc", "%c0%ae%c0%ae/etc", "\0../x", "..\u2215etc", "..\uff0fetc", "\u002e\u002e/\u002e\u002e/etc/passwd",
+            " ../x", "../x ", "\t..", "/proc/self/environ", "/dev/zero", "/proc/self/cwd/PaddleX.Cloud.Server.dll", "C:\\Windows\\win.ini", "\\\\?\\C:\\x",
         ];
     }
 
