@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -45,13 +44,19 @@ public static class ServerApp
         var host = configuration["Server:Host"] ?? "127.0.0.1";
         var port = configuration.GetValue("Server:Port", DefaultPort);
         builder.WebHost.UseUrls($"http://{(host is "0.0.0.0" ? "*" : host)}:{port}");
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 2L * 1024 * 1024 * 1024);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            // Each request gets its route's body limit before its body is read; this is only the ceiling.
+            k.Limits.MaxRequestBodySize = Datasets.DatasetOptions.MaxUploadBytes;
+            // Let long request lines reach the dispatcher, which answers 414 with the JSON shape.
+            k.Limits.MaxRequestLineSize = 8 * ApiDispatcher.MaxTargetLength;
+            k.ConfigureEndpointDefaults(listen => listen.Use(ProtocolErrorBodies.Use));
+        });
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddConfiguredBackends(configuration, workspace);
         builder.Services.AddPaddleXTelemetry(configuration, "paddlex-server");
         builder.Services.AddPaddleXApi(configuration);
-        builder.Services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = Datasets.DatasetOptions.MaxUploadBytes);
         if (configuration.GetValue("Worker:Enabled", true))
         {
             builder.Services.AddJobWorker(configuration);

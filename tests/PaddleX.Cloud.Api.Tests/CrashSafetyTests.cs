@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using PaddleX.Cloud.Api.Tests.Infrastructure;
 
 namespace PaddleX.Cloud.Api.Tests;
@@ -13,6 +14,8 @@ public sealed class CrashSafetyTests
         var workspace = TempFolder.Create("crash");
         var port = TestServer.FreePort();
         var acknowledged = new ConcurrentBag<string>();
+        var failedBeforeKill = new ConcurrentQueue<string>();
+        var killed = 0;
         using (var server = StartServerProcess(workspace, port))
         {
             using var client = new ApiClient(new Uri($"http://127.0.0.1:{port}"));
@@ -22,24 +25,40 @@ public sealed class CrashSafetyTests
             {
                 for (var i = 0; !stop.IsCancellationRequested; i++)
                 {
+                    JsonObject reply;
                     try
                     {
-                        var reply = await client.PostAsync("/dataset", new { name = $"w{w}-{i}", desc = "", dataset_type = "detection" });
-                        acknowledged.Add(reply["did"]!.GetValue<string>());
+                        reply = await client.PostAsync("/dataset", new { name = $"w{w}-{i}", desc = "", dataset_type = "detection" });
                     }
-                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or Xunit.Sdk.XunitException or InvalidOperationException)
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
                     {
-                        return; // the server died mid-request: that create was never acknowledged
+                        if (Volatile.Read(ref killed) == 0)
+                        {
+                            failedBeforeKill.Enqueue($"w{w}-{i}: {e.Message}");
+                        }
+
+                        return; // after the kill: the server died mid-request and that create was never acknowledged
+                    }
+
+                    if (reply["status"]?.GetValue<int>() == 1 && reply["did"]?.GetValue<string>() is { } did)
+                    {
+                        acknowledged.Add(did);
+                    }
+                    else if (Volatile.Read(ref killed) == 0)
+                    {
+                        failedBeforeKill.Enqueue($"w{w}-{i}: {reply.ToJsonString()}");
                     }
                 }
             })).ToList();
             await Task.Delay(TimeSpan.FromSeconds(2));
+            Volatile.Write(ref killed, 1); // set first: every failure seen while it was 0 happened before the kill
             server.Kill(entireProcessTree: true); // SIGKILL
             await server.WaitForExitAsync();
             await stop.CancelAsync();
             await Task.WhenAll(writers);
         }
 
+        Assert.True(failedBeforeKill.IsEmpty, $"requests failed before the kill: {string.Join("; ", failedBeforeKill.Take(5))}");
         Assert.True(acknowledged.Count > 20, $"only {acknowledged.Count} creates before the kill");
         await using var restarted = await TestServer.StartAsync(workspace);
         var listed = Expect.Ok(await restarted.Client.GetAsync("/dataset"))["datasets"]!.AsArray()

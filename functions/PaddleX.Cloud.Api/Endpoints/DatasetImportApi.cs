@@ -37,32 +37,40 @@ public static partial class DatasetApi
         return JsonReply.Ok();
     }
 
+    /// <summary>The zip is streamed from the request straight into the dataset's folder (into a
+    /// hidden staging folder first when <c>did</c> comes after the file), never held in memory.</summary>
     private static async ValueTask<IResult> UploadAsync(ApiCall call)
     {
-        var did = call.Args.RequireString("did");
-        var dataset = await call.DatasetAsync(did);
-        RequireKnownType(dataset);
-        var request = call.Http.Request;
-        var file = (request.HasFormContentType ? (await request.ReadFormAsync(call.Cancellation)).Files : null) is { Count: > 0 } files
-            ? files.GetFile("file") ?? files[0]
-            : throw ApiArgs.Missing("file");
-        if (JobControl.IsRunning(dataset.State))
+        var form = call.Multipart;
+        var dataset = call.Args.String("did") is { } early ? await UploadTargetAsync(call, early) : null;
+        if (form is not { HasFile: true })
         {
-            throw JobRunning();
+            throw ApiArgs.Missing(dataset is null ? "did" : "file");
         }
 
         var artifacts = call.Services.Artifacts;
-        var stored = $"{dataset.Path.TrimEnd('/')}/{DatasetLayout.UploadFolder}/{Guid.NewGuid():N}.zip";
-        await using (var content = file.OpenReadStream())
-        {
-            await artifacts.WriteAsync(stored, content, call.Cancellation);
-        }
-
+        var fileName = form.FileName ?? string.Empty;
+        var stored = $"{dataset?.Path.TrimEnd('/') ?? string.Empty}{(dataset is null ? string.Empty : "/")}{DatasetLayout.UploadFolder}/{Guid.NewGuid():N}.zip";
         try
         {
+            await form.SaveFileAsync(artifacts, stored, call.Cancellation);
+            if (dataset is null)
+            {
+                await form.ReadRemainingFieldsAsync(call.Args.Values, call.Cancellation);
+                dataset = await UploadTargetAsync(call, call.Args.RequireString("did"));
+                var staged = stored;
+                stored = $"{dataset.Path.TrimEnd('/')}/{DatasetLayout.UploadFolder}/{Guid.NewGuid():N}.zip";
+                await using (var content = await artifacts.OpenReadAsync(staged, call.Cancellation))
+                {
+                    await artifacts.WriteAsync(stored, content, call.Cancellation);
+                }
+
+                await artifacts.DeleteAsync(staged, CancellationToken.None);
+            }
+
             await using var zip = await artifacts.OpenReadAsync(stored, call.Cancellation);
-            ZipSource.Inspect(zip, file.FileName, OptionsOf(call).MaxExpandedBytes);
-            await StartImportAsync(call, dataset, new ImportParameters { Source = stored, Scope = ImportParameters.Workspace, Display = file.FileName });
+            ZipSource.Inspect(zip, fileName, OptionsOf(call).MaxExpandedBytes);
+            await StartImportAsync(call, dataset, new ImportParameters { Source = stored, Scope = ImportParameters.Workspace, Display = fileName });
         }
         catch (DatasetCheckException refused)
         {
@@ -76,6 +84,13 @@ public static partial class DatasetApi
         }
 
         return JsonReply.Ok();
+    }
+
+    private static async ValueTask<Dataset> UploadTargetAsync(ApiCall call, string did)
+    {
+        var dataset = await call.DatasetAsync(did);
+        RequireKnownType(dataset);
+        return JobControl.IsRunning(dataset.State) ? throw JobRunning() : dataset;
     }
 
     private static async ValueTask<IResult> SplitAsync(ApiCall call)

@@ -105,20 +105,17 @@ public static partial class ModelApi
             }
 
             await WriteSidecarsAsync(call, project, task, model.Path, call.Args.Object("eval_results"));
+            await ModelFolders.RecordAsync(artifacts, model.Path, call.Cancellation);
             return JsonReply.Ok(new JsonObject { ["pmid"] = model.Id });
         }
 
-        var userPath = call.Args.RequireString("path");
-        if (!artifacts.TryResolve(userPath, out var path) || path.Length == 0)
-        {
-            throw new ApiException(ErrorCodes.PathNotAllowed, $"路径{userPath}不在工作空间内 (path outside the workspace)");
-        }
-
+        var path = await ModelFolders.ClaimAsync(call, call.Args.RequireString("path"));
         var exportedType = call.Args.Int("exported_type") ?? 0;
+        await WriteSidecarsAsync(call, project, task, path, null);
+        await ModelFolders.RecordAsync(artifacts, path, call.Cancellation);
         var exported = await call.Services.Metadata.ExportedModels.CreateAsync(
             id => new ExportedModel { Id = id, Name = name, Model = modelName, Type = project.Type, Pid = pid, Tid = tid, CreateTime = now, Path = path, ExportedType = exportedType },
             call.Cancellation);
-        await WriteSidecarsAsync(call, project, task, path, null);
         return JsonReply.Ok(new JsonObject { ["emid"] = exported.Id });
     }
 
@@ -217,28 +214,23 @@ public static partial class ModelApi
                 var pretrained = await metadata.PretrainedModels.GetAsync(pmid, call.Cancellation)
                     ?? throw ApiException.NotFound(ErrorCodes.ModelNotFound, $"预训练模型ID'{pmid}'不存在.");
                 await metadata.PretrainedModels.DeleteAsync(pmid, call.Cancellation);
-                await DeleteFilesAsync(call, pretrained.Path);
+                await DeleteFilesAsync(call, pretrained.Path, pretrained.Path == $"pretrain/{pmid}");
                 return JsonReply.Ok();
             case "exported":
                 var emid = call.Args.RequireString("emid");
                 var exported = await metadata.ExportedModels.GetAsync(emid, call.Cancellation)
                     ?? throw ApiException.NotFound(ErrorCodes.ModelNotFound, $"已发布模型模型ID'{emid}'不存在.");
                 await metadata.ExportedModels.DeleteAsync(emid, call.Cancellation);
-                await DeleteFilesAsync(call, exported.Path);
+                await DeleteFilesAsync(call, exported.Path, ownsFolder: false);
                 return JsonReply.Ok();
             case var other:
                 throw ApiException.Invalid($"type只能为pretrained或exported (unknown type '{other}')");
         }
     }
 
-    /// <summary>Removes a model's folder, but only inside the workspace (docs/api-behaviour.md §7).</summary>
-    private static async ValueTask DeleteFilesAsync(ApiCall call, string path)
-    {
-        if (path.Length > 0 && call.Services.Artifacts.TryResolve(path, out var relative) && relative.Length > 0)
-        {
-            await call.Services.Artifacts.DeleteAsync(relative, call.Cancellation);
-        }
-    }
+    /// <summary>Removes what the model wrote, only inside the workspace (docs/api-behaviour.md §7).</summary>
+    private static ValueTask DeleteFilesAsync(ApiCall call, string path, bool ownsFolder) =>
+        ModelFolders.DeleteAsync(call.Services.Artifacts, path, [ParamsFile, DatasetFile, EvalFile], ownsFolder, call.Cancellation);
 
     /// <summary>A model's attributes; both model kinds share the original proto's field names.</summary>
     private static JsonObject View(IMessage model, IArtifactStore artifacts)

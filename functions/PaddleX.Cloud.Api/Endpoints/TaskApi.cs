@@ -38,6 +38,8 @@ public static class TaskApi
             TrainingParams.Merge(parameters, call.Args.Object("train") ?? [], project.Type);
         }
 
+        PretrainWeightsRule.Check(call, parameters);
+
         var now = call.Now();
         var json = parameters.ToJsonString();
         var task = await call.Services.Metadata.Tasks.CreateAsync(

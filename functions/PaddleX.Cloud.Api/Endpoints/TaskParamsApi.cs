@@ -74,6 +74,7 @@ public static class TaskParamsApi
 
                 var stored = TrainingParams.Parse(t.ParamsJson) ?? TrainingParams.Defaults(project.Type);
                 TrainingParams.Merge(stored, incoming, project.Type);
+                PretrainWeightsRule.Check(call, stored);
                 t.ParamsJson = stored.ToJsonString();
             },
             call.Cancellation);

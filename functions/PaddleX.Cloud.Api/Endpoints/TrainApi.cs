@@ -70,6 +70,8 @@ public static class TrainApi
             throw new ApiException(ErrorCodes.InvalidState, $"任务无法启动，路径{call.Services.Artifacts.ToDisplayPath(task.Path)}下不存在参数配置文件params.pkl");
         }
 
+        PretrainWeightsRule.Check(call, task.ParamsJson);
+
         var project = await call.ProjectAsync(task.Pid);
         var dataset = await call.DatasetAsync(project.Did, $"数据集ID'{project.Did}'不存在");
         var status = Views.DatasetStatusOf(dataset);

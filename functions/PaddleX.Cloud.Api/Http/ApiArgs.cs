@@ -36,6 +36,11 @@ public sealed class ApiArgs(JsonObject values)
             throw ApiException.Invalid($"参数'{key}'应为字符串 (argument '{key}' must be a string)");
         }
 
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            throw ApiException.Invalid($"参数'{key}'含有空字符 (argument '{key}' contains a NUL character)");
+        }
+
         if (text.Length > maxLength)
         {
             throw ApiException.Invalid($"参数'{key}'过长，最多{maxLength}个字符 (argument '{key}' is longer than {maxLength} characters)");
@@ -147,7 +152,7 @@ public sealed class ApiArgs(JsonObject values)
     {
         try
         {
-            return JsonNode.Parse(text);
+            return JsonNode.Parse(text, documentOptions: RequestBody.JsonOptions);
         }
         catch (JsonException)
         {

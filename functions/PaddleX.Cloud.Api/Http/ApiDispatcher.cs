@@ -1,7 +1,7 @@
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 
@@ -11,8 +11,6 @@ namespace PaddleX.Cloud.Api.Http;
 /// error model. A host finds the route (or not) and lets this turn the request into an answer.</summary>
 public sealed class ApiDispatcher(ApiServices services, ILogger<ApiDispatcher> logger)
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     /// <summary>Serves a request on a host that routes by itself (Kestrel).</summary>
     public async Task HandleAsync(HttpContext context)
     {
@@ -20,7 +18,17 @@ public sealed class ApiDispatcher(ApiServices services, ILogger<ApiDispatcher> l
         await result.ExecuteAsync(context);
     }
 
-    /// <summary>The answer to a request for <paramref name="route"/> (null: no such path).</summary>
+    /// <summary>Longest request target (path and query) answered; longer ones get 414. The web
+    /// server lets longer lines through so that this answer carries the JSON shape.</summary>
+    public const int MaxTargetLength = 8 * 1024;
+
+    /// <summary>Most a body is read to look for an <c>api_key</c> argument before the caller is known:
+    /// a key-less large or multipart body is refused unread.</summary>
+    public const long MaxUnauthenticatedBodyBytes = 64 * 1024;
+
+    /// <summary>The answer to a request for <paramref name="route"/> (null: no such path). The order
+    /// is the security model: key, route, method and size are checked before any body is read, and
+    /// bodies are read only up to their limit (docs/security.md).</summary>
     public async Task<IResult> ExecuteAsync(HttpContext context, ApiRoute? route)
     {
         var request = context.Request;
@@ -35,30 +43,48 @@ public sealed class ApiDispatcher(ApiServices services, ILogger<ApiDispatcher> l
             return Results.NoContent();
         }
 
-        if (route is null)
-        {
-            return JsonReply.Error(ErrorCodes.RouteNotFound, $"路径{request.Path}不存在 (no route {request.Path})", StatusCodes.Status404NotFound);
-        }
-
-        if (!route.Methods.TryGetValue(request.Method.ToUpperInvariant(), out var handler))
-        {
-            context.Response.Headers.Allow = string.Join(", ", route.AllowedMethods);
-            return JsonReply.Error(ErrorCodes.MethodNotAllowed, $"{route.Path}不支持{request.Method}请求 (method {request.Method} not allowed)", StatusCodes.Status405MethodNotAllowed);
-        }
-
         try
         {
-            var args = await BindAsync(request, route.MaxBodyBytes ?? services.Options.MaxBodyBytes);
-            Authorize(request, args);
-            return await handler(new ApiCall(args, services, context));
+            if (request.Path.Value?.Length + request.QueryString.Value?.Length > MaxTargetLength)
+            {
+                throw new ApiException(ErrorCodes.UriTooLong, $"请求地址超过{MaxTargetLength}字符 (request target longer than {MaxTargetLength} characters)", StatusCodes.Status414UriTooLong);
+            }
+
+            var body = new RequestBody(request);
+            await AuthorizeAsync(request, body);
+            if (route is null)
+            {
+                throw new ApiException(ErrorCodes.RouteNotFound, $"路径{request.Path}不存在 (no route {request.Path})", StatusCodes.Status404NotFound);
+            }
+
+            if (!route.Methods.TryGetValue(request.Method.ToUpperInvariant(), out var handler))
+            {
+                context.Response.Headers.Allow = string.Join(", ", route.AllowedMethods);
+                throw new ApiException(ErrorCodes.MethodNotAllowed, $"{route.Path}不支持{request.Method}请求 (method {request.Method} not allowed)", StatusCodes.Status405MethodNotAllowed);
+            }
+
+            var (args, multipart) = await BindAsync(request, body, route.MaxBodyBytes ?? services.Options.MaxBodyBytes);
+            args.Values.Remove("api_key");
+            return await handler(new ApiCall(args, services, context) { Multipart = multipart });
         }
         catch (ApiException failure)
         {
             return JsonReply.Error(failure.Code, failure.Message, failure.HttpStatus);
         }
-        catch (BadHttpRequestException failure) when (failure.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (UnauthorizedAccessException)
         {
-            return TooLarge();
+            // The artifact store refused a file whose real location (through a link) is outside the workspace.
+            return JsonReply.Error(ErrorCodes.PathNotAllowed, "路径经符号链接指向工作空间外 (a path leads out of the workspace through a link)");
+        }
+        catch (BadHttpRequestException failure)
+        {
+            // The web server's own verdicts while the body arrives: too large, too slow, malformed framing.
+            return failure.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => TooLarge(),
+                StatusCodes.Status408RequestTimeout => JsonReply.Error(ErrorCodes.RequestTimeout, "请求体传输过慢 (the request body arrived too slowly)", StatusCodes.Status408RequestTimeout),
+                _ => JsonReply.Error(ErrorCodes.BadRequest, $"请求格式错误 (bad request: {failure.Message})", failure.StatusCode is >= 400 and < 500 ? failure.StatusCode : StatusCodes.Status400BadRequest),
+            };
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -69,79 +95,55 @@ public sealed class ApiDispatcher(ApiServices services, ILogger<ApiDispatcher> l
 #pragma warning restore CA1031
         {
             var correlationId = context.TraceIdentifier;
-            logger.LogError(fault, "Unhandled fault in {Method} {Path} (correlation id {CorrelationId})", request.Method, route.Path, correlationId);
+            logger.LogError(fault, "Unhandled fault in {Method} {Path} (correlation id {CorrelationId})", request.Method, route?.Path ?? "?", correlationId);
             return JsonReply.Error(ErrorCodes.InternalError, $"服务内部错误，请联系管理员 (internal error; correlation id {correlationId})", StatusCodes.Status500InternalServerError, correlationId);
         }
     }
 
-    /// <summary>The JSON body when there is one, otherwise the query string (docs/api-behaviour.md §1).</summary>
-    private static async Task<ApiArgs> BindAsync(HttpRequest request, long maxBodyBytes)
+    /// <summary>The JSON body when there is one, otherwise the query string (docs/api-behaviour.md §1); form
+    /// fields over the query string; a multipart body up to its first file, which the handler streams.</summary>
+    private static async Task<(ApiArgs Args, MultipartForm? Multipart)> BindAsync(HttpRequest request, RequestBody body, long maxBodyBytes)
     {
         if (request.ContentLength > maxBodyBytes)
         {
-            throw new ApiException(ErrorCodes.BodyTooLarge, $"请求体超过{maxBodyBytes}字节 (body larger than {maxBodyBytes} bytes)", StatusCodes.Status413PayloadTooLarge);
+            throw RequestBody.TooLarge(maxBodyBytes);
         }
 
-        if (request.HasFormContentType)
+        var sizeLimit = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeLimit is { IsReadOnly: false })
         {
-            return BindForm(await request.ReadFormAsync(request.HttpContext.RequestAborted), request.Query);
+            sizeLimit.MaxRequestBodySize = maxBodyBytes; // enforced by the web server as the bytes arrive
         }
 
-        var body = await ReadBodyAsync(request, maxBodyBytes);
-        if (body.Length == 0 || body.AsSpan().IndexOfAnyExcept(" \t\r\n"u8) < 0)
+        if (body.IsMultipart)
         {
-            return BindQuery(request.Query);
+            var multipart = MultipartForm.Open(request, maxBodyBytes);
+            var values = ToObject(request.Query);
+            await multipart.ReadFieldsAsync(values, request.HttpContext.RequestAborted);
+            return (new ApiArgs(values), multipart);
         }
 
-        JsonNode? node;
-        try
+        var bytes = await body.ReadAsync(maxBodyBytes);
+        if (body.IsUrlEncodedForm)
         {
-            _ = StrictUtf8.GetCharCount(body);
-            node = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (Exception failure) when (failure is JsonException or DecoderFallbackException)
-        {
-            throw new ApiException(ErrorCodes.MalformedJson, "请求体不是合法的JSON (the request body is not valid JSON)", StatusCodes.Status400BadRequest);
+            var values = ToObject(request.Query);
+            foreach (var (key, value) in RequestBody.ParseForm(bytes))
+            {
+                values[key] = ToNode(value);
+            }
+
+            return (new ApiArgs(values), null);
         }
 
-        return node switch
+        return RequestBody.ParseJson(bytes) switch
         {
-            null => BindQuery(request.Query),
-            JsonObject obj => new ApiArgs(obj),
+            null => (BindQuery(request.Query), null),
+            JsonObject obj => (new ApiArgs(obj), null),
             _ => throw new ApiException(ErrorCodes.InvalidBody, "请求体应为JSON对象 (the request body must be a JSON object)", StatusCodes.Status400BadRequest),
         };
     }
 
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long maxBodyBytes)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > maxBodyBytes)
-            {
-                throw new ApiException(ErrorCodes.BodyTooLarge, $"请求体超过{maxBodyBytes}字节 (body larger than {maxBodyBytes} bytes)", StatusCodes.Status413PayloadTooLarge);
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
-
     private static ApiArgs BindQuery(IQueryCollection query) => new(ToObject(query));
-
-    private static ApiArgs BindForm(IFormCollection form, IQueryCollection query)
-    {
-        var values = ToObject(query);
-        foreach (var (key, value) in form)
-        {
-            values[key] = ToNode(value);
-        }
-
-        return new ApiArgs(values);
-    }
 
     private static JsonObject ToObject(IEnumerable<KeyValuePair<string, StringValues>> pairs)
     {
@@ -157,7 +159,10 @@ public sealed class ApiDispatcher(ApiServices services, ILogger<ApiDispatcher> l
     private static JsonNode ToNode(StringValues value) =>
         value.Count == 1 ? JsonValue.Create(value[0] ?? string.Empty) : new JsonArray(value.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
 
-    private void Authorize(HttpRequest request, ApiArgs args)
+    /// <summary>The key from the header, else the query string, else (small bodies only) an
+    /// <c>api_key</c> argument of the body; checked before the route, so unknown paths tell an
+    /// unauthenticated caller nothing.</summary>
+    private async Task AuthorizeAsync(HttpRequest request, RequestBody body)
     {
         var expected = services.Options.ApiKey;
         if (string.IsNullOrEmpty(expected))
@@ -165,13 +170,30 @@ public sealed class ApiDispatcher(ApiServices services, ILogger<ApiDispatcher> l
             return;
         }
 
-        var given = request.Headers["X-Api-Key"].FirstOrDefault() ?? (args.Values["api_key"] as JsonValue)?.ToString();
+        var given = request.Headers["X-Api-Key"].FirstOrDefault() ?? request.Query["api_key"].FirstOrDefault();
+        if (given is null && !body.IsMultipart && await body.TryReadAsync(MaxUnauthenticatedBodyBytes) is { } bytes)
+        {
+            given = KeyInBody(body, bytes);
+        }
+
         if (!FixedTimeEquals(given, expected))
         {
             throw new ApiException(ErrorCodes.Unauthorized, "缺少或错误的API密钥 (missing or wrong API key)", StatusCodes.Status401Unauthorized);
         }
+    }
 
-        args.Values.Remove("api_key");
+    private static string? KeyInBody(RequestBody body, byte[] bytes)
+    {
+        try
+        {
+            return body.IsUrlEncodedForm
+                ? RequestBody.ParseForm(bytes).GetValueOrDefault("api_key").FirstOrDefault()
+                : (RequestBody.ParseJson(bytes) as JsonObject)?["api_key"] is JsonValue key && key.TryGetValue<string>(out var text) ? text : null;
+        }
+        catch (ApiException)
+        {
+            return null; // an unreadable body carries no key: the answer is 401, not a parse error
+        }
     }
 
     private static bool FixedTimeEquals(string? given, string expected) =>

@@ -10,6 +10,9 @@ public delegate ValueTask<IResult> ApiHandler(ApiCall call);
 public sealed record ApiCall(ApiArgs Args, ApiServices Services, HttpContext Http)
 {
     public CancellationToken Cancellation => Http.RequestAborted;
+
+    /// <summary>A multipart body, read up to its first file part (which the handler streams).</summary>
+    public MultipartForm? Multipart { get; init; }
 }
 
 /// <summary>One path of the API with its methods. <paramref name="Name"/> is the Azure Function name.</summary>

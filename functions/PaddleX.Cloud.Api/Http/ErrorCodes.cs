@@ -7,6 +7,10 @@ public static class ErrorCodes
     public const string InvalidArgument = "invalid_argument";
     public const string MalformedJson = "malformed_json";
     public const string InvalidBody = "invalid_body";
+    public const string MalformedForm = "malformed_form";
+    public const string BadRequest = "bad_request";
+    public const string RequestTimeout = "request_timeout";
+    public const string UriTooLong = "uri_too_long";
     public const string BodyTooLarge = "body_too_large";
     public const string RouteNotFound = "route_not_found";
     public const string MethodNotAllowed = "method_not_allowed";

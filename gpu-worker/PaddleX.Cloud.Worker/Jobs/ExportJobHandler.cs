@@ -32,9 +32,18 @@ public sealed partial class ExportJobHandler(IMetadataStore metadata, IArtifactS
         try
         {
             var checkpointDir = await artifacts.MaterializeAsync($"{task.Path}/output/{(epoch is null ? "best_model" : $"epoch_{epoch}")}", context.Cancellation);
-            var localSave = await artifacts.MaterializeAsync(saveDir, context.Cancellation);
-            await Task.Run(() => ExportFolder.Write(checkpointDir, localSave, lite ? OnnxWeights.Float16 : OnnxWeights.Float32), context.Cancellation);
-            await artifacts.PublishAsync(localSave, saveDir, context.Cancellation);
+            // Written into a fresh private folder, then published file by file: whatever save_dir
+            // already holds (links included) is replaced through the artifact store, never written through.
+            var localSave = Directory.CreateTempSubdirectory("paddlex-export-");
+            try
+            {
+                await Task.Run(() => ExportFolder.Write(checkpointDir, localSave.FullName, lite ? OnnxWeights.Float16 : OnnxWeights.Float32), context.Cancellation);
+                await artifacts.PublishAsync(localSave.FullName, saveDir, context.Cancellation);
+            }
+            finally
+            {
+                localSave.Delete(recursive: true);
+            }
         }
         catch (Exception failure) when (failure is not OperationCanceledException)
         {

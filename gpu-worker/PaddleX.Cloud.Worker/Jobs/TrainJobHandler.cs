@@ -65,9 +65,9 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
         {
             // Deterministic failures (bad data, unsupported model) are recorded, not retried.
             LogTrainFailed(failure, task.Id);
-            await File.AppendAllTextAsync(logPath, PaddleXLogFormat.Line(DateTime.Now, "ERROR", $"{PaddleXLogFormat.TrainError} {failure.Message}") + "\n", CancellationToken.None);
+            await File.AppendAllTextAsync(logPath, PaddleXLogFormat.Line(DateTime.Now, "ERROR", $"{PaddleXLogFormat.TrainError} {FailureText(failure)}") + "\n", CancellationToken.None);
             await PublishAsync(task, outputDir, CancellationToken.None);
-            await states.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XTRAINFAIL, $"{failure.Message}\n", finished: true);
+            await states.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XTRAINFAIL, $"{FailureText(failure)}\n", finished: true);
             return;
         }
 
@@ -141,7 +141,9 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
             return await artifacts.MaterializeAsync($"{source.Path}/output/best_model", cancellationToken);
         }
 
-        if (weights.Contains('/', StringComparison.Ordinal) || weights.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || weights.EndsWith(".dat", StringComparison.OrdinalIgnoreCase))
+        // Anything but a plain catalog word is a workspace path: a bare file name must never be
+        // looked up in the worker's working directory.
+        if (!CatalogName().IsMatch(weights))
         {
             if (!artifacts.TryResolve(weights, out var relative))
             {
@@ -163,6 +165,21 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
 
     [GeneratedRegex(@"^T\d{4,}$")]
     private static partial Regex TaskId();
+
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_]{0,63}$")]
+    private static partial Regex CatalogName();
+
+    /// <summary>The first line of a failure: native libraries append their stack traces to the
+    /// message, which the task's state and log must not show.</summary>
+    public static string FailureText(Exception failure)
+    {
+        var text = failure.Message;
+        var cut = text.IndexOfAny(['\r', '\n']);
+        text = cut >= 0 ? text[..cut] : text;
+        var native = text.IndexOf("Exception raised from", StringComparison.Ordinal);
+        text = native > 0 ? text[..native].TrimEnd() : text;
+        return text.Length > 500 ? text[..500] : text;
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Training of {Tid} ended: {Outcome} at epoch {Epoch}, best top-1 {Best}")]
     private partial void LogTrained(string tid, string outcome, int epoch, double best);
