@@ -46,13 +46,16 @@ public class SegmentationModelTests
         }
     }
 
+    /// <summary>One backbone per model: ResNet101_vd differs from ResNet50_vd only in block count.</summary>
+    public static TheoryData<string> Models() => new(SegmentationModels.Names);
+
     [Theory]
-    [MemberData(nameof(ModelsAndBackbones))]
-    public void A_training_step_reaches_every_parameter(string name, string? backbone)
+    [MemberData(nameof(Models))]
+    public void A_training_step_reaches_every_parameter(string name)
     {
         torch.set_num_threads(2);
         torch.manual_seed(5);
-        using var model = SegmentationModels.Create(name, backbone, 2, 3);
+        using var model = SegmentationModels.Create(name, null, 2, 3);
         model.train();
         using var scope = torch.NewDisposeScope();
         var size = Math.Max(64, SegmentationModels.Spec(name).MinSize);
@@ -88,6 +91,8 @@ public class SegmentationModelTests
         Assert.Equal(["ResNet50_vd", "ResNet101_vd"], SegmentationModels.Backbones("DeepLabV3P"));
         Assert.Equal("ResNet50_vd", SegmentationModels.ResolveBackbone("DeepLabV3P", null));
         Assert.Empty(SegmentationModels.Backbones("UNet"));
+        // PaddleX's parameters carry a backbone for every segmentation model; those without a choice ignore it.
+        Assert.Null(SegmentationModels.ResolveBackbone("UNet", "ResNet50_vd"));
     }
 
     [Theory]
