@@ -14,11 +14,9 @@ REPEATS=${REPEATS:-2}; RUNS=${RUNS:-5}
 OUT=${OUT:-bench/results/seg-bench.txt}
 mkdir -p "$(dirname "$OUT")"
 
-PYTHON=${PYTHON:-/usr/bin/python3}  # Debian's interpreter (a pyenv python3 on PATH does not see python3-torch)
-if ! "$PYTHON" -c 'import torch, torchvision' 2>/dev/null; then
-  echo "baseline needs Debian's PyTorch: apt-get install -y python3-torch python3-torchvision" >&2
-  exit 1
-fi
+# shellcheck source-path=SCRIPTDIR/..
+source bench/bench-common.sh
+require_debian_torch
 
 dotnet build -c Release bench/PaddleX.Cloud.Bench -v q -nologo >/dev/null
 dotnet build -c Release bench/PaddleX.Cloud.Bench.Inference -v q -nologo >/dev/null
@@ -27,12 +25,6 @@ PY="$PYTHON bench/baseline/torch_seg_train.py"
 
 : > "$OUT"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-run() { # engine, command...
-  local engine=$1; shift
-  local line
-  line=$("$@" | grep '^RESULT') || { echo "FAILED: $*" >&2; return 1; }
-  echo "$engine ${line#RESULT }" | tee -a "$OUT"
-}
 
 for _ in $(seq "$REPEATS"); do
   for model in DeepLabV3P UNet; do
@@ -44,14 +36,9 @@ for _ in $(seq "$REPEATS"); do
   done
 done
 
-echo
-echo "| engine | what | model | size | batch | threads | images/s (runs) |"
-echo "|---|---|---|---|---|---|---|"
-awk '{k=$1" | "$2" | "$3" | "$4" | "$5" | "$6; if (k in v) v[k]=v[k]", "$7; else {v[k]=$7; keys[++n]=k}} END{for(i=1;i<=n;i++) print "| "keys[i]" | "v[keys[i]]" |"}' "$OUT"
-echo
+summary_table
 bench/PaddleX.Cloud.Bench.Inference/bin/Release/net10.0/PaddleX.Cloud.Bench.Inference \
   --threads "$THREADS" --runs "$RUNS" --warmup 1 --seg-size "$SIZE" \
   --models DeepLabV3P,UNet,HRNet_W18,FastSCNN,BiSeNetV2 | tee -a "$OUT"
 echo
-echo "machine: $(nproc) cores, load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
-echo "pytorch: $("$PYTHON" -c 'import torch, torchvision; print(torch.__version__, "torchvision", torchvision.__version__)')" | tee -a "$OUT"
+machine_footer "$LOAD_BEFORE" | tee -a "$OUT"

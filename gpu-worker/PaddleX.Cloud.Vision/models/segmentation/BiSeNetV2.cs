@@ -31,9 +31,9 @@ public sealed class BiSeNetV2 : Module<Tensor, Tensor>, IOnnxExportable, IAuxili
             new ConvBnAct(64, 64, 3, stride: 2), new ConvBnAct(64, 64, 3), new ConvBnAct(64, 64, 3),
             new ConvBnAct(64, 128, 3, stride: 2), new ConvBnAct(128, 128, 3), new ConvBnAct(128, 128, 3));
         stem = new StemBlock(inChannels, 16);
-        stage3 = Sequential(new GatherExpansion(16, 32, 2), new GatherExpansion(32, 32, 1));
-        stage4 = Sequential(new GatherExpansion(32, 64, 2), new GatherExpansion(64, 64, 1));
-        stage5 = Sequential(new GatherExpansion(64, 128, 2), new GatherExpansion(128, 128, 1), new GatherExpansion(128, 128, 1), new GatherExpansion(128, 128, 1));
+        stage3 = Sequential(GatherExpansion.Create(16, 32, 2), GatherExpansion.Create(32, 32, 1));
+        stage4 = Sequential(GatherExpansion.Create(32, 64, 2), GatherExpansion.Create(64, 64, 1));
+        stage5 = Sequential(GatherExpansion.Create(64, 128, 2), GatherExpansion.Create(128, 128, 1), GatherExpansion.Create(128, 128, 1), GatherExpansion.Create(128, 128, 1));
         context = new ContextEmbedding(128);
         aggregation = new GuidedAggregation(128);
         head = Head(128, numClasses);

@@ -48,15 +48,11 @@ internal sealed class StemBlock : Module<Tensor, Tensor>, IOnnxExportable
     }
 }
 
-/// <summary>Gather-and-expansion layer (expansion 6): 3×3 conv, depthwise expansion (two depthwise 3×3 when
-/// strided), linear 1×1 projection; the strided form has a depthwise + 1×1 shortcut. ReLU after the sum.</summary>
-internal sealed class GatherExpansion : Module<Tensor, Tensor>, IOnnxExportable
+/// <summary>BiSeNetV2's gather-and-expansion layer (expansion 6): 3×3 conv, depthwise expansion (two depthwise
+/// 3×3 when strided), linear 1×1 projection; the strided form has a depthwise + 1×1 shortcut. ReLU after the sum.</summary>
+internal static class GatherExpansion
 {
-    private readonly Sequential body;
-    private readonly Sequential? shortcut;
-
-    public GatherExpansion(long inChannels, long outChannels, long stride)
-        : base(nameof(GatherExpansion))
+    public static ResidualUnit Create(long inChannels, long outChannels, long stride)
     {
         var expanded = inChannels * 6;
         var layers = new List<Module<Tensor, Tensor>>
@@ -64,6 +60,7 @@ internal sealed class GatherExpansion : Module<Tensor, Tensor>, IOnnxExportable
             new ConvBnAct(inChannels, inChannels, 3),
             new ConvBnAct(inChannels, expanded, 3, stride: stride, groups: inChannels, relu: false),
         };
+        Sequential? shortcut = null;
         if (stride == 2)
         {
             layers.Add(new ConvBnAct(expanded, expanded, 3, groups: expanded, relu: false));
@@ -71,29 +68,7 @@ internal sealed class GatherExpansion : Module<Tensor, Tensor>, IOnnxExportable
         }
 
         layers.Add(new ConvBnAct(expanded, outChannels, 1, relu: false));
-        body = Sequential(layers.ToArray());
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor input)
-    {
-        using var scope = NewDisposeScope();
-        var s = shortcut is null ? input : shortcut.call(input);
-        return body.call(input).add_(s).relu_().MoveToOuterDisposeScope();
-    }
-
-    public string EmitOnnx(OnnxGraph graph, string input) =>
-        graph.Relu(graph.Add(graph.Module(body, input), shortcut is null ? input : graph.Module(shortcut, input)));
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            body.Dispose();
-            shortcut?.Dispose();
-        }
-
-        base.Dispose(disposing);
+        return new ResidualUnit(Sequential(layers.ToArray()), shortcut);
     }
 }
 

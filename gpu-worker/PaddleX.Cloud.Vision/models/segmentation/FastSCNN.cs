@@ -30,9 +30,9 @@ public sealed class FastSCNN : Module<Tensor, Tensor>, IOnnxExportable, IAuxilia
         globalFeatures = Sequential();
         foreach (var (cin, cout, stride) in new (long, long, long)[] { (64, 64, 2), (64, 96, 2), (96, 128, 1) })
         {
-            globalFeatures.append(new InvertedResidual(cin, cout, stride, 6));
-            globalFeatures.append(new InvertedResidual(cout, cout, 1, 6));
-            globalFeatures.append(new InvertedResidual(cout, cout, 1, 6));
+            globalFeatures.append(InvertedResidual(cin, cout, stride, 6));
+            globalFeatures.append(InvertedResidual(cout, cout, 1, 6));
+            globalFeatures.append(InvertedResidual(cout, cout, 1, 6));
         }
 
         ppm = new PyramidPooling(128, 128);
@@ -102,47 +102,16 @@ public sealed class FastSCNN : Module<Tensor, Tensor>, IOnnxExportable, IAuxilia
         base.Dispose(disposing);
     }
 
-    /// <summary>MobileNetV2's inverted residual: 1×1 expand, depthwise 3×3, linear 1×1 projection;
-    /// adds the input when the shape is kept.</summary>
-    private sealed class InvertedResidual : Module<Tensor, Tensor>, IOnnxExportable
+    /// <summary>MobileNetV2's inverted residual: 1×1 expand, depthwise 3×3, linear 1×1 projection; adds the
+    /// input (no ReLU after) when the shape is kept.</summary>
+    private static Module<Tensor, Tensor> InvertedResidual(long inChannels, long outChannels, long stride, long expansion)
     {
-        private readonly Sequential body;
-        private readonly bool residual;
-
-        public InvertedResidual(long inChannels, long outChannels, long stride, long expansion)
-            : base(nameof(InvertedResidual))
-        {
-            var hidden = inChannels * expansion;
-            body = Sequential(
-                new ConvBnAct(inChannels, hidden, 1),
-                new ConvBnAct(hidden, hidden, 3, stride: stride, groups: hidden),
-                new ConvBnAct(hidden, outChannels, 1, relu: false));
-            residual = stride == 1 && inChannels == outChannels;
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor input)
-        {
-            using var scope = NewDisposeScope();
-            var y = body.call(input);
-            return (residual ? y.add_(input) : y).MoveToOuterDisposeScope();
-        }
-
-        public string EmitOnnx(OnnxGraph graph, string input)
-        {
-            var y = graph.Module(body, input);
-            return residual ? graph.Add(y, input) : y;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                body.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
+        var hidden = inChannels * expansion;
+        var body = Sequential(
+            new ConvBnAct(inChannels, hidden, 1),
+            new ConvBnAct(hidden, hidden, 3, stride: stride, groups: hidden),
+            new ConvBnAct(hidden, outChannels, 1, relu: false));
+        return stride == 1 && inChannels == outChannels ? new ResidualUnit(body, relu: false) : body;
     }
 
     /// <summary>Pyramid pooling: adaptive average pooling to 1, 2, 3 and 6 bins, each reduced to a quarter of

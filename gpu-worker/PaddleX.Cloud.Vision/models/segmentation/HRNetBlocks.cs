@@ -5,76 +5,19 @@ using static TorchSharp.torch.nn;
 
 namespace PaddleX.Cloud.Vision.Models.Segmentation;
 
-/// <summary>Residual unit of two 3×3 conv-BN (HRNet's basic block); ReLU after the sum.</summary>
-internal sealed class BasicUnit : Module<Tensor, Tensor>, IOnnxExportable
+/// <summary>HRNet's residual units.</summary>
+internal static class HRNetUnits
 {
-    private readonly ConvBnAct conv1;
-    private readonly ConvBnAct conv2;
+    /// <summary>Two 3×3 conv-BN (the basic block); ReLU after the sum.</summary>
+    public static ResidualUnit Basic(long channels) =>
+        new(Sequential(new ConvBnAct(channels, channels, 3), new ConvBnAct(channels, channels, 3, relu: false)));
 
-    public BasicUnit(long channels)
-        : base(nameof(BasicUnit))
-    {
-        conv1 = new ConvBnAct(channels, channels, 3);
-        conv2 = new ConvBnAct(channels, channels, 3, relu: false);
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor input)
-    {
-        using var scope = NewDisposeScope();
-        return conv2.call(conv1.call(input)).add_(input).relu_().MoveToOuterDisposeScope();
-    }
-
-    public string EmitOnnx(OnnxGraph graph, string input) =>
-        graph.Relu(graph.Add(graph.Module(conv2, graph.Module(conv1, input)), input));
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            conv1.Dispose();
-            conv2.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-}
-
-/// <summary>1×1 → 3×3 → 1×1 (4× planes) residual unit of HRNet's first stage, with a 1×1 projection
-/// shortcut when the channel count changes.</summary>
-internal sealed class BottleneckUnit : Module<Tensor, Tensor>, IOnnxExportable
-{
-    private readonly Sequential body;
-    private readonly ConvBnAct? shortcut;
-
-    public BottleneckUnit(long inChannels, long planes)
-        : base(nameof(BottleneckUnit))
-    {
-        body = Sequential(new ConvBnAct(inChannels, planes, 1), new ConvBnAct(planes, planes, 3), new ConvBnAct(planes, planes * 4, 1, relu: false));
-        shortcut = inChannels == planes * 4 ? null : new ConvBnAct(inChannels, planes * 4, 1, relu: false);
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor input)
-    {
-        using var scope = NewDisposeScope();
-        var s = shortcut is null ? input : shortcut.call(input);
-        return body.call(input).add_(s).relu_().MoveToOuterDisposeScope();
-    }
-
-    public string EmitOnnx(OnnxGraph graph, string input) =>
-        graph.Relu(graph.Add(graph.Module(body, input), shortcut is null ? input : graph.Module(shortcut, input)));
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            body.Dispose();
-            shortcut?.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
+    /// <summary>1×1 → 3×3 → 1×1 (4× planes) of the first stage, with a 1×1 projection shortcut when the
+    /// channel count changes.</summary>
+    public static ResidualUnit Bottleneck(long inChannels, long planes) =>
+        new(
+            Sequential(new ConvBnAct(inChannels, planes, 1), new ConvBnAct(planes, planes, 3), new ConvBnAct(planes, planes * 4, 1, relu: false)),
+            inChannels == planes * 4 ? null : new ConvBnAct(inChannels, planes * 4, 1, relu: false));
 }
 
 /// <summary>
@@ -92,7 +35,7 @@ internal sealed class HighResolutionModule : Module<Tensor, Tensor>
     {
         foreach (var w in widths)
         {
-            branches.Add(Sequential(Enumerable.Range(0, 4).Select(_ => (Module<Tensor, Tensor>)new BasicUnit(w)).ToArray()));
+            branches.Add(Sequential(Enumerable.Range(0, 4).Select(_ => (Module<Tensor, Tensor>)HRNetUnits.Basic(w)).ToArray()));
         }
 
         for (var i = 0; i < widths.Length; i++)

@@ -31,7 +31,7 @@ public sealed class HRNetW18 : Module<Tensor, Tensor>, IOnnxExportable
         stage1 = Sequential();
         for (var i = 0; i < 4; i++)
         {
-            stage1.append(new BottleneckUnit(i == 0 ? 64 : 256, 64));
+            stage1.append(HRNetUnits.Bottleneck(i == 0 ? 64 : 256, 64));
         }
 
         // Transition before stage s: branch 0..s-2 adapt their channels (stage 2 only), a new branch is a

@@ -43,7 +43,7 @@ public sealed class ResNetVd : Module<Tensor, Tensor>, IOnnxExportable
             for (var b = 0; b < blocks[s]; b++)
             {
                 var stride = b == 0 && s > 0 && dilations[s] == 1 ? 2 : 1;
-                stage.append(new Bottleneck(inCh, planes, stride, dilations[s]));
+                stage.append(Bottleneck(inCh, planes, stride, dilations[s]));
                 inCh = planes * 4;
             }
 
@@ -99,57 +99,22 @@ public sealed class ResNetVd : Module<Tensor, Tensor>, IOnnxExportable
         base.Dispose(disposing);
     }
 
-    /// <summary>1×1 → 3×3 (strided or dilated) → 1×1 (×4 channels), plus the shortcut; ReLU after the sum.</summary>
-    private sealed class Bottleneck : Module<Tensor, Tensor>, IOnnxExportable
+    /// <summary>1×1 → 3×3 (strided or dilated) → 1×1 (×4 channels), plus the shortcut; ReLU after the sum.
+    /// ResNet-D's down-sampling shortcut average-pools, then applies a stride-1 1×1 convolution, so it sees
+    /// every pixel.</summary>
+    private static ResidualUnit Bottleneck(long inChannels, long planes, long stride, long dilation)
     {
-        private readonly ConvBnAct conv0;
-        private readonly ConvBnAct conv1;
-        private readonly ConvBnAct conv2;
-        private readonly ConvBnAct? shortcut;
-        private readonly bool poolShortcut;
-
-        public Bottleneck(long inChannels, long planes, long stride, long dilation)
-            : base(nameof(Bottleneck))
+        var body = Sequential(
+            new ConvBnAct(inChannels, planes, 1),
+            new ConvBnAct(planes, planes, 3, stride: stride, dilation: dilation),
+            new ConvBnAct(planes, planes * 4, 1, relu: false));
+        Module<Tensor, Tensor>? shortcut = null;
+        if (inChannels != planes * 4 || stride != 1)
         {
-            conv0 = new ConvBnAct(inChannels, planes, 1);
-            conv1 = new ConvBnAct(planes, planes, 3, stride: stride, dilation: dilation);
-            conv2 = new ConvBnAct(planes, planes * 4, 1, relu: false);
-            if (inChannels != planes * 4 || stride != 1)
-            {
-                // ResNet-D: average-pool then a stride-1 1×1 convolution, so the shortcut sees every pixel.
-                shortcut = new ConvBnAct(inChannels, planes * 4, 1, relu: false);
-                poolShortcut = stride == 2;
-            }
-
-            RegisterComponents();
+            var projection = new ConvBnAct(inChannels, planes * 4, 1, relu: false);
+            shortcut = stride == 2 ? Sequential(new AveragePool(2), projection) : projection;
         }
 
-        public override Tensor forward(Tensor input)
-        {
-            using var scope = NewDisposeScope();
-            var y = conv2.call(conv1.call(conv0.call(input)));
-            var s = shortcut is null ? input : shortcut.call(poolShortcut ? functional.avg_pool2d(input, 2, 2) : input);
-            return y.add_(s).relu_().MoveToOuterDisposeScope();
-        }
-
-        public string EmitOnnx(OnnxGraph graph, string input)
-        {
-            var y = graph.Module(conv2, graph.Module(conv1, graph.Module(conv0, input)));
-            var s = shortcut is null ? input : graph.Module(shortcut, poolShortcut ? graph.AveragePool(input, 2, 2, 0, countIncludePad: false) : input);
-            return graph.Relu(graph.Add(y, s));
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                conv0.Dispose();
-                conv1.Dispose();
-                conv2.Dispose();
-                shortcut?.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
+        return new ResidualUnit(body, shortcut);
     }
 }
