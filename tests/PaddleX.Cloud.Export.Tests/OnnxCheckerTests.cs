@@ -7,6 +7,7 @@ namespace PaddleX.Cloud.Export.Tests;
 
 /// <summary>Every exported graph (each classification and segmentation model, float32 and float16) passes
 /// the ONNX reference checker with full shape inference: Debian's python3-onnx, run by /usr/bin/python3.</summary>
+[Collection(LibTorchCollection.Name)]
 public sealed class OnnxCheckerTests : IDisposable
 {
     private const string Python = "/usr/bin/python3";

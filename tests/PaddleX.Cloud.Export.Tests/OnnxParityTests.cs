@@ -10,6 +10,7 @@ namespace PaddleX.Cloud.Export.Tests;
 
 /// <summary>The ONNX graph written from TorchSharp weights computes what the TorchSharp model computes
 /// in eval mode, for every classification model, at batch 1, 2 and 3 (dynamic batch).</summary>
+[Collection(LibTorchCollection.Name)]
 public sealed class OnnxParityTests
 {
     public static TheoryData<string> Names() => new(ClassificationModels.Names);

@@ -11,6 +11,7 @@ namespace PaddleX.Cloud.Export.Tests;
 
 /// <summary>A segmentation checkpoint exported as a folder: model.json records what a deployment needs, and
 /// the inference package segments pictures (RGB) and band planes (remote sensing) as the TorchSharp model does.</summary>
+[Collection(LibTorchCollection.Name)]
 public sealed class SegmentationExportFolderTests : IDisposable
 {
     private static readonly string[] Labels = ["background", "road", "field"];

@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using PaddleX.Cloud.Vision.Export;
 using PaddleX.Cloud.Vision.Models.Segmentation;
 using TorchSharp;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
 
@@ -12,7 +13,8 @@ namespace PaddleX.Cloud.Export.Tests;
 /// logits within 1e-4 at batch 1 and 2 and at two spatial sizes (where the size is dynamic), label_map the
 /// arg-max and probabilities the softmax of those logits; the fp16 "lite" graph gives the same label on
 /// at least 99.9 % of the pixels.</summary>
-public sealed class SegmentationOnnxParityTests
+[Collection(LibTorchCollection.Name)]
+public sealed class SegmentationOnnxParityTests(ITestOutputHelper output)
 {
     private const int Classes = 3;
 
@@ -36,6 +38,7 @@ public sealed class SegmentationOnnxParityTests
             {
                 var r = Run(model, session, batch, bands, h, w, seed: batch + w);
                 var diff = r.Expected.Zip(r.Logits, (a, b) => Math.Abs(a - b)).Max();
+                output.WriteLine($"{name} batch {batch} {h}×{w}: max abs diff {diff:E2}, largest logit {r.Expected.Max(Math.Abs):F2}");
                 Assert.True(diff <= 1e-4, $"{name} batch {batch} {h}×{w}: max abs diff {diff:E2}");
                 Assert.Equal(batch * Classes * h * w, r.Logits.Length);
                 Assert.Equal(ArgMax(r.Logits, batch, h * w), r.LabelMap);
@@ -61,6 +64,7 @@ public sealed class SegmentationOnnxParityTests
         var r = Run(model, session, 2, 3, 64, 64, seed: 5);
         var expected = ArgMax(r.Expected, 2, 64 * 64);
         var same = expected.Zip(r.LabelMap, (a, b) => a == b).Count(s => s);
+        output.WriteLine($"{name} fp16: {same} of {expected.Length} pixels keep their label");
         Assert.True(same >= 0.999 * expected.Length, $"{name} fp16: {same} of {expected.Length} pixels keep their label");
     }
 
