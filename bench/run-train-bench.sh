@@ -10,11 +10,9 @@ OUT=${OUT:-bench/results/train-bench.txt}
 DATA=${DATA:-/tmp/pdx-bench-data}
 mkdir -p "$(dirname "$OUT")"
 
-PYTHON=${PYTHON:-/usr/bin/python3}  # Debian's interpreter (a pyenv python3 on PATH does not see python3-torch)
-if ! "$PYTHON" -c 'import torch, torchvision' 2>/dev/null; then
-  echo "baseline needs Debian's PyTorch: apt-get install -y python3-torch python3-torchvision" >&2
-  exit 1
-fi
+# shellcheck source-path=SCRIPTDIR/..
+source bench/bench-common.sh
+require_debian_torch
 
 dotnet build -c Release bench/PaddleX.Cloud.Bench -v q -nologo >/dev/null
 NET=bench/PaddleX.Cloud.Bench/bin/Release/net10.0/PaddleX.Cloud.Bench
@@ -23,12 +21,6 @@ PY="$PYTHON bench/baseline/torch_train.py"
 
 : > "$OUT"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-run() { # engine, command...
-  local engine=$1; shift
-  local line
-  line=$("$@" | grep '^RESULT') || { echo "FAILED: $*" >&2; return 1; }
-  echo "$engine ${line#RESULT }" | tee -a "$OUT"
-}
 
 configs=("train ResNet18 64 $STEPS" "train MobileNetV2 64 $STEPS" "infer ResNet18 64 $STEPS" "infer MobileNetV2 64 $STEPS")
 if [ "$FULL" = 1 ]; then
@@ -50,10 +42,5 @@ for _ in $(seq "$REPEATS"); do
   run pytorch $PY data --dir "$DATA" --size 64 --batch 32 --threads "$THREADS" --epochs 2
 done
 
-echo
-echo "| engine | what | model | size | batch | threads | images/s (runs) |"
-echo "|---|---|---|---|---|---|---|"
-awk '{k=$1" | "$2" | "$3" | "$4" | "$5" | "$6; if (k in v) v[k]=v[k]", "$7; else {v[k]=$7; keys[++n]=k}} END{for(i=1;i<=n;i++) print "| "keys[i]" | "v[keys[i]]" |"}' "$OUT"
-echo
-echo "machine: $(nproc) cores, load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "pytorch: $("$PYTHON" -c 'import torch, torchvision; print(torch.__version__, "torchvision", torchvision.__version__)')"
+summary_table
+machine_footer "$LOAD_BEFORE"

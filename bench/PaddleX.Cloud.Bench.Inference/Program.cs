@@ -1,12 +1,15 @@
 // Inference latency: the same weights run by TorchSharp eager (eval, no_grad) and by ONNX Runtime (CPU)
-// from the exporter's ONNX graph; single image and batch 32 at 224x224; median of N timed runs after warm-up.
-// Usage: PaddleX.Cloud.Bench.Inference [--threads 2] [--runs 10] [--warmup 2] [--models ResNet18,MobileNetV2]
+// from the exporter's ONNX graph; median of N timed runs after warm-up. Classification: single image and
+// batch 32 at 224x224, 1000 classes. Segmentation models (--models DeepLabV3P,UNet,…): single image and
+// batch 4 at --seg-size (256) px, 21 classes.
+// Usage: PaddleX.Cloud.Bench.Inference [--threads 2] [--runs 10] [--warmup 2] [--models ResNet18,MobileNetV2] [--seg-size 256]
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using PaddleX.Cloud.Vision.Export;
 using PaddleX.Cloud.Vision.Models.Classification;
+using PaddleX.Cloud.Vision.Models.Segmentation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,19 +17,22 @@ var threads = Arg("--threads", 2);
 var runs = Arg("--runs", 10);
 var warmup = Arg("--warmup", 2);
 var models = (ArgText("--models") ?? "ResNet18,MobileNetV2").Split(',');
+var segSize = Arg("--seg-size", 256);
 torch.set_num_threads(threads);
-Console.WriteLine($"# threads {threads}, runs {runs}, warm-up {warmup}, 224x224, 1000 classes, CPU");
-Console.WriteLine("model        batch  torchsharp_ms  onnxruntime_ms  speedup");
+Console.WriteLine($"# threads {threads}, runs {runs}, warm-up {warmup}, CPU; classification 224x224 1000 classes, segmentation {segSize}x{segSize} 21 classes");
+Console.WriteLine("model        size  batch  torchsharp_ms  onnxruntime_ms  speedup");
 foreach (var name in models)
 {
-    using var model = ClassificationModels.Create(name, 1000);
+    var segmentation = SegmentationModels.IsKnown(name);
+    var size = segmentation ? segSize : 224;
+    using var model = segmentation ? SegmentationModels.Create(name, null, 21) : ClassificationModels.Create(name, 1000);
     model.eval();
-    var bytes = OnnxExporter.Export(model, name, 1000);
+    var bytes = segmentation ? SegmentationOnnxExporter.Export(model, name, 21, 3, [size, size]) : OnnxExporter.Export(model, name, 1000);
     using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
     using var session = new InferenceSession(bytes, options);
-    foreach (var batch in new[] { 1, 32 })
+    foreach (var batch in segmentation ? new[] { 1, 4 } : new[] { 1, 32 })
     {
-        var data = new float[batch * 3 * 224 * 224];
+        var data = new float[batch * 3 * size * size];
         var rng = new Random(1);
         for (var i = 0; i < data.Length; i++)
         {
@@ -38,7 +44,7 @@ foreach (var name in models)
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var sw = Stopwatch.StartNew();
-            var x = tensor(data, [batch, 3, 224, 224]);
+            var x = tensor(data, [batch, 3, size, size]);
             _ = model.call(x).data<float>().ToArray();
             return sw.Elapsed.TotalMilliseconds;
         }
@@ -46,7 +52,7 @@ foreach (var name in models)
         double Ort()
         {
             var sw = Stopwatch.StartNew();
-            var input = new DenseTensor<float>(data, [batch, 3, 224, 224]);
+            var input = new DenseTensor<float>(data, [batch, 3, size, size]);
             using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, input)]);
             _ = results.First().AsEnumerable<float>().ToArray();
             return sw.Elapsed.TotalMilliseconds;
@@ -55,7 +61,7 @@ foreach (var name in models)
         var n = batch == 1 ? runs * 3 : runs;
         var t = Median(Measure(Torch, warmup, n));
         var o = Median(Measure(Ort, warmup, n));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-12} {batch,5}  {t,13:F1}  {o,14:F1}  {t / o,7:F2}x"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-12} {size,4}  {batch,5}  {t,13:F1}  {o,14:F1}  {t / o,7:F2}x"));
     }
 }
 

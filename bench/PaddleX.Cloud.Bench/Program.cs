@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using PaddleX.Cloud.Vision.Data;
 using PaddleX.Cloud.Vision.Models.Classification;
+using PaddleX.Cloud.Vision.Models.Segmentation;
 using PaddleX.Cloud.Vision.Runtime;
 using SkiaSharp;
 using TorchSharp;
@@ -10,6 +11,8 @@ using static TorchSharp.torch;
 // Training-step and data-pipeline throughput of the Vision engine.
 //   train    --model ResNet18 --size 64 --batch 32 --steps 20 --warmup 3 --threads 2
 //   infer    --model ResNet18 --size 64 --batch 32 --steps 20 --warmup 3 --threads 2
+//   train    --model DeepLabV3P --backbone ResNet50_vd --size 256 --batch 8 --steps 3 --warmup 1   (segmentation:
+//            per-pixel cross-entropy over 21 classes; --classes to change)
 //   make-data --dir DIR --count 256 --source-size 256
 //   data     --dir DIR --size 64 --batch 32 --threads 2 --epochs 2
 // Prints one result line: "RESULT <what> <model> <size> <batch> <threads> <images/s>".
@@ -40,10 +43,14 @@ static void ModelBench(string mode, Options o)
     int size = o.Int("size", 64), batch = o.Int("batch", 32), steps = o.Int("steps", 20), warmup = o.Int("warmup", 3), threads = o.Int("threads", 2);
     TorchRuntime.ConfigureThreads(threads);
     torch.manual_seed(0);
-    using var model = ClassificationModels.Create(name, 1000);
+    bool segmentation = SegmentationModels.IsKnown(name);
+    int classes = o.Int("classes", segmentation ? 21 : 1000);
+    string? backbone = segmentation ? SegmentationModels.ResolveBackbone(name, o.Get("backbone", "")) : null;
+    using var model = segmentation ? SegmentationModels.Create(name, backbone, classes) : ClassificationModels.Create(name, classes);
     using var optimizer = torch.optim.SGD(model.parameters(), 0.01, momentum: 0.9, weight_decay: 1e-4);
     using var x = torch.randn(batch, 3, size, size);
-    using var y = torch.randint(0, 1000, [batch], dtype: ScalarType.Int64);
+    using var y = torch.randint(0, classes, segmentation ? [batch, size, size] : [batch], dtype: ScalarType.Int64);
+    name = backbone is null ? name : $"{name}-{backbone}";
     if (mode == "train")
     {
         model.train();
@@ -79,7 +86,7 @@ static void ModelBench(string mode, Options o)
 
     watch.Stop();
     double ips = steps * batch / watch.Elapsed.TotalSeconds;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {mode} {name} {size} {batch} {threads} {ips:0.0}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {mode} {name} {size} {batch} {threads} {ips:0.00}"));
 }
 
 static void MakeData(string dir, int count, int sourceSize)

@@ -15,6 +15,9 @@ public sealed record CheckpointState
     [JsonPropertyName("image_shape")] public int[] ImageShape { get; init; } = [];
     [JsonPropertyName("image_mean")] public double[] ImageMean { get; init; } = [];
     [JsonPropertyName("image_std")] public double[] ImageStd { get; init; } = [];
+    /// <summary>Input channels (3 for pictures; the band count of a remote-sensing image).</summary>
+    [JsonPropertyName("in_channels")] public int InChannels { get; init; } = 3;
+    [JsonPropertyName("backbone")] public string? Backbone { get; init; }
     [JsonPropertyName("epoch")] public int Epoch { get; init; }
     [JsonPropertyName("global_step")] public long GlobalStep { get; init; }
     [JsonPropertyName("steps_per_epoch")] public int StepsPerEpoch { get; init; }
