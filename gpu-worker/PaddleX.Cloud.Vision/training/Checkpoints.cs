@@ -15,6 +15,9 @@ public sealed record CheckpointState
     [JsonPropertyName("image_shape")] public int[] ImageShape { get; init; } = [];
     [JsonPropertyName("image_mean")] public double[] ImageMean { get; init; } = [];
     [JsonPropertyName("image_std")] public double[] ImageStd { get; init; } = [];
+    /// <summary>Input channels (3 for pictures; the band count of a remote-sensing image).</summary>
+    [JsonPropertyName("in_channels")] public int InChannels { get; init; } = 3;
+    [JsonPropertyName("backbone")] public string? Backbone { get; init; }
     [JsonPropertyName("epoch")] public int Epoch { get; init; }
     [JsonPropertyName("global_step")] public long GlobalStep { get; init; }
     [JsonPropertyName("steps_per_epoch")] public int StepsPerEpoch { get; init; }
@@ -25,7 +28,9 @@ public sealed record CheckpointState
     [JsonPropertyName("warmup_steps")] public int WarmupSteps { get; init; }
     [JsonPropertyName("warmup_start_lr")] public double WarmupStartLr { get; init; }
     [JsonPropertyName("best_epoch")] public int BestEpoch { get; init; }
+    /// <summary>The best validation value of <see cref="BestMetric"/> (named after classification's top-1).</summary>
     [JsonPropertyName("best_acc1")] public double BestAcc1 { get; init; } = -1;
+    [JsonPropertyName("best_metric")] public string BestMetric { get; init; } = "acc1";
     [JsonPropertyName("metrics")] public Dictionary<string, double> Metrics { get; init; } = [];
     [JsonPropertyName("history")] public List<EpochRecord> History { get; init; } = [];
 }

@@ -13,36 +13,24 @@ namespace PaddleX.Cloud.Worker.Jobs;
 /// <summary>Evaluates a task's checkpoint (behavior.md §7.4) offline from the checkpoint's own
 /// <c>eval_details.json</c> (validation scores the engine computed with that checkpoint's weights and
 /// preprocessing). Writes <c>eval_res.json</c> and <c>confusion_matrix.png</c> into the task folder.</summary>
-public sealed partial class EvaluateJobHandler(IMetadataStore metadata, IArtifactStore artifacts, ILogger<EvaluateJobHandler> logger) : IJobHandler
+public sealed class EvaluateJobHandler(IMetadataStore metadata, IArtifactStore artifacts, ILogger<EvaluateJobHandler> logger)
+    : TaskJobHandler(metadata, JobKinds.Evaluate, (int)Contracts.TaskStatus.XEVALUATEFAIL, "评估失败", logger)
 {
     public const string ResultFile = "eval_res.json";
     public const string ConfusionPng = "confusion_matrix.png";
 
-    private readonly TaskJobStates states = new(metadata, JobKinds.Evaluate);
-
-    public string Kind => JobKinds.Evaluate;
-
-    public ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
-        states.ReadAsync(message.TargetId, cancellationToken);
-
-    public ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken) =>
-        states.SetAsync(message.TargetId, message.JobId, (int)Contracts.TaskStatus.XEVALUATEFAIL, $"评估失败: {reason}\n", finished: true);
-
-    public async ValueTask RunAsync(JobContext context)
+    protected override async ValueTask RunAsync(JobContext context, TaskInfo task, JsonObject parameters)
     {
         var message = context.Message;
-        var task = await metadata.Tasks.GetAsync(message.TargetId, context.Cancellation) ?? throw new OperationCanceledException();
-        var parameters = JsonNode.Parse(string.IsNullOrEmpty(message.ParametersJson) ? "{}" : message.ParametersJson) as JsonObject ?? [];
-        var epoch = parameters["epoch"] is JsonValue e && e.TryGetValue<int>(out var n) ? n : (int?)null;
+        var epoch = Epoch(parameters);
         var topK = parameters["topk"] is JsonValue k && k.TryGetValue<int>(out var kk) ? kk : 5;
         try
         {
-            var checkpoint = epoch is null ? "output/best_model" : $"output/epoch_{epoch}";
-            var checkpointDir = await artifacts.MaterializeAsync($"{task.Path}/{checkpoint}", context.Cancellation);
+            var checkpointDir = await artifacts.MaterializeAsync(CheckpointPath(task, epoch), context.Cancellation);
             var details = Path.Combine(checkpointDir, Checkpoints.EvalDetailsFile);
             if (!File.Exists(details))
             {
-                throw new InvalidDataException($"{checkpoint}下没有评估数据{Checkpoints.EvalDetailsFile} (the checkpoint has no validation details)");
+                throw new InvalidDataException($"{Path.GetFileName(checkpointDir)}下没有评估数据{Checkpoints.EvalDetailsFile} (the checkpoint has no validation details)");
             }
 
             var result = Build(details, topK, epoch);
@@ -53,12 +41,11 @@ public sealed partial class EvaluateJobHandler(IMetadataStore metadata, IArtifac
         }
         catch (Exception failure) when (failure is not OperationCanceledException)
         {
-            LogFailed(failure, task.Id);
-            await states.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XEVALUATEFAIL, $"{failure.Message}\n", finished: true);
+            await FailAsync(task, message, failure);
             return;
         }
 
-        await states.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XEVALUATED, "\n", finished: true);
+        await States.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XEVALUATED, "\n", finished: true);
     }
 
     /// <summary>The §7.4 classification report as JSON, plus <c>epoch</c> (the requested one, may be null).</summary>
@@ -172,7 +159,4 @@ public sealed partial class EvaluateJobHandler(IMetadataStore metadata, IArtifac
     }
 
     private static string Truncate(string s) => s.Length > 16 ? s[..15] + "…" : s;
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Evaluation of {Tid} failed")]
-    private partial void LogFailed(Exception failure, string tid);
 }

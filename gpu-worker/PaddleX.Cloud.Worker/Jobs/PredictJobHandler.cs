@@ -13,7 +13,8 @@ namespace PaddleX.Cloud.Worker.Jobs;
 /// <summary>Predicts pictures with a task's checkpoint (behavior.md §7.5): the uploaded picture
 /// (<c>predict_result.png</c>), a list of workspace pictures, or the dataset's test split (with the
 /// true label beside the prediction). One visualised PNG per input in <c>visualized_test_results/</c>.</summary>
-public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifactStore artifacts, ILogger<PredictJobHandler> logger) : IJobHandler
+public sealed class PredictJobHandler(IMetadataStore metadata, IArtifactStore artifacts, ILogger<PredictJobHandler> logger)
+    : TaskJobHandler(metadata, JobKinds.Predict, (int)PredictStatus.XPREFAIL, "预测失败", logger, mirror: false)
 {
     public const string ResultsFolder = "visualized_test_results";
     public const string UploadFile = "logs/predict/input.img";
@@ -22,22 +23,10 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
     /// <summary>Machine-readable results: [{image, label, score, true_label}].</summary>
     public const string ResultsJson = "logs/predict/results.json";
 
-    private readonly TaskJobStates states = new(metadata, JobKinds.Predict, mirror: false);
-
-    public string Kind => JobKinds.Predict;
-
-    public ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
-        states.ReadAsync(message.TargetId, cancellationToken);
-
-    public ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken) =>
-        states.SetAsync(message.TargetId, message.JobId, (int)PredictStatus.XPREFAIL, $"预测失败: {reason}\n", finished: true);
-
-    public async ValueTask RunAsync(JobContext context)
+    protected override async ValueTask RunAsync(JobContext context, TaskInfo task, JsonObject parameters)
     {
         var message = context.Message;
-        var task = await metadata.Tasks.GetAsync(message.TargetId, context.Cancellation) ?? throw new OperationCanceledException();
-        var parameters = JsonNode.Parse(string.IsNullOrEmpty(message.ParametersJson) ? "{}" : message.ParametersJson) as JsonObject ?? [];
-        var epoch = parameters["epoch"] is JsonValue e && e.TryGetValue<int>(out var n) ? n : (int?)null;
+        var epoch = Epoch(parameters);
         var mode = parameters["mode"]?.GetValue<string>() ?? "test";
         try
         {
@@ -63,8 +52,8 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
 
                     break;
                 default:
-                    var project = await metadata.Projects.GetAsync(task.Pid, context.Cancellation) ?? throw new InvalidDataException($"project {task.Pid} no longer exists");
-                    var dataset = await metadata.Datasets.GetAsync(project.Did, context.Cancellation) ?? throw new InvalidDataException($"dataset {project.Did} no longer exists");
+                    var project = await Metadata.Projects.GetAsync(task.Pid, context.Cancellation) ?? throw new InvalidDataException($"project {task.Pid} no longer exists");
+                    var dataset = await Metadata.Datasets.GetAsync(project.Did, context.Cancellation) ?? throw new InvalidDataException($"dataset {project.Did} no longer exists");
                     var datasetDir = await artifacts.MaterializeAsync(dataset.Path, context.Cancellation);
                     var test = ClassificationDataset.TryLoad(datasetDir, "test_list.txt", predictor.Labels)
                         ?? throw new InvalidDataException("数据集没有测试集test_list.txt，请指定img_list或image_data (the dataset has no test split)");
@@ -81,7 +70,7 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
                 await File.WriteAllTextAsync(Path.Combine(taskDir, TotalNumFile), inputs.Count.ToString(CultureInfo.InvariantCulture), context.Cancellation);
             }
 
-            await states.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPRESTART, "\n");
+            await States.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPRESTART, "\n");
             var failed = new List<string>();
             var predictions = new JsonArray();
             foreach (var (source, output, truth) in inputs)
@@ -117,17 +106,16 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
         }
         catch (Exception failure) when (failure is not OperationCanceledException)
         {
-            LogFailed(failure, task.Id);
-            await states.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPREFAIL, $"{failure.Message}\n", finished: true);
+            await FailAsync(task, message, failure);
             return;
         }
         catch (OperationCanceledException) when (!context.IsShuttingDown())
         {
-            await states.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPREFAIL, "图片预测进程已停止！", finished: true);
+            await States.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPREFAIL, "图片预测进程已停止！", finished: true);
             return;
         }
 
-        await states.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPREDONE, "\n", finished: true);
+        await States.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPREDONE, "\n", finished: true);
     }
 
     /// <summary>Output name of a listed picture: <c>&lt;parent folder&gt;_&lt;stem&gt;.png</c>.</summary>
@@ -147,9 +135,6 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
 
         return ImageIO.Decode(path);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Prediction of {Tid} failed")]
-    private partial void LogFailed(Exception failure, string tid);
 }
 
 /// <summary>Draws a prediction: the picture (long side 400 px), then the top-k labels with scores, and
