@@ -141,6 +141,11 @@ public static class TrainingParams
             }
 
             var accepted = Coerce(key, value, current);
+            if (key == "model" && accepted is not null)
+            {
+                accepted = ModelCatalog.Canonical(projectType, accepted.GetValue<string>());
+            }
+
             Validate(key, accepted, projectType);
             if (Switches.TryGetValue(key, out var prob))
             {
@@ -163,6 +168,7 @@ public static class TrainingParams
             }
         }
 
+        CheckBackbone(result, projectType);
         stored.Clear();
         foreach (var (key, value) in result.ToList())
         {
@@ -253,6 +259,23 @@ public static class TrainingParams
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>A model with a backbone choice (DeepLabV3P) takes only its own backbones (not 1.x's Xception65).</summary>
+    private static void CheckBackbone(JsonObject p, string projectType)
+    {
+        if (p["model"]?.GetValueKind() != JsonValueKind.String || p["backbone"]?.GetValueKind() != JsonValueKind.String)
+        {
+            return;
+        }
+
+        var model = p["model"]!.GetValue<string>();
+        var backbone = p["backbone"]!.GetValue<string>();
+        var valid = ModelCatalog.Backbones(projectType, model);
+        if (valid.Count > 0 && !valid.Contains(backbone, StringComparer.Ordinal))
+        {
+            throw ApiException.Invalid($"模型{model}不支持骨干网络{backbone}，可选: {string.Join(", ", valid)} (backbone '{backbone}' is not available for {model}; valid: {string.Join(", ", valid)})");
         }
     }
 

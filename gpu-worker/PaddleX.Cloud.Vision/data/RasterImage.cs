@@ -43,7 +43,7 @@ public sealed class RasterImage
             throw new InvalidDataException($"cannot find image {path}");
         }
 
-        if (ImageFiles.IsTiff(path))
+        if (ImageFiles.IsTiff(path) || HasTiffSignature(path))
         {
             return LoadTiff(path);
         }
@@ -169,6 +169,14 @@ public sealed class RasterImage
         {
             throw new InvalidDataException($"cannot decode image {path}: {e.Message}", e);
         }
+    }
+
+    /// <summary>An uploaded picture has no meaningful extension: TIFF is recognised by its byte-order mark.</summary>
+    private static bool HasTiffSignature(string path)
+    {
+        Span<byte> head = stackalloc byte[4];
+        using var stream = File.OpenRead(path);
+        return stream.Read(head) == 4 && (head.SequenceEqual("II*\0"u8) || head.SequenceEqual("MM\0*"u8));
     }
 
     private static void Read(Tiff tif, byte[] line, int row, short sample, string path)

@@ -33,7 +33,7 @@ public sealed class EvaluateJobHandler(IMetadataStore metadata, IArtifactStore a
                 throw new InvalidDataException($"{Path.GetFileName(checkpointDir)}下没有评估数据{Checkpoints.EvalDetailsFile} (the checkpoint has no validation details)");
             }
 
-            var result = Build(details, topK, epoch);
+            var result = SegmentationMetrics.IsSegmentationDetails(details) ? BuildSegmentation(details, epoch) : Build(details, topK, epoch);
             var bytes = JsonSerializer.SerializeToUtf8Bytes(result, new JsonSerializerOptions { WriteIndented = true });
             var png = RenderConfusion(result);
             await artifacts.WriteAsync($"{task.Path}/{ConfusionPng}", new MemoryStream(png), context.Cancellation);
@@ -69,6 +69,29 @@ public sealed class EvaluateJobHandler(IMetadataStore metadata, IArtifactStore a
             ["Acck"] = report.AccK,
             ["topk"] = report.TopK,
             ["label_list"] = new JsonArray(report.Labels.Select(l => (JsonNode?)l).ToArray()),
+            ["epoch"] = epoch,
+        };
+    }
+
+    /// <summary>The §7.4 segmentation report: pixel confusion matrix, mean IoU (a class with an empty union
+    /// counts as 0, as in training), overall pixel accuracy, per-class precision/recall/IoU (−1 when undefined).</summary>
+    public static JsonObject BuildSegmentation(string evalDetailsPath, int? epoch)
+    {
+        var metrics = SegmentationMetrics.FromEvalDetails(evalDetailsPath);
+        var perClass = metrics.PerClass();
+        var priou = new JsonObject();
+        for (var i = 0; i < metrics.Classes; i++)
+        {
+            priou[metrics.Labels[i]] = new JsonObject { ["precision"] = perClass[i].Precision, ["recall"] = perClass[i].Recall, ["iou"] = perClass[i].IoU };
+        }
+
+        return new JsonObject
+        {
+            ["Confusion_Matrix"] = new JsonArray(metrics.Rows().Select(r => (JsonNode?)new JsonArray(r.Select(x => (JsonNode?)x).ToArray())).ToArray()),
+            ["Mean_IoU"] = metrics.MeanIoU(),
+            ["Mean_Acc"] = metrics.OverallAcc(),
+            ["PRIoU"] = priou,
+            ["label_list"] = new JsonArray(metrics.Labels.Select(l => (JsonNode?)l).ToArray()),
             ["epoch"] = epoch,
         };
     }

@@ -20,7 +20,8 @@ public sealed class PredictJobHandler(IMetadataStore metadata, IArtifactStore ar
     public const string UploadFile = "logs/predict/input.img";
     public const string TotalNumFile = "logs/predict/total_num";
 
-    /// <summary>Machine-readable results: [{image, label, score, true_label}].</summary>
+    /// <summary>Machine-readable results: classification [{image, label, score, true_label}];
+    /// segmentation [{image, pixels: {label: count}, width, height}].</summary>
     public const string ResultsJson = "logs/predict/results.json";
 
     protected override async ValueTask RunAsync(JobContext context, TaskInfo task, JsonObject parameters)
@@ -35,8 +36,8 @@ public sealed class PredictJobHandler(IMetadataStore metadata, IArtifactStore ar
             var outDir = Path.Combine(taskDir, ResultsFolder);
             Directory.CreateDirectory(outDir);
             Directory.CreateDirectory(Path.Combine(taskDir, "logs", "predict"));
-            using var predictor = await Task.Run(() => new ClassificationPredictor(checkpointDir), context.Cancellation);
-            var inputs = new List<(string Source, string Output, int? Truth)>();
+            using var model = await Task.Run(() => IPictureModel.Open(checkpointDir), context.Cancellation);
+            var inputs = new List<(string Source, string Output, object? Truth)>();
             switch (mode)
             {
                 case "image":
@@ -47,7 +48,7 @@ public sealed class PredictJobHandler(IMetadataStore metadata, IArtifactStore ar
                     {
                         var relative = item!.GetValue<string>();
                         var local = await artifacts.MaterializeAsync(Path.GetDirectoryName(relative)!.Replace('\\', '/'), context.Cancellation);
-                        inputs.Add((Path.Combine(local, Path.GetFileName(relative)), OutputName(relative), null));
+                        inputs.Add((Path.Combine(local, Path.GetFileName(relative)), model.OutputName(relative), null));
                     }
 
                     break;
@@ -55,13 +56,8 @@ public sealed class PredictJobHandler(IMetadataStore metadata, IArtifactStore ar
                     var project = await Metadata.Projects.GetAsync(task.Pid, context.Cancellation) ?? throw new InvalidDataException($"project {task.Pid} no longer exists");
                     var dataset = await Metadata.Datasets.GetAsync(project.Did, context.Cancellation) ?? throw new InvalidDataException($"dataset {project.Did} no longer exists");
                     var datasetDir = await artifacts.MaterializeAsync(dataset.Path, context.Cancellation);
-                    var test = ClassificationDataset.TryLoad(datasetDir, "test_list.txt", predictor.Labels)
-                        ?? throw new InvalidDataException("数据集没有测试集test_list.txt，请指定img_list或image_data (the dataset has no test split)");
-                    foreach (var s in test.Samples)
-                    {
-                        inputs.Add((Path.Combine(test.Root, s.Path), OutputName(s.Path), s.Label));
-                    }
-
+                    inputs.AddRange(model.TestInputs(datasetDir)
+                        ?? throw new InvalidDataException("数据集没有测试集test_list.txt，请指定img_list或image_data (the dataset has no test split)"));
                     break;
             }
 
@@ -76,10 +72,11 @@ public sealed class PredictJobHandler(IMetadataStore metadata, IArtifactStore ar
             foreach (var (source, output, truth) in inputs)
             {
                 context.Cancellation.ThrowIfCancellationRequested();
-                SKBitmap picture;
+                byte[] png;
+                JsonObject result;
                 try
                 {
-                    picture = Decode(source);
+                    (png, result) = model.Predict(source, truth);
                 }
                 catch (InvalidDataException)
                 {
@@ -87,14 +84,9 @@ public sealed class PredictJobHandler(IMetadataStore metadata, IArtifactStore ar
                     continue;
                 }
 
-                using (picture)
-                {
-                    var scores = predictor.Predict(picture);
-                    var png = PredictionRenderer.Render(picture, predictor.Labels, scores, truth);
-                    var best = ClassificationPredictor.TopK(scores, 1)[0];
-                    predictions.Add(new JsonObject { ["image"] = output, ["label"] = predictor.Labels[best.Index], ["score"] = best.Score, ["true_label"] = truth is int t ? predictor.Labels[t] : null });
-                    await File.WriteAllBytesAsync(Path.Combine(outDir, output), png, context.Cancellation);
-                }
+                result.Insert(0, "image", output);
+                predictions.Add(result);
+                await File.WriteAllBytesAsync(Path.Combine(outDir, output), png, context.Cancellation);
             }
 
             await File.WriteAllTextAsync(Path.Combine(taskDir, ResultsJson), predictions.ToJsonString(), CancellationToken.None);
@@ -124,16 +116,6 @@ public sealed class PredictJobHandler(IMetadataStore metadata, IArtifactStore ar
         var parent = Path.GetFileName(Path.GetDirectoryName(path.Replace('\\', '/')) ?? string.Empty);
         var stem = Path.GetFileNameWithoutExtension(path);
         return parent.Length > 0 ? $"{parent}_{stem}.png" : $"{stem}.png";
-    }
-
-    private static SKBitmap Decode(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new InvalidDataException($"cannot find image {path}");
-        }
-
-        return ImageIO.Decode(path);
     }
 }
 
