@@ -3,7 +3,6 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using PaddleX.Cloud.Vision.Export;
 using PaddleX.Cloud.Vision.Models.Classification;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
 
@@ -57,23 +56,7 @@ public sealed class OnnxParityTests
 
     private static (nn.Module<Tensor, Tensor> Model, byte[] Bytes, int Size) Export(string name, OnnxWeights weights, nn.Module<Tensor, Tensor>? existing = null)
     {
-        torch.set_num_threads(2);
-        torch.manual_seed(11);
-        var model = existing ?? ClassificationModels.Create(name, 5);
-        if (existing is null)
-        {
-            // Non-trivial BatchNorm statistics and affine parameters, so folding is really tested.
-            using var _ = no_grad();
-            foreach (var bn in model.modules().OfType<BatchNorm2d>())
-            {
-                bn.running_mean!.copy_(randn_like(bn.running_mean) * 0.1);
-                bn.running_var!.copy_(rand_like(bn.running_var) + 1.0);
-                bn.weight!.copy_((rand_like(bn.weight) * 0.5) + 0.5);
-                bn.bias!.copy_(randn_like(bn.bias) * 0.1);
-            }
-        }
-
-        model.eval();
+        var model = existing ?? ExportTestModels.Classifier(name, 5);
         var size = name.StartsWith("MobileNetV3", StringComparison.Ordinal) ? 64 : 48;
         return (model, OnnxExporter.Export(model, name, 5, weights), size);
     }

@@ -84,18 +84,33 @@ public class SegmentationModelTests
     [Fact]
     public void Registry_has_paddlex_2_names_and_backbones()
     {
-        Assert.Equal(["UNet"], SegmentationModels.Names);
+        Assert.Equal(["DeepLabV3P", "UNet", "HRNet_W18", "FastSCNN", "BiSeNetV2"], SegmentationModels.Names);
+        Assert.Equal(["ResNet50_vd", "ResNet101_vd"], SegmentationModels.Backbones("DeepLabV3P"));
+        Assert.Equal("ResNet50_vd", SegmentationModels.ResolveBackbone("DeepLabV3P", null));
         Assert.Empty(SegmentationModels.Backbones("UNet"));
     }
 
     [Theory]
+    [InlineData("DeepLabv3+", "DeepLabV3P")]
     [InlineData("U-Net", "UNet")]
     [InlineData("Unet", "UNet")]
+    [InlineData("HRNet", "HRNet_W18")]
+    [InlineData("FastSCNN", "FastSCNN")]
     public void One_x_spellings_map_to_the_canonical_model(string alias, string canonical)
     {
         Assert.True(SegmentationModels.IsKnown(alias));
         Assert.Equal(canonical, SegmentationModels.Canonical(alias));
         Assert.Equal(canonical, SegmentationModels.Spec(alias).Name);
+    }
+
+    [Theory]
+    [InlineData("Xception65")]
+    [InlineData("MobileNetV2")]
+    public void DeepLab_refuses_the_1_x_backbones_listing_the_valid_ones(string backbone)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => SegmentationModels.Create("DeepLabv3+", backbone, 2, 3));
+        Assert.Contains(backbone, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("ResNet50_vd, ResNet101_vd", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -121,8 +136,8 @@ public class SegmentationModelTests
     public void Input_size_rule_is_explained()
     {
         SegmentationModels.CheckInputSize("UNet", 48, 32);
-        var ex = Assert.Throws<ArgumentException>(() => SegmentationModels.CheckInputSize("UNet", 100, 64));
-        Assert.Contains("multiples of 16", ex.Message, StringComparison.Ordinal);
+        var ex = Assert.Throws<ArgumentException>(() => SegmentationModels.CheckInputSize("DeepLabV3P", 100, 64));
+        Assert.Contains("multiples of 32", ex.Message, StringComparison.Ordinal);
         Assert.Contains("100×64", ex.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => SegmentationModels.CheckInputSize("UNet", 16, 16));
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, idempotently, every tool tests/PaddleX.Cloud.Infra.Tests runs:
 #   - npm (tests/tools/package-lock.json): dockerfile-utils 0.16.3, @action-validator/cli 0.6.0
-#   - Debian: shellcheck
+#   - Debian: shellcheck, chromium, python3-onnx (export tests)
 #   - NuGet: Azure.Bicep.CommandLine.linux-x64 (PackageDownload of the test project)
 # Safe to run on every test run: each step is skipped when its tool is already in place.
 set -euo pipefail
@@ -54,7 +54,16 @@ else
     log "chromium already installed"
 fi
 
-# 4. Bicep CLI: restoring the test project downloads the pinned package into the NuGet cache.
+# 4. Debian's python3-onnx: the export tests run onnx.checker on every exported model.
+if ! /usr/bin/python3 -c "import onnx" > /dev/null 2>&1; then
+    log "apt-get install python3-onnx"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-onnx
+else
+    log "python3-onnx already installed"
+fi
+
+# 5. Bicep CLI: restoring the test project downloads the pinned package into the NuGet cache.
 log "dotnet restore (Bicep CLI package)"
 dotnet restore "${test_project}" --verbosity quiet
 

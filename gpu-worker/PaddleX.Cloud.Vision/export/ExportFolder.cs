@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PaddleX.Cloud.Vision.Models.Classification;
+using PaddleX.Cloud.Vision.Models.Segmentation;
 using PaddleX.Cloud.Vision.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,14 +13,23 @@ namespace PaddleX.Cloud.Vision.Export;
 public sealed record ExportedModelInfo
 {
     [JsonPropertyName("model")] public string Model { get; init; } = "";
+    /// <summary><c>classification</c> or <c>segmentation</c> (remote-sensing segmentation included).</summary>
+    [JsonPropertyName("task")] public string Task { get; init; } = "classification";
     [JsonPropertyName("model_type")] public string ModelType { get; init; } = "classifier";
+    /// <summary>The segmentation backbone (DeepLabV3P); null for models without a backbone choice.</summary>
+    [JsonPropertyName("backbone")] public string? Backbone { get; init; }
     [JsonPropertyName("format")] public string Format { get; init; } = "onnx";
     [JsonPropertyName("weights")] public string Weights { get; init; } = "float32";
     [JsonPropertyName("opset")] public int Opset { get; init; } = OnnxExporter.Opset;
     [JsonPropertyName("file")] public string File { get; init; } = "model.onnx";
     [JsonPropertyName("labels")] public string[] Labels { get; init; } = [];
+    /// <summary>Bands of the input: 3 (RGB) or a remote-sensing image's band count.</summary>
+    [JsonPropertyName("in_channels")] public int InChannels { get; init; } = 3;
     /// <summary>[width, height] the network was trained at.</summary>
     [JsonPropertyName("input_size")] public int[] InputSize { get; init; } = [];
+    /// <summary>Whether the graph takes any height and width (allowed by the model) or only <see cref="InputSize"/>.</summary>
+    [JsonPropertyName("dynamic_size")] public bool DynamicSize { get; init; } = true;
+    /// <summary>Per band, in units of pixel/255.</summary>
     [JsonPropertyName("mean")] public double[] Mean { get; init; } = [];
     [JsonPropertyName("std")] public double[] Std { get; init; } = [];
     [JsonPropertyName("input")] public string Input { get; init; } = OnnxExporter.InputName;
@@ -31,7 +41,8 @@ public sealed record ExportedModelInfo
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 }
 
-/// <summary>Exports a checkpoint folder (model.dat + trainer_state.json) as <c>model.onnx</c> + <c>model.json</c>.</summary>
+/// <summary>Exports a checkpoint folder (model.dat + trainer_state.json) as <c>model.onnx</c> + <c>model.json</c>;
+/// the checkpoint's task (classification, segmentation, remote_segmentation) chooses the exporter.</summary>
 public static class ExportFolder
 {
     public const string OnnxFile = "model.onnx";
@@ -40,11 +51,13 @@ public static class ExportFolder
     public static ExportedModelInfo Write(string checkpointDir, string saveDir, OnnxWeights weights)
     {
         var state = Checkpoints.ReadState(checkpointDir);
-        using var model = ClassificationModels.Create(state.Model, state.Labels.Length);
+        var segmentation = state.Task is "segmentation" or "remote_segmentation";
+        using var model = segmentation
+            ? SegmentationModels.Create(state.Model, state.Backbone, state.Labels.Length, state.InChannels)
+            : ClassificationModels.Create(state.Model, state.Labels.Length);
         Checkpoints.Load(checkpointDir, model);
         model.eval();
-        var bytes = OnnxExporter.Export(model, state.Model, state.Labels.Length, weights, new Dictionary<string, string> { ["labels"] = string.Join("\n", state.Labels) });
-        Directory.CreateDirectory(saveDir);
+        var metadata = new Dictionary<string, string> { ["labels"] = string.Join("\n", state.Labels) };
         var info = new ExportedModelInfo
         {
             Model = state.Model,
@@ -54,6 +67,29 @@ public static class ExportFolder
             Mean = state.ImageMean,
             Std = state.ImageStd,
         };
+        byte[] bytes;
+        if (segmentation)
+        {
+            bytes = SegmentationOnnxExporter.Export(model, state.Model, state.Labels.Length, state.InChannels, state.ImageShape, weights, metadata);
+            info = info with
+            {
+                Task = "segmentation",
+                ModelType = "segmenter",
+                Backbone = SegmentationModels.ResolveBackbone(state.Model, state.Backbone),
+                InChannels = state.InChannels,
+                DynamicSize = model is not IFixedSizeExport,
+                Outputs = [SegmentationOnnxExporter.LogitsName, SegmentationOnnxExporter.LabelMapName, SegmentationOnnxExporter.ProbabilitiesName],
+                Preprocessing = state.InChannels == 3 && state.Task == "segmentation"
+                    ? info.Preprocessing
+                    : ["decode every band (multi-band TIFF)", "resize to input_size (bilinear, aspect not kept)", "scale to [0,1] (value/255)", "subtract mean, divide by std per band", "layout NCHW float32"],
+            };
+        }
+        else
+        {
+            bytes = OnnxExporter.Export(model, state.Model, state.Labels.Length, weights, metadata);
+        }
+
+        Directory.CreateDirectory(saveDir);
         File.WriteAllBytes(Path.Combine(saveDir, OnnxFile), bytes);
         File.WriteAllText(Path.Combine(saveDir, InfoFile), JsonSerializer.Serialize(info, ExportedModelInfo.Json));
         return info;

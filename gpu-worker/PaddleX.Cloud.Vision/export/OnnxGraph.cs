@@ -78,7 +78,7 @@ public sealed class OnnxGraph
         Hardtanh h => Node("Clip", [x, Scalar((float)h.min_val), Scalar((float)h.max_val)]),
         Hardswish => Node("HardSwish", [x]),
         Hardsigmoid => Node("HardSigmoid", [x], Attr("alpha", 1f / 6f), Attr("beta", 0.5f)),
-        Sigmoid => Node("Sigmoid", [x]),
+        TorchSharp.Modules.Sigmoid => Node("Sigmoid", [x]),
         Dropout or Dropout2d or Identity => x,
         AdaptiveAvgPool2d => Node("GlobalAveragePool", [x]),
         Flatten => Node("Flatten", [x], Attr("axis", 1)),
@@ -128,9 +128,42 @@ public sealed class OnnxGraph
     public string MaxPool(string x, long kernel, long stride, long padding) =>
         Node("MaxPool", [x], Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride), Ints("pads", padding, padding, padding, padding));
 
-    /// <summary>Average pooling that, like PyTorch's default, counts zero padding in the divisor.</summary>
-    public string AveragePool(string x, long kernel, long stride, long padding) =>
-        Node("AveragePool", [x], Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride), Ints("pads", padding, padding, padding, padding), Attr("count_include_pad", padding > 0 ? 1L : 0L));
+    public string AveragePool(string x, long kernel, long stride, long padding, bool countIncludePad) =>
+        Node("AveragePool", [x], Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride), Ints("pads", padding, padding, padding, padding), Attr("count_include_pad", countIncludePad ? 1L : 0L));
+
+    /// <summary>PyTorch's adaptive average pooling to <paramref name="bins"/>×<paramref name="bins"/> for a
+    /// known input size: cell i covers [floor(i·H/bins), ceil((i+1)·H/bins)), which one AveragePool cannot
+    /// express when the size is not a multiple of the bins, so each cell is a Slice + ReduceMean.</summary>
+    public string AdaptiveAveragePool(string x, long height, long width, long bins)
+    {
+        if (bins == 1)
+        {
+            return Node("GlobalAveragePool", [x]);
+        }
+
+        var rows = new List<string>();
+        for (long i = 0; i < bins; i++)
+        {
+            var row = Node("Slice", [x, Longs(i * height / bins), Longs(((i + 1) * height + bins - 1) / bins), Longs(2)]);
+            row = Node("ReduceMean", [row], Ints("axes", 2), Attr("keepdims", 1L));
+            var cells = new List<string>();
+            for (long j = 0; j < bins; j++)
+            {
+                var cell = Node("Slice", [row, Longs(j * width / bins), Longs(((j + 1) * width + bins - 1) / bins), Longs(3)]);
+                cells.Add(Node("ReduceMean", [cell], Ints("axes", 3), Attr("keepdims", 1L)));
+            }
+
+            rows.Add(Node("Concat", cells, Attr("axis", 3L)));
+        }
+
+        return Node("Concat", rows, Attr("axis", 2L));
+    }
+
+    public string Mul(string a, string b) => Node("Mul", [a, b]);
+
+    public string Sigmoid(string x) => Node("Sigmoid", [x]);
+
+    public string GlobalAveragePool(string x) => Node("GlobalAveragePool", [x]);
 
     /// <summary>Bilinear resize of <paramref name="x"/> to the spatial size of <paramref name="reference"/>,
     /// as PyTorch's <c>interpolate(mode: bilinear, align_corners: false)</c> (half-pixel centres).</summary>

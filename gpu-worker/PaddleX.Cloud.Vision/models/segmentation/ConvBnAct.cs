@@ -6,25 +6,27 @@ using static TorchSharp.torch.nn;
 namespace PaddleX.Cloud.Vision.Models.Segmentation;
 
 /// <summary>Convolution without bias → BatchNorm → optional ReLU: the unit every segmentation network
-/// here is built from (state-dict names <c>conv.*</c>, <c>bn.*</c>).</summary>
+/// here is built from (state-dict names <c>conv.*</c>, <c>bn.*</c>). Branches that pool to a single pixel
+/// use <c>batchNorm: false</c> (a biased convolution): BatchNorm over one value per channel fails at batch 1.</summary>
 public sealed class ConvBnAct : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv2d conv;
-    private readonly BatchNorm2d bn;
+    private readonly BatchNorm2d? bn;
     private readonly bool relu;
 
-    public ConvBnAct(long inChannels, long outChannels, long kernel, long stride = 1, long dilation = 1, long groups = 1, bool relu = true)
+    public ConvBnAct(long inChannels, long outChannels, long kernel, long stride = 1, long dilation = 1, long groups = 1, bool relu = true, bool batchNorm = true)
         : base(nameof(ConvBnAct))
     {
-        conv = Conv2d(inChannels, outChannels, kernel, stride: stride, padding: dilation * (kernel - 1) / 2, dilation: dilation, groups: groups, bias: false);
-        bn = BatchNorm2d(outChannels);
+        conv = Conv2d(inChannels, outChannels, kernel, stride: stride, padding: dilation * (kernel - 1) / 2, dilation: dilation, groups: groups, bias: !batchNorm);
+        bn = batchNorm ? BatchNorm2d(outChannels) : null;
         this.relu = relu;
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor input)
     {
-        var y = bn.call(conv.call(input));
+        var y = conv.call(input);
+        y = bn is null ? y : bn.call(y);
         return relu ? y.relu_() : y;
     }
 
@@ -39,7 +41,7 @@ public sealed class ConvBnAct : Module<Tensor, Tensor>, IOnnxExportable
         if (disposing)
         {
             conv.Dispose();
-            bn.Dispose();
+            bn?.Dispose();
         }
 
         base.Dispose(disposing);

@@ -16,7 +16,11 @@ public static class SegmentationModels
     private static readonly IReadOnlyDictionary<string, (SegmentationModelSpec Spec, Func<string?, int, int, nn.Module<Tensor, Tensor>> Create)> Registry =
         new Dictionary<string, (SegmentationModelSpec, Func<string?, int, int, nn.Module<Tensor, Tensor>>)>(StringComparer.Ordinal)
         {
+            ["DeepLabV3P"] = (new("DeepLabV3P", ["ResNet50_vd", "ResNet101_vd"], 32, 64), (b, n, c) => new DeepLabV3P(n, c, b == "ResNet101_vd" ? 101 : 50)),
             ["UNet"] = (new("UNet", [], 16, 32), (_, n, c) => new UNet(n, c)),
+            ["HRNet_W18"] = (new("HRNet_W18", [], 32, 64), (_, n, c) => new HRNetW18(n, c)),
+            ["FastSCNN"] = (new("FastSCNN", [], 32, 64), (_, n, c) => new FastSCNN(n, c)),
+            ["BiSeNetV2"] = (new("BiSeNetV2", [], 32, 64), (_, n, c) => new BiSeNetV2(n, c)),
         };
 
     private static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.Ordinal)

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using SkiaSharp;
+
+namespace PaddleX.Cloud.Inference;
+
+/// <summary>
+/// An export folder (<c>model.onnx</c> + <c>model.json</c>) loaded into ONNX Runtime (CPU), with the
+/// preprocessing training used: decode RGB, bilinear resize to the input size, scale to [0,1], normalise by
+/// mean/std per channel, NCHW.
+/// </summary>
+public abstract class ExportedModel : IDisposable
+{
+    private static readonly SKSamplingOptions Bilinear = new(SKFilterMode.Linear, SKMipmapMode.None);
+
+    protected ExportedModel(string exportDir, SessionOptions? options, string task)
+    {
+        Info = JsonSerializer.Deserialize<ModelInfo>(File.ReadAllText(Path.Combine(exportDir, "model.json")))
+            ?? throw new InvalidDataException("empty model.json");
+        if (Info.Task != task)
+        {
+            throw new InvalidDataException($"{exportDir} holds a {Info.Task} model, not {task}");
+        }
+
+        var path = Path.Combine(exportDir, Info.File);
+        Session = options is null ? new InferenceSession(path) : new InferenceSession(path, options);
+    }
+
+    public ModelInfo Info { get; }
+
+    protected InferenceSession Session { get; }
+
+    /// <summary>Decodes a picture into unpremultiplied RGBA.</summary>
+    public static SKBitmap Decode(byte[] encoded)
+    {
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data) ?? throw new InvalidDataException("cannot decode the picture");
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+        {
+            bitmap.Dispose();
+            throw new InvalidDataException($"cannot decode the picture: {result}");
+        }
+
+        return bitmap;
+    }
+
+    /// <summary>Writes the normalised RGB planes of <paramref name="picture"/>, resized to w×h, into <paramref name="chw"/>.</summary>
+    protected void Fill(SKBitmap picture, Span<float> chw, int w, int h)
+    {
+        using var resized = picture.Width == w && picture.Height == h
+            ? picture.Copy()
+            : picture.Resize(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul), Bilinear) ?? throw new InvalidOperationException("resize failed");
+        var px = resized.GetPixelSpan();
+        int plane = w * h, stride = resized.RowBytes;
+        for (var c = 0; c < 3; c++)
+        {
+            float scale = (float)(1.0 / (255.0 * Info.Std[c])), shift = (float)(Info.Mean[c] / Info.Std[c]);
+            for (var y = 0; y < h; y++)
+            {
+                for (var x = 0; x < w; x++)
+                {
+                    chw[(c * plane) + (y * w) + x] = (px[(y * stride) + (x * 4) + c] * scale) - shift;
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        Session.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,18 @@
+using System.Text.Json.Serialization;
+
+namespace PaddleX.Cloud.Inference;
+
+/// <summary>The fields of an export folder's <c>model.json</c> this package reads.</summary>
+public sealed record ModelInfo
+{
+    [JsonPropertyName("model")] public string Model { get; init; } = "";
+    /// <summary><c>classification</c> or <c>segmentation</c>.</summary>
+    [JsonPropertyName("task")] public string Task { get; init; } = "classification";
+    [JsonPropertyName("file")] public string File { get; init; } = "model.onnx";
+    [JsonPropertyName("labels")] public string[] Labels { get; init; } = [];
+    [JsonPropertyName("in_channels")] public int InChannels { get; init; } = 3;
+    [JsonPropertyName("input_size")] public int[] InputSize { get; init; } = [];
+    [JsonPropertyName("mean")] public double[] Mean { get; init; } = [];
+    [JsonPropertyName("std")] public double[] Std { get; init; } = [];
+    [JsonPropertyName("input")] public string Input { get; init; } = "image";
+}
