@@ -5,27 +5,11 @@ using PaddleX.Cloud.Vision.Tests;
 
 namespace PaddleX.Cloud.Api.Tests;
 
-/// <summary>Segmentation over HTTP on the local server: recommended parameters and model names, then a
-/// remote-sensing task (4-band 16-bit TIFFs) trained, its live metrics, evaluated (with the Excel report)
-/// and predicted (uploaded picture, workspace list, test split).</summary>
+/// <summary>Segmentation over HTTP on the local server: recommended parameters and model names, and a
+/// remote-sensing task (4-band 16-bit TIFFs) trained, its live metrics, evaluated (with the Excel report),
+/// predicted (uploaded picture, workspace list, test split) and exported (infer, lite).</summary>
 public sealed class SegmentationFlowTests : ServerTestBase
 {
-    [Fact]
-    public async Task Segmentation_params_map_the_1x_model_names_and_refuse_unknown_backbones()
-    {
-        var pid = await CreateProjectAsync("分割", "segmentation");
-        var recommended = Expect.Ok(await Api.GetAsync("/project/task/params", new { pid }))["train"]!.AsObject();
-        Assert.Equal(("DeepLabV3P", "ResNet50_vd"), (recommended["model"]!.GetValue<string>(), recommended["backbone"]!.GetValue<string>()));
-        Assert.Equal(("Polynomial", "SGD", 100), (recommended["lr_policy"]!.GetValue<string>(), recommended["optimizer"]!.GetValue<string>(), recommended["num_epochs"]!.GetValue<int>()));
-        Assert.Equal("UNet", Expect.Ok(await Api.GetAsync("/project/task/params", new { pid, model_type = "U-Net" }))["train"]!["model"]!.GetValue<string>());
-        Expect.Error(await Api.GetAsync("/project/task/params", new { pid, model_type = "SegNet" }), "invalid_argument", "UNet");
-
-        var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = """{"model": "DeepLabv3+", "backbone": "ResNet101_vd"}""" }))["tid"]!.GetValue<string>();
-        var stored = Expect.Ok(await Api.GetAsync("/project/task/params", new { tid }))["train"]!;
-        Assert.Equal("DeepLabV3P", stored["model"]!.GetValue<string>());
-        Expect.Error(await Api.PostAsync("/project/task", new { pid, train = """{"model": "DeepLabv3+", "backbone": "Xception65"}""" }), "invalid_argument", "ResNet50_vd, ResNet101_vd");
-    }
-
     [Fact]
     public async Task A_remote_sensing_task_trains_evaluates_and_predicts_over_http()
     {
@@ -37,6 +21,16 @@ public sealed class SegmentationFlowTests : ServerTestBase
         Expect.Ok(await Api.PutAsync("/dataset/split", new { did, val_split = 0.2, test_split = 0.15, seed = 1 }));
         var pid = await CreateProjectAsync("遥感分割", "remote_segmentation");
         Expect.Ok(await Api.PutAsync("/workspace", new { @struct = "project", id = pid, attr_dict = new { did } }));
+
+        // Recommended parameters name a model the engine builds; the 1.x names are mapped, unknown ones refused.
+        var recommended = Expect.Ok(await Api.GetAsync("/project/task/params", new { pid }))["train"]!.AsObject();
+        Assert.Equal(("DeepLabV3P", "ResNet50_vd"), (recommended["model"]!.GetValue<string>(), recommended["backbone"]!.GetValue<string>()));
+        Assert.Equal(("Polynomial", "SGD", 100), (recommended["lr_policy"]!.GetValue<string>(), recommended["optimizer"]!.GetValue<string>(), recommended["num_epochs"]!.GetValue<int>()));
+        Assert.Equal("UNet", Expect.Ok(await Api.GetAsync("/project/task/params", new { pid, model_type = "U-Net" }))["train"]!["model"]!.GetValue<string>());
+        Expect.Error(await Api.GetAsync("/project/task/params", new { pid, model_type = "SegNet" }), "invalid_argument", "UNet");
+        var deeplab = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = """{"model": "DeepLabv3+", "backbone": "ResNet101_vd"}""" }))["tid"]!.GetValue<string>();
+        Assert.Equal("DeepLabV3P", Expect.Ok(await Api.GetAsync("/project/task/params", new { tid = deeplab }))["train"]!["model"]!.GetValue<string>());
+        Expect.Error(await Api.PostAsync("/project/task", new { pid, train = """{"model": "DeepLabv3+", "backbone": "Xception65"}""" }), "invalid_argument", "ResNet50_vd, ResNet101_vd");
 
         var train = new JsonObject
         {
@@ -109,6 +103,21 @@ public sealed class SegmentationFlowTests : ServerTestBase
         {
             Assert.InRange(uploaded.Width, 401, 800);
         }
+
+        // Export: ONNX with float32 weights (infer) and float16 weights (lite), described by model.json.
+        await ExportAsync(tid, "infer", Path.Combine(Server.Workspace, "exports", "rs_onnx"));
+        await ExportAsync(tid, "lite", Path.Combine(Server.Workspace, "exports", "rs_lite"));
+    }
+
+    private async Task ExportAsync(string tid, string type, string saveDir)
+    {
+        Expect.Ok(await Api.PostAsync("/project/task/export", new { type, tid, save_dir = saveDir }));
+        JsonObject state = [];
+        await WaitForAsync(async () => (state = await Api.GetAsync("/project/task/export", new { tid }))["export_status"]!.GetValue<int>() is 7 or 13, TimeSpan.FromMinutes(2));
+        Assert.True(state["export_status"]!.GetValue<int>() == 7, $"export {type} failed: {state.ToJsonString()}");
+        var info = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(saveDir, "model.json")))!;
+        Assert.Equal(("segmentation", 4, 4), (info["task"]!.GetValue<string>(), info["in_channels"]!.GetValue<int>(), info["mean"]!.AsArray().Count));
+        Assert.True(new FileInfo(Path.Combine(saveDir, "model.onnx")).Length > 100_000);
     }
 
     private async Task<JsonObject> WaitForPredictionAsync(string tid)

@@ -32,32 +32,9 @@ public sealed class SegmentationDataset
     public static SegmentationDataset Load(string datasetDir, string listFile, IReadOnlyList<string>? labels = null)
     {
         labels ??= ClassificationDataset.ReadLabels(datasetDir);
-        string listPath = Path.Combine(datasetDir, listFile);
-        if (!File.Exists(listPath))
-        {
-            throw new FileNotFoundException($"{listFile} not found in {datasetDir}", listPath);
-        }
-
-        var samples = new List<SegmentationSample>();
-        int lineNo = 0;
-        foreach (string raw in File.ReadLines(listPath))
-        {
-            lineNo++;
-            string line = raw.Trim();
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            string[] cols = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (cols.Length != 2)
-            {
-                throw new FormatException($"{listFile}:{lineNo}: expected 'image_relpath mask_relpath', got '{raw}'");
-            }
-
-            samples.Add(new SegmentationSample(Path.Combine(datasetDir, cols[0].Replace('\\', '/')), Path.Combine(datasetDir, cols[1].Replace('\\', '/'))));
-        }
-
+        var samples = ListFile.Read(datasetDir, listFile, 2, "image_relpath mask_relpath")
+            .Select(l => new SegmentationSample(ListFile.Resolve(datasetDir, l.Columns[0]), ListFile.Resolve(datasetDir, l.Columns[1])))
+            .ToList();
         return new SegmentationDataset(datasetDir, labels, samples);
     }
 

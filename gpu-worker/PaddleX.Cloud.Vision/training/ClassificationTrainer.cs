@@ -87,11 +87,9 @@ public sealed class ClassificationTrainer : ITrainer
 
 /// <summary>The classification part of a training run: list dataset, flips/rotation/colour augmentation, a
 /// classifier from <see cref="ClassificationModels"/>, cross-entropy and top-1/top-k.</summary>
-internal sealed class ClassificationFamily : ITrainingFamily
+internal sealed class ClassificationFamily : TrainingFamilyBase
 {
     private readonly TrainParams p;
-    private readonly BatchLoader trainLoader;
-    private readonly BatchLoader? evalLoader;
     private readonly int topK;
     private readonly string accKName;
     private readonly nn.Module<Tensor, Tensor, Tensor> lossFn = nn.CrossEntropyLoss();
@@ -112,70 +110,42 @@ internal sealed class ClassificationFamily : ITrainingFamily
         Labels = ClassificationDataset.ReadLabels(datasetDir);
         ClassificationDataset train = ClassificationDataset.Load(datasetDir, "train_list.txt", Labels);
         ClassificationDataset? val = ClassificationDataset.TryLoad(datasetDir, "val_list.txt", Labels);
-        if (train.Count == 0)
-        {
-            throw new InvalidDataException("train_list.txt is empty");
-        }
-
-        int batch = Math.Min(p.BatchSize, train.Count);
-        if (batch < p.BatchSize)
-        {
-            log.Info($"batch_size {p.BatchSize} is larger than the {train.Count} training samples: using {batch}");
-        }
-
         var trainTransforms = new ClassificationTransforms(p.Width, p.Height, p.ImageMean, p.ImageStd, p.ToAugmentOptions());
         var evalTransforms = new ClassificationTransforms(p.Width, p.Height, p.ImageMean, p.ImageStd);
-        trainLoader = new BatchLoader(train.Samples, trainTransforms, batch, shuffle: true, augment: true, dropLast: true,
-            seed: p.Seed, decodeWorkers: p.DecodeWorkers, prefetchBatches: p.PrefetchBatches);
-        evalLoader = val is null || val.Count == 0
-            ? null
-            : new BatchLoader(val.Samples, evalTransforms, p.EvalBatchSize > 0 ? p.EvalBatchSize : Math.Max(batch, 8), shuffle: false,
-                augment: false, dropLast: false, seed: p.Seed, decodeWorkers: p.DecodeWorkers, prefetchBatches: p.PrefetchBatches);
-        TrainCount = train.Count;
-        ValCount = val?.Count ?? 0;
+        SetLoaders(new ClassificationSource(train.Samples, trainTransforms), val is null ? null : new ClassificationSource(val.Samples, evalTransforms), p, log, minEvalBatch: 8);
         topK = Math.Min(5, Labels.Count);
         accKName = $"acc{topK}";
         Model = ClassificationModels.Create(p.Model, Labels.Count);
     }
 
-    public string Task => "classification";
+    public override string Task => "classification";
 
-    public string BestMetric => "acc1";
+    public override string BestMetric => "acc1";
 
-    public IReadOnlyList<string> Labels { get; }
+    public override IReadOnlyList<string> Labels { get; }
 
-    public int TrainCount { get; }
+    public override nn.Module<Tensor, Tensor> Model { get; }
 
-    public int ValCount { get; }
-
-    public int StepsPerEpoch => trainLoader.BatchesPerEpoch;
-
-    public bool CanEvaluate => evalLoader is not null;
-
-    public nn.Module<Tensor, Tensor> Model { get; }
-
-    public IEnumerable<HostBatch> TrainEpoch(int epoch, CancellationToken cancellationToken) => trainLoader.Epoch(epoch, cancellationToken);
-
-    public optim.Optimizer CreateOptimizer(TrainParams p) =>
+    public override optim.Optimizer CreateOptimizer(TrainParams p) =>
         torch.optim.SGD(Model.parameters(), p.LearningRate, momentum: p.Momentum, weight_decay: p.WeightDecay);
 
-    public StepResult TrainStep(HostBatch batch, optim.Optimizer optimizer, Device device)
+    public override StepResult TrainStep(HostBatch batch, optim.Optimizer optimizer, Device device)
     {
         (double loss, double acc1, double accK) = ClassificationTrainer.TrainStep(Model, optimizer, lossFn, batch, device, topK);
         return new StepResult(loss, new Dictionary<string, double> { ["acc1"] = acc1, [accKName] = accK });
     }
 
-    public EvalResult Evaluate(Device device, CancellationToken cancellationToken)
+    public override EvalResult Evaluate(Device device, CancellationToken cancellationToken)
     {
-        (ClassificationReport report, object details) = ClassificationTrainer.Evaluate(Model, evalLoader!, Labels, device, cancellationToken);
+        (ClassificationReport report, object details) = ClassificationTrainer.Evaluate(Model, Eval, Labels, device, cancellationToken);
         var metrics = new Dictionary<string, double> { ["acc1"] = report.Acc1, [accKName] = report.AccK };
         return new EvalResult(metrics, metrics.Select(m => KeyValuePair.Create(m.Key, PaddleXLogFormat.F6(m.Value))).ToList(), details);
     }
 
-    public CheckpointState Describe(CheckpointState state) =>
+    public override CheckpointState Describe(CheckpointState state) =>
         state with { ImageShape = [p.Width, p.Height], ImageMean = p.ImageMean, ImageStd = p.ImageStd };
 
-    public void CheckResume(string checkpoint, CheckpointState resumed)
+    public override void CheckResume(string checkpoint, CheckpointState resumed)
     {
         if (resumed.Model != p.Model || resumed.Labels.Length != Labels.Count)
         {
@@ -183,9 +153,9 @@ internal sealed class ClassificationFamily : ITrainingFamily
         }
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         lossFn.Dispose();
-        Model.Dispose();
+        base.Dispose();
     }
 }

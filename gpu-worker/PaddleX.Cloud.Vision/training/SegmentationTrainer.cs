@@ -22,7 +22,7 @@ public sealed class SegmentationTrainer(bool remoteSensing = false) : ITrainer
 }
 
 /// <summary>The segmentation part of a training run.</summary>
-internal sealed class SegmentationFamily : ITrainingFamily
+internal sealed class SegmentationFamily : TrainingFamilyBase
 {
     private readonly TrainParams p;
     private readonly string model;
@@ -30,8 +30,6 @@ internal sealed class SegmentationFamily : ITrainingFamily
     private readonly int channels;
     private readonly double[] mean;
     private readonly double[] std;
-    private readonly BatchLoader trainLoader;
-    private readonly BatchLoader? evalLoader;
     private readonly SegmentationLoss loss;
 
     public SegmentationFamily(TrainParams p, string datasetDir, TrainLogWriter log, bool remoteSensing)
@@ -50,10 +48,6 @@ internal sealed class SegmentationFamily : ITrainingFamily
 
         SegmentationDataset train = SegmentationDataset.Load(datasetDir, "train_list.txt", Labels);
         SegmentationDataset? val = SegmentationDataset.TryLoad(datasetDir, "val_list.txt", Labels);
-        if (train.Count == 0)
-        {
-            throw new InvalidDataException("train_list.txt is empty");
-        }
 
         if (remoteSensing)
         {
@@ -66,52 +60,30 @@ internal sealed class SegmentationFamily : ITrainingFamily
             (mean, std, channels) = (p.ImageMean, p.ImageStd, 3);
         }
 
-        int batch = Math.Min(p.BatchSize, train.Count);
-        if (batch < p.BatchSize)
-        {
-            log.Info($"batch_size {p.BatchSize} is larger than the {train.Count} training samples: using {batch}");
-        }
-
         var trainTransforms = new SegmentationTransforms(p.Width, p.Height, channels, mean, std, p.ToAugmentOptions(), colourJitter: !remoteSensing);
         var evalTransforms = new SegmentationTransforms(p.Width, p.Height, channels, mean, std);
-        trainLoader = new BatchLoader(new SegmentationSource(train.Samples, trainTransforms, Labels.Count), batch, shuffle: true, augment: true,
-            dropLast: true, seed: p.Seed, decodeWorkers: p.DecodeWorkers, prefetchBatches: p.PrefetchBatches);
-        evalLoader = val is null || val.Count == 0
-            ? null
-            : new BatchLoader(new SegmentationSource(val.Samples, evalTransforms, Labels.Count), p.EvalBatchSize > 0 ? p.EvalBatchSize : Math.Max(batch, 4),
-                shuffle: false, augment: false, dropLast: false, seed: p.Seed, decodeWorkers: p.DecodeWorkers, prefetchBatches: p.PrefetchBatches);
-        TrainCount = train.Count;
-        ValCount = val?.Count ?? 0;
+        SetLoaders(new SegmentationSource(train.Samples, trainTransforms, Labels.Count),
+            val is null ? null : new SegmentationSource(val.Samples, evalTransforms, Labels.Count), p, log, minEvalBatch: 4);
         loss = SegmentationLoss.FromLossType(p.LossType);
         Model = SegmentationModels.Create(model, backbone, Labels.Count, channels);
     }
 
-    public string Task { get; }
+    public override string Task { get; }
 
-    public string BestMetric => "miou";
+    public override string BestMetric => "miou";
 
-    public IReadOnlyList<string> Labels { get; }
+    public override IReadOnlyList<string> Labels { get; }
 
-    public int TrainCount { get; }
+    public override nn.Module<Tensor, Tensor> Model { get; }
 
-    public int ValCount { get; }
-
-    public int StepsPerEpoch => trainLoader.BatchesPerEpoch;
-
-    public bool CanEvaluate => evalLoader is not null;
-
-    public nn.Module<Tensor, Tensor> Model { get; }
-
-    public IEnumerable<HostBatch> TrainEpoch(int epoch, CancellationToken cancellationToken) => trainLoader.Epoch(epoch, cancellationToken);
-
-    public optim.Optimizer CreateOptimizer(TrainParams p) => p.Optimizer.Trim().ToUpperInvariant() switch
+    public override optim.Optimizer CreateOptimizer(TrainParams p) => p.Optimizer.Trim().ToUpperInvariant() switch
     {
         "ADAM" => torch.optim.Adam(Model.parameters(), p.LearningRate, weight_decay: p.WeightDecay),
         "SGD" or "MOMENTUM" => torch.optim.SGD(Model.parameters(), p.LearningRate, momentum: p.Momentum, weight_decay: p.WeightDecay),
         _ => throw new ArgumentException($"Unknown optimizer '{p.Optimizer}'. Valid: SGD, Adam."),
     };
 
-    public StepResult TrainStep(HostBatch b, optim.Optimizer optimizer, Device device)
+    public override StepResult TrainStep(HostBatch b, optim.Optimizer optimizer, Device device)
     {
         using var scope = torch.NewDisposeScope();
         Tensor x = torch.tensor(b.Data, [b.Count, b.Channels, b.Height, b.Width]).to(device);
@@ -137,14 +109,14 @@ internal sealed class SegmentationFamily : ITrainingFamily
         return new StepResult(total.item<float>(), new Dictionary<string, double>());
     }
 
-    public EvalResult Evaluate(Device device, CancellationToken cancellationToken)
+    public override EvalResult Evaluate(Device device, CancellationToken cancellationToken)
     {
         var metrics = new SegmentationMetrics(Labels);
         int classes = Labels.Count;
         Model.eval();
         using (torch.no_grad())
         {
-            foreach (HostBatch b in evalLoader!.Epoch(0, cancellationToken))
+            foreach (HostBatch b in Eval.Epoch(0, cancellationToken))
             {
                 using var scope = torch.NewDisposeScope();
                 Tensor x = torch.tensor(b.Data, [b.Count, b.Channels, b.Height, b.Width]).to(device);
@@ -168,7 +140,7 @@ internal sealed class SegmentationFamily : ITrainingFamily
         return new EvalResult(scalars, fields, metrics.Details());
     }
 
-    public CheckpointState Describe(CheckpointState state) => state with
+    public override CheckpointState Describe(CheckpointState state) => state with
     {
         Model = model,
         Backbone = backbone,
@@ -178,7 +150,7 @@ internal sealed class SegmentationFamily : ITrainingFamily
         ImageStd = std,
     };
 
-    public void CheckResume(string checkpoint, CheckpointState resumed)
+    public override void CheckResume(string checkpoint, CheckpointState resumed)
     {
         if (resumed.Model != model || resumed.Labels.Length != Labels.Count || resumed.InChannels != channels)
         {
@@ -186,12 +158,15 @@ internal sealed class SegmentationFamily : ITrainingFamily
         }
     }
 
-    public void Dispose() => Model.Dispose();
-
     /// <summary>Per-band mean and standard deviation of the training pictures, in x/255 units (so the usual
     /// <c>(x / 255 − mean) / std</c> normalises any bit depth).</summary>
     private static (double[] Mean, double[] Std) BandStatistics(IReadOnlyList<SegmentationSample> samples)
     {
+        if (samples.Count == 0)
+        {
+            throw new InvalidDataException("train_list.txt is empty");
+        }
+
         double[]? sum = null, squares = null;
         long count = 0;
         foreach (var s in samples)
