@@ -71,6 +71,8 @@ public sealed class RecommendedParamsTests
         var xception = Assert.Throws<ApiException>(() => TrainingParams.Merge(stored, new System.Text.Json.Nodes.JsonObject { ["model"] = "DeepLabv3+", ["backbone"] = "Xception65" }, "segmentation"));
         Assert.Contains("ResNet50_vd, ResNet101_vd", xception.Message, StringComparison.Ordinal);
         Assert.Equal("UNet", stored["model"]!.GetValue<string>());
+        Assert.Throws<ApiException>(() => TrainingParams.Merge(stored, new System.Text.Json.Nodes.JsonObject { ["optimizer"] = "RMSProp" }, "segmentation"));
+        Assert.Throws<ApiException>(() => TrainingParams.Merge(stored, new System.Text.Json.Nodes.JsonObject { ["loss_type"] = new System.Text.Json.Nodes.JsonArray(1, 0) }, "segmentation"));
     }
 
     [Fact]

@@ -13,38 +13,28 @@ namespace PaddleX.Cloud.Vision.Tests;
 public sealed class SegmentationTrainingTests(ITestOutputHelper output)
 {
     /// <summary>The recommended recipe (SGD, Polynomial, lr 0.01·batch/2, mean/std 0.5) at CI size.</summary>
-    internal static TrainParams Recipe(string model = "UNet", int epochs = 20, int batch = 4) => new()
+    internal static TrainParams Recipe(string model = "UNet", int epochs = 20, int batch = 4) => TrainingTests.Small(epochs) with
     {
         Model = model,
         BatchSize = batch,
-        NumEpochs = epochs,
         LearningRate = 0.01 * batch / 2,
         LrPolicy = "Polynomial",
         Optimizer = "SGD",
         ImageShape = [64, 64],
-        ImageMean = [0.5, 0.5, 0.5],
-        ImageStd = [0.5, 0.5, 0.5],
-        PretrainWeights = "",
-        SaveIntervalEpochs = 10,
-        HorizontalFlip = true,
-        VerticalFlip = false,
-        Brightness = false,
-        Contrast = false,
-        Saturation = false,
-        Hue = false,
-        TorchThreads = 2,
+        SaveIntervalEpochs = 2,
         Seed = 5,
     };
 
     [Fact]
-    public void UNet_from_scratch_reaches_miou_0_9_within_20_epochs_and_the_checkpoint_reproduces_it()
+    public void UNet_from_scratch_reaches_miou_0_9_within_6_epochs_and_the_checkpoint_reproduces_it()
     {
         string data = SegmentationShapes.Write(TempDir.Create("pdx-seg-"), train: 32, val: 8, test: 2);
         string dir = TempDir.Create();
         var log = new StringWriter();
         var watch = Stopwatch.StartNew();
         TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        TrainingResult result = new SegmentationTrainer().Run(new TrainingRequest { Params = Recipe(), DatasetDir = data, OutputDir = dir, Log = log });
+        // Measured on the full 20-epoch schedule: mIoU 0.87 after epoch 2, 0.99 after epoch 4; 6 epochs keep CI short.
+        TrainingResult result = new SegmentationTrainer().Run(new TrainingRequest { Params = Recipe(epochs: 6), DatasetDir = data, OutputDir = dir, Log = log });
         output.WriteLine($"trained in {watch.Elapsed.TotalSeconds:0.0}s wall, {(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds:0.0}s CPU; best miou {result.BestAcc1:0.0000} at epoch {result.BestEpoch}");
         output.WriteLine(string.Join('\n', log.ToString().Split('\n').Where(l => l.Contains("[EVAL]", StringComparison.Ordinal))));
 
@@ -64,7 +54,7 @@ public sealed class SegmentationTrainingTests(ITestOutputHelper output)
             Assert.True(eval.ContainsKey(key), $"[EVAL] line lacks {key}");
         }
 
-        Assert.Matches(@"\[EVAL\] Finished, Epoch=20, miou=[0-9.]+, category_iou=\[[0-9.]+ [0-9.]+ [0-9.]+\], oacc=[0-9.]+, category_acc=\[[0-9. ]+\], kappa=[0-9.]+ \.", log.ToString());
+        Assert.Matches(@"\[EVAL\] Finished, Epoch=6, miou=[0-9.]+, category_iou=\[[0-9.]+ [0-9.]+ [0-9.]+\], oacc=[0-9.]+, category_acc=\[[0-9. ]+\], kappa=[0-9.]+ \.", log.ToString());
     }
 
     [Fact]

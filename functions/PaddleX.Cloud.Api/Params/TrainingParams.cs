@@ -252,6 +252,21 @@ public static class TrainingParams
                 }
 
                 break;
+            case "optimizer":
+                var optimizer = value!.GetValue<string>();
+                if (optimizer is not ("SGD" or "Adam"))
+                {
+                    throw ApiException.Invalid($"优化器{optimizer}不支持 (optimizer must be SGD or Adam)");
+                }
+
+                break;
+            case "loss_type":
+                if (value!.AsArray() is var types && (types.Count != 2 || types.Any(v => v?.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))))
+                {
+                    throw ApiException.Invalid("训练参数'loss_type'应为两个布尔值[dice, bce] (loss_type must be [dice, bce], two booleans)");
+                }
+
+                break;
             default:
                 if (key.EndsWith("_prob", StringComparison.Ordinal) && value!.AsDouble() is < 0 or > 1)
                 {
