@@ -45,9 +45,49 @@ public sealed class RecommendedParamsTests
     [Fact]
     public void Unknown_model_type_lists_the_valid_names()
     {
-        var failure = Assert.Throws<ApiException>(() => RecommendedParams.For("segmentation", "U-Net", 10, 2, [], []));
+        var failure = Assert.Throws<ApiException>(() => RecommendedParams.For("segmentation", "SegNet", 10, 2, [], []));
         Assert.Contains("UNet", failure.Message, StringComparison.Ordinal);
         Assert.Equal(ErrorCodes.InvalidArgument, failure.Code);
+    }
+
+    [Fact]
+    public void Segmentation_recommends_a_model_the_engine_builds_and_maps_the_1x_spellings()
+    {
+        // behavior.md §6.2 for segmentation on CPU: [512,512], 100 epochs, save 10, lr 0.01·batch/2, Polynomial, SGD, mean/std 0.5.
+        var p = RecommendedParams.For("remote_segmentation", null, 40, 3, [], []);
+        Assert.Equal(("DeepLabV3P", "ResNet50_vd"), (p["model"]!.GetValue<string>(), p["backbone"]!.GetValue<string>()));
+        Assert.Equal("[512,512]", p["image_shape"]!.ToJsonString());
+        Assert.Equal((100, 10, 4), (p["num_epochs"]!.GetValue<int>(), p["save_interval_epochs"]!.GetValue<int>(), p["batch_size"]!.GetValue<int>()));
+        Assert.Equal(0.01 * 4 / 2, p["learning_rate"]!.GetValue<double>(), 12);
+        Assert.Equal(("Polynomial", "SGD"), (p["lr_policy"]!.GetValue<string>(), p["optimizer"]!.GetValue<string>()));
+        Assert.Equal("[0.5,0.5,0.5]", p["image_std"]!.ToJsonString());
+        Assert.Equal(2, RecommendedParams.For("segmentation", "UNet", 5, 3, [], [])["batch_size"]!.GetValue<int>());
+
+        Assert.Equal("UNet", RecommendedParams.For("segmentation", "U-Net", 10, 2, [], [])["model"]!.GetValue<string>());
+        Assert.Equal("DeepLabV3P", RecommendedParams.For("segmentation", "DeepLabv3+", 10, 2, [], [])["model"]!.GetValue<string>());
+        var stored = TrainingParams.Defaults("segmentation");
+        TrainingParams.Merge(stored, new System.Text.Json.Nodes.JsonObject { ["model"] = "Unet" }, "segmentation");
+        Assert.Equal("UNet", stored["model"]!.GetValue<string>());
+        var xception = Assert.Throws<ApiException>(() => TrainingParams.Merge(stored, new System.Text.Json.Nodes.JsonObject { ["model"] = "DeepLabv3+", ["backbone"] = "Xception65" }, "segmentation"));
+        Assert.Contains("ResNet50_vd, ResNet101_vd", xception.Message, StringComparison.Ordinal);
+        Assert.Equal("UNet", stored["model"]!.GetValue<string>());
+        Assert.Throws<ApiException>(() => TrainingParams.Merge(stored, new System.Text.Json.Nodes.JsonObject { ["optimizer"] = "RMSProp" }, "segmentation"));
+        Assert.Throws<ApiException>(() => TrainingParams.Merge(stored, new System.Text.Json.Nodes.JsonObject { ["loss_type"] = new System.Text.Json.Nodes.JsonArray(1, 0) }, "segmentation"));
+    }
+
+    [Fact]
+    public void The_api_catalog_follows_the_engine_registry()
+    {
+        foreach (var name in PaddleX.Cloud.Vision.Models.Segmentation.SegmentationModels.Names)
+        {
+            Assert.Contains(name, ModelCatalog.For("segmentation"));
+            Assert.Equal(PaddleX.Cloud.Vision.Models.Segmentation.SegmentationModels.Backbones(name), ModelCatalog.Backbones("segmentation", name));
+        }
+
+        foreach (var alias in new[] { "DeepLabv3+", "U-Net", "Unet", "HRNet" })
+        {
+            Assert.Equal(PaddleX.Cloud.Vision.Models.Segmentation.SegmentationModels.Canonical(alias), ModelCatalog.Canonical("segmentation", alias));
+        }
     }
 
     [Fact]

@@ -59,8 +59,17 @@ public class ScheduleTests
     [InlineData("Piecewise", LrPolicy.Piecewise)]
     [InlineData("cosine", LrPolicy.Cosine)]
     [InlineData("Linear", LrPolicy.Linear)]
-    [InlineData("Polynomial", LrPolicy.Linear)]
+    [InlineData("Polynomial", LrPolicy.Polynomial)]
     public void Policy_names_parse(string name, LrPolicy expected) => Assert.Equal(expected, LrSchedule.ParsePolicy(name));
+
+    [Fact]
+    public void Polynomial_decays_with_power_0_9_to_zero()
+    {
+        var p = new LrSchedule(LrPolicy.Polynomial, 0.01, stepsPerEpoch: 10, numEpochs: 2);
+        Assert.Equal(0.01, p.At(0), 12);
+        Assert.Equal(0.01 * Math.Pow(0.5, 0.9), p.At(10), 12);
+        Assert.Equal(0.0, p.At(20), 12);
+    }
 
     [Fact]
     public void Unknown_policy_is_rejected() => Assert.Throws<ArgumentException>(() => LrSchedule.ParsePolicy("Exponential"));

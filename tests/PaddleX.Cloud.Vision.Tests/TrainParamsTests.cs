@@ -36,7 +36,9 @@ public class TrainParamsTests
         Assert.Equal(p.ImageStd, back.ImageStd);
         int[] noInts = Array.Empty<int>();
         double[] noDoubles = Array.Empty<double>();
-        Assert.Equal(p with { LrDecayEpochs = noInts, ImageShape = noInts, ImageMean = noDoubles, ImageStd = noDoubles },
-            back with { LrDecayEpochs = noInts, ImageShape = noInts, ImageMean = noDoubles, ImageStd = noDoubles });
+        bool[] noBools = Array.Empty<bool>();
+        Assert.Equal(p.LossType, back.LossType);
+        Assert.Equal(p with { LrDecayEpochs = noInts, ImageShape = noInts, ImageMean = noDoubles, ImageStd = noDoubles, LossType = noBools },
+            back with { LrDecayEpochs = noInts, ImageShape = noInts, ImageMean = noDoubles, ImageStd = noDoubles, LossType = noBools });
     }
 }

@@ -30,7 +30,7 @@ public static class RecommendedParams
     /// <param name="gpuIds">The ids of those GPUs, for <c>cuda_visible_devices</c>.</param>
     public static JsonObject For(string projectType, string? modelType, int trainNum, int classNum, IReadOnlyList<int> gpuIds, IReadOnlyList<int> gpuFreeMemory)
     {
-        var model = modelType ?? DefaultModel(projectType);
+        var model = ModelCatalog.Canonical(projectType, modelType ?? DefaultModel(projectType));
         var valid = ModelCatalog.For(projectType);
         if (!valid.Contains(model, StringComparer.Ordinal))
         {
@@ -80,9 +80,9 @@ public static class RecommendedParams
                 p["image_std"] = new JsonArray(0.5, 0.5, 0.5);
                 p["brightness"] = false;
                 p["contrast"] = false;
-                if (model.StartsWith("DeepLab", StringComparison.Ordinal))
+                if (ModelCatalog.Backbones(projectType, model) is [var backbone, ..])
                 {
-                    p["backbone"] = "Xception65";
+                    p["backbone"] = backbone; // not 1.x's Xception65, which PaddleX 2 cannot build
                 }
 
                 p["pretrain_weights"] = model switch

@@ -144,6 +144,11 @@ public static class TrainingParams
             }
 
             var accepted = Coerce(key, value, current);
+            if (key == "model" && accepted is not null)
+            {
+                accepted = ModelCatalog.Canonical(projectType, accepted.GetValue<string>());
+            }
+
             Validate(key, accepted, projectType);
             if (Switches.TryGetValue(key, out var prob))
             {
@@ -166,6 +171,7 @@ public static class TrainingParams
             }
         }
 
+        CheckBackbone(result, projectType);
         stored.Clear();
         foreach (var (key, value) in result.ToList())
         {
@@ -312,6 +318,21 @@ public static class TrainingParams
                 }
 
                 break;
+            case "optimizer":
+                var optimizer = value!.GetValue<string>();
+                if (optimizer is not ("SGD" or "Adam"))
+                {
+                    throw ApiException.Invalid($"优化器{optimizer}不支持 (optimizer must be SGD or Adam)");
+                }
+
+                break;
+            case "loss_type":
+                if (value!.AsArray() is var types && (types.Count != 2 || types.Any(v => v?.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))))
+                {
+                    throw ApiException.Invalid("训练参数'loss_type'应为两个布尔值[dice, bce] (loss_type must be [dice, bce], two booleans)");
+                }
+
+                break;
             default:
                 if (key.EndsWith("_prob", StringComparison.Ordinal) && value!.AsDouble() is < 0 or > 1)
                 {
@@ -324,6 +345,23 @@ public static class TrainingParams
 
     private static bool IsWhole(JsonNode? node) =>
         node?.GetValueKind() == JsonValueKind.Number && node.AsDouble() is var d && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue;
+
+    /// <summary>A model with a backbone choice (DeepLabV3P) takes only its own backbones (not 1.x's Xception65).</summary>
+    private static void CheckBackbone(JsonObject p, string projectType)
+    {
+        if (p["model"]?.GetValueKind() != JsonValueKind.String || p["backbone"]?.GetValueKind() != JsonValueKind.String)
+        {
+            return;
+        }
+
+        var model = p["model"]!.GetValue<string>();
+        var backbone = p["backbone"]!.GetValue<string>();
+        var valid = ModelCatalog.Backbones(projectType, model);
+        if (valid.Count > 0 && !valid.Contains(backbone, StringComparer.Ordinal))
+        {
+            throw ApiException.Invalid($"模型{model}不支持骨干网络{backbone}，可选: {string.Join(", ", valid)} (backbone '{backbone}' is not available for {model}; valid: {string.Join(", ", valid)})");
+        }
+    }
 
     private static ApiException Wrong(string key) =>
         ApiException.Invalid($"训练参数'{key}'的类型不正确 (training parameter '{key}' has the wrong type)");

@@ -33,6 +33,18 @@ public sealed record AugmentOptions
     public double HueRange { get; init; } = 18;
     public double HueProb { get; init; } = 0.5;
 
+    // Segmentation only (PaddleX RandomBlur and RandomScaleAspect).
+
+    /// <summary>Gaussian blur (3×3 or 5×5 kernel, picked at random) with <c>blur_prob</c>.</summary>
+    public bool Blur { get; init; }
+    public double BlurProb { get; init; } = 0.1;
+
+    /// <summary>Crop a random window of area ≥ <c>min_ratio</c> and aspect within [aspect_ratio, 1/aspect_ratio]
+    /// (10 tries), picture and label map alike, before resizing.</summary>
+    public bool ScaleAspect { get; init; }
+    public double MinRatio { get; init; } = 0.5;
+    public double AspectRatio { get; init; } = 0.33;
+
     /// <summary>No augmentation (evaluation).</summary>
     public static AugmentOptions None { get; } = new();
 

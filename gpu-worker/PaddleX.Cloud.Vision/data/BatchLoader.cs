@@ -2,8 +2,47 @@ using System.Collections.Concurrent;
 
 namespace PaddleX.Cloud.Vision.Data;
 
-/// <summary>A decoded batch in host memory: NCHW float32 plus int64 labels.</summary>
+/// <summary>A decoded batch in host memory: NCHW float32 plus int64 labels (one per sample for
+/// classification, one per pixel — N×H×W — for segmentation).</summary>
 public sealed record HostBatch(int Index, int Count, int Channels, int Height, int Width, float[] Data, long[] Labels);
+
+/// <summary>The samples a <see cref="BatchLoader"/> batches: each one decoded, augmented (when a random
+/// source is given) and written into fixed-size slots.</summary>
+public interface ISampleSource
+{
+    int Count { get; }
+
+    int Channels { get; }
+
+    int Height { get; }
+
+    int Width { get; }
+
+    /// <summary>Labels per sample (1 for a class index, H×W for a label map).</summary>
+    int LabelLength { get; }
+
+    void Load(int index, Random? rng, Span<float> data, Span<long> labels);
+}
+
+/// <summary>Classification samples through <see cref="ClassificationTransforms"/>.</summary>
+internal sealed class ClassificationSource(IReadOnlyList<ClassificationSample> samples, ClassificationTransforms transforms) : ISampleSource
+{
+    public int Count => samples.Count;
+
+    public int Channels => 3;
+
+    public int Height => transforms.Height;
+
+    public int Width => transforms.Width;
+
+    public int LabelLength => 1;
+
+    public void Load(int index, Random? rng, Span<float> data, Span<long> labels)
+    {
+        transforms.Apply(samples[index].Path, rng, data);
+        labels[0] = samples[index].Label;
+    }
+}
 
 /// <summary>
 /// Bounded producer/consumer batching: a background task decodes and augments the next batches (samples of a
@@ -13,8 +52,7 @@ public sealed record HostBatch(int Index, int Count, int Channels, int Height, i
 /// </summary>
 public sealed class BatchLoader
 {
-    private readonly IReadOnlyList<ClassificationSample> _samples;
-    private readonly ClassificationTransforms _transforms;
+    private readonly ISampleSource _source;
 
     public BatchLoader(
         IReadOnlyList<ClassificationSample> samples,
@@ -26,12 +64,24 @@ public sealed class BatchLoader
         int seed,
         int decodeWorkers = 2,
         int prefetchBatches = 3)
+        : this(new ClassificationSource(samples, transforms), batchSize, shuffle, augment, dropLast, seed, decodeWorkers, prefetchBatches)
+    {
+    }
+
+    public BatchLoader(
+        ISampleSource source,
+        int batchSize,
+        bool shuffle,
+        bool augment,
+        bool dropLast,
+        int seed,
+        int decodeWorkers = 2,
+        int prefetchBatches = 3)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(decodeWorkers, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(prefetchBatches, 1);
-        _samples = samples;
-        _transforms = transforms;
+        _source = source;
         BatchSize = batchSize;
         Shuffle = shuffle;
         AugmentEnabled = augment;
@@ -48,14 +98,14 @@ public sealed class BatchLoader
     public int Seed { get; }
     public int DecodeWorkers { get; }
     public int PrefetchBatches { get; }
-    public int SampleCount => _samples.Count;
+    public int SampleCount => _source.Count;
 
-    public int BatchesPerEpoch => DropLast ? _samples.Count / BatchSize : (_samples.Count + BatchSize - 1) / BatchSize;
+    public int BatchesPerEpoch => DropLast ? _source.Count / BatchSize : (_source.Count + BatchSize - 1) / BatchSize;
 
     /// <summary>The sample order of an epoch (a seeded Fisher–Yates shuffle, or identity).</summary>
     public int[] EpochOrder(int epoch)
     {
-        int[] order = Enumerable.Range(0, _samples.Count).ToArray();
+        int[] order = Enumerable.Range(0, _source.Count).ToArray();
         if (Shuffle)
         {
             var rng = new Random(Mix(Seed, epoch, -1));
@@ -84,19 +134,18 @@ public sealed class BatchLoader
     {
         int start = batchIndex * BatchSize;
         int count = Math.Min(BatchSize, order.Length - start);
-        int len = _transforms.SampleLength;
+        int len = _source.Channels * _source.Height * _source.Width;
+        int labelLen = _source.LabelLength;
         var data = new float[count * len];
-        var labels = new long[count];
+        var labels = new long[count * labelLen];
         parallel ??= new ParallelOptions { MaxDegreeOfParallelism = DecodeWorkers };
         Parallel.For(0, count, parallel, i =>
         {
             int sample = order[start + i];
-            ClassificationSample s = _samples[sample];
             Random? rng = AugmentEnabled ? new Random(Mix(Seed, epoch, sample)) : null;
-            _transforms.Apply(s.Path, rng, data.AsSpan(i * len, len));
-            labels[i] = s.Label;
+            _source.Load(sample, rng, data.AsSpan(i * len, len), labels.AsSpan(i * labelLen, labelLen));
         });
-        return new HostBatch(batchIndex, count, 3, _transforms.Height, _transforms.Width, data, labels);
+        return new HostBatch(batchIndex, count, _source.Channels, _source.Height, _source.Width, data, labels);
     }
 
     /// <summary>Streams the batches of one epoch, decoded ahead by a background producer.</summary>

@@ -42,25 +42,10 @@ public sealed class ClassificationDataset
     public static ClassificationDataset Load(string datasetDir, string listFile, IReadOnlyList<string>? labels = null)
     {
         labels ??= ReadLabels(datasetDir);
-        string listPath = System.IO.Path.Combine(datasetDir, listFile);
-        if (!File.Exists(listPath))
-        {
-            throw new FileNotFoundException($"{listFile} not found in {datasetDir}", listPath);
-        }
-
         var samples = new List<ClassificationSample>();
-        int lineNo = 0;
-        foreach (string raw in File.ReadLines(listPath))
+        foreach (var (lineNo, raw, cols) in ListFile.Read(datasetDir, listFile, 2, "relpath label_index"))
         {
-            lineNo++;
-            string line = raw.Trim();
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            string[] cols = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (cols.Length != 2 || !int.TryParse(cols[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int label))
+            if (!int.TryParse(cols[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int label))
             {
                 throw new FormatException($"{listFile}:{lineNo}: expected 'relpath label_index', got '{raw}'");
             }
@@ -70,8 +55,7 @@ public sealed class ClassificationDataset
                 throw new FormatException($"{listFile}:{lineNo}: label index {label} outside 0..{labels.Count - 1}");
             }
 
-            string rel = cols[0].Replace('\\', '/');
-            samples.Add(new ClassificationSample(System.IO.Path.Combine(datasetDir, rel), label));
+            samples.Add(new ClassificationSample(ListFile.Resolve(datasetDir, cols[0]), label));
         }
 
         return new ClassificationDataset(datasetDir, labels, samples);

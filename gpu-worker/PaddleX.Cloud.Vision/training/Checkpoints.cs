@@ -28,7 +28,9 @@ public sealed record CheckpointState
     [JsonPropertyName("warmup_steps")] public int WarmupSteps { get; init; }
     [JsonPropertyName("warmup_start_lr")] public double WarmupStartLr { get; init; }
     [JsonPropertyName("best_epoch")] public int BestEpoch { get; init; }
+    /// <summary>The best validation value of <see cref="BestMetric"/> (named after classification's top-1).</summary>
     [JsonPropertyName("best_acc1")] public double BestAcc1 { get; init; } = -1;
+    [JsonPropertyName("best_metric")] public string BestMetric { get; init; } = "acc1";
     [JsonPropertyName("metrics")] public Dictionary<string, double> Metrics { get; init; } = [];
     [JsonPropertyName("history")] public List<EpochRecord> History { get; init; } = [];
 }

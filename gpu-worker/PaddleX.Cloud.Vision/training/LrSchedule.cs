@@ -11,6 +11,9 @@ public enum LrPolicy
 
     /// <summary>Linear (polynomial, power 1) decay from the base rate to 0 over all steps.</summary>
     Linear,
+
+    /// <summary>Polynomial decay with power 0.9 from the base rate to 0 over all steps (PaddleSeg's default).</summary>
+    Polynomial,
 }
 
 /// <summary>
@@ -55,6 +58,9 @@ public sealed class LrSchedule
 
     public int TotalSteps => StepsPerEpoch * NumEpochs;
 
+    /// <summary>Exponent of the Polynomial policy (PaddleSeg's <c>power</c>).</summary>
+    public const double PolynomialPower = 0.9;
+
     /// <summary>Learning rate used for global step <paramref name="step"/> (0-based).</summary>
     public double At(long step)
     {
@@ -92,17 +98,23 @@ public sealed class LrSchedule
                 return BaseLr * (1 - t / TotalSteps);
             }
 
+            case LrPolicy.Polynomial:
+            {
+                double t = Math.Min(s, TotalSteps);
+                return BaseLr * Math.Pow(1 - t / TotalSteps, PolynomialPower);
+            }
             default:
                 throw new InvalidOperationException($"unknown lr policy {Policy}");
         }
     }
 
-    /// <summary>Parses a PaddleX <c>lr_policy</c> value (case-insensitive; "Polynomial" maps to Linear).</summary>
+    /// <summary>Parses a PaddleX <c>lr_policy</c> value (case-insensitive).</summary>
     public static LrPolicy ParsePolicy(string? value) => (value ?? "Piecewise").Trim().ToUpperInvariant() switch
     {
         "PIECEWISE" => LrPolicy.Piecewise,
         "COSINE" => LrPolicy.Cosine,
-        "LINEAR" or "POLYNOMIAL" => LrPolicy.Linear,
-        _ => throw new ArgumentException($"Unknown lr_policy '{value}'. Valid: Piecewise, Cosine, Linear."),
+        "LINEAR" => LrPolicy.Linear,
+        "POLYNOMIAL" => LrPolicy.Polynomial,
+        _ => throw new ArgumentException($"Unknown lr_policy '{value}'. Valid: Piecewise, Cosine, Linear, Polynomial."),
     };
 }

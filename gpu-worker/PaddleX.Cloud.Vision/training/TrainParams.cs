@@ -46,6 +46,20 @@ public sealed record TrainParams
     [JsonPropertyName("hue_range")] public double HueRange { get; init; } = 18;
     [JsonPropertyName("hue_prob")] public double HueProb { get; init; } = 0.5;
 
+    // ---- segmentation (behavior.md §6.2 names) ----
+
+    /// <summary>Backbone of the segmentation model (DeepLabV3P); null = the model's default.</summary>
+    [JsonPropertyName("backbone")] public string? Backbone { get; init; }
+    /// <summary>[dice, bce]: add a Dice loss and/or a per-class binary cross-entropy to the cross-entropy.</summary>
+    [JsonPropertyName("loss_type")] public bool[] LossType { get; init; } = [false, false];
+    /// <summary>SGD (momentum) or Adam.</summary>
+    [JsonPropertyName("optimizer")] public string Optimizer { get; init; } = "SGD";
+    [JsonPropertyName("blur")] public bool Blur { get; init; }
+    [JsonPropertyName("blur_prob")] public double BlurProb { get; init; } = 0.1;
+    [JsonPropertyName("scale_aspect")] public bool ScaleAspect { get; init; }
+    [JsonPropertyName("min_ratio")] public double MinRatio { get; init; } = 0.5;
+    [JsonPropertyName("aspect_ratio")] public double AspectRatio { get; init; } = 0.33;
+
     // ---- engine settings (not PaddleX params) ----
 
     /// <summary>Intra-op threads for libtorch (0 = leave libtorch's default).</summary>
@@ -102,5 +116,10 @@ public sealed record TrainParams
         Hue = Hue,
         HueRange = HueRange,
         HueProb = HueProb,
+        Blur = Blur,
+        BlurProb = BlurProb,
+        ScaleAspect = ScaleAspect,
+        MinRatio = MinRatio,
+        AspectRatio = AspectRatio,
     };
 }

@@ -34,7 +34,7 @@ public enum TrainingOutcome
     Cancelled,
 }
 
-/// <summary>The result of <see cref="ClassificationTrainer.Run"/>.</summary>
+/// <summary>The result of <see cref="ITrainer.Run"/>; <c>BestAcc1</c> is the best value of <c>BestMetric</c>.</summary>
 public sealed record TrainingResult(
     TrainingOutcome Outcome,
     int LastEpoch,
@@ -44,7 +44,8 @@ public sealed record TrainingResult(
     int BestEpoch,
     double BestAcc1,
     string PretrainStatus,
-    IReadOnlyList<EpochRecord> History);
+    IReadOnlyList<EpochRecord> History,
+    string BestMetric = "acc1");
 
 /// <summary>Everything a training run needs besides the cancellation token.</summary>
 public sealed class TrainingRequest

@@ -13,39 +13,27 @@ namespace PaddleX.Cloud.Worker.Jobs;
 /// <summary>Evaluates a task's checkpoint (docs/api-behaviour.md §6) offline from the checkpoint's own
 /// <c>eval_details.json</c> (validation scores the engine computed with that checkpoint's weights and
 /// preprocessing). Writes <c>eval_res.json</c> and <c>confusion_matrix.png</c> into the task folder.</summary>
-public sealed partial class EvaluateJobHandler(IMetadataStore metadata, IArtifactStore artifacts, ILogger<EvaluateJobHandler> logger) : IJobHandler
+public sealed class EvaluateJobHandler(IMetadataStore metadata, IArtifactStore artifacts, ILogger<EvaluateJobHandler> logger)
+    : TaskJobHandler(metadata, JobKinds.Evaluate, (int)Contracts.TaskStatus.XEVALUATEFAIL, "评估失败", logger)
 {
     public const string ResultFile = "eval_res.json";
     public const string ConfusionPng = "confusion_matrix.png";
 
-    private readonly TaskJobStates states = new(metadata, JobKinds.Evaluate);
-
-    public string Kind => JobKinds.Evaluate;
-
-    public ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
-        states.ReadAsync(message.TargetId, cancellationToken);
-
-    public ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken) =>
-        states.SetAsync(message.TargetId, message.JobId, (int)Contracts.TaskStatus.XEVALUATEFAIL, $"评估失败: {reason}\n", finished: true);
-
-    public async ValueTask RunAsync(JobContext context)
+    protected override async ValueTask RunAsync(JobContext context, TaskInfo task, JsonObject parameters)
     {
         var message = context.Message;
-        var task = await metadata.Tasks.GetAsync(message.TargetId, context.Cancellation) ?? throw new OperationCanceledException();
-        var parameters = JsonNode.Parse(string.IsNullOrEmpty(message.ParametersJson) ? "{}" : message.ParametersJson) as JsonObject ?? [];
-        var epoch = parameters["epoch"] is JsonValue e && e.TryGetValue<int>(out var n) ? n : (int?)null;
+        var epoch = Epoch(parameters);
         var topK = parameters["topk"] is JsonValue k && k.TryGetValue<int>(out var kk) ? kk : 5;
         try
         {
-            var checkpoint = epoch is null ? "output/best_model" : $"output/epoch_{epoch}";
-            var checkpointDir = await artifacts.MaterializeAsync($"{task.Path}/{checkpoint}", context.Cancellation);
+            var checkpointDir = await artifacts.MaterializeAsync(CheckpointPath(task, epoch), context.Cancellation);
             var details = Path.Combine(checkpointDir, Checkpoints.EvalDetailsFile);
             if (!File.Exists(details))
             {
-                throw new InvalidDataException($"{checkpoint}下没有评估数据{Checkpoints.EvalDetailsFile} (the checkpoint has no validation details)");
+                throw new InvalidDataException($"{Path.GetFileName(checkpointDir)}下没有评估数据{Checkpoints.EvalDetailsFile} (the checkpoint has no validation details)");
             }
 
-            var result = Build(details, topK, epoch);
+            var result = SegmentationMetrics.IsSegmentationDetails(details) ? BuildSegmentation(details, epoch) : Build(details, topK, epoch);
             var bytes = JsonSerializer.SerializeToUtf8Bytes(result, new JsonSerializerOptions { WriteIndented = true });
             var png = RenderConfusion(result);
             await artifacts.WriteAsync($"{task.Path}/{ConfusionPng}", new MemoryStream(png), context.Cancellation);
@@ -53,12 +41,11 @@ public sealed partial class EvaluateJobHandler(IMetadataStore metadata, IArtifac
         }
         catch (Exception failure) when (failure is not OperationCanceledException)
         {
-            LogFailed(failure, task.Id);
-            await states.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XEVALUATEFAIL, $"{failure.Message}\n", finished: true);
+            await FailAsync(task, message, failure);
             return;
         }
 
-        await states.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XEVALUATED, "\n", finished: true);
+        await States.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XEVALUATED, "\n", finished: true);
     }
 
     /// <summary>The §7.4 classification report as JSON, plus <c>epoch</c> (the requested one, may be null).</summary>
@@ -82,6 +69,29 @@ public sealed partial class EvaluateJobHandler(IMetadataStore metadata, IArtifac
             ["Acck"] = report.AccK,
             ["topk"] = report.TopK,
             ["label_list"] = new JsonArray(report.Labels.Select(l => (JsonNode?)l).ToArray()),
+            ["epoch"] = epoch,
+        };
+    }
+
+    /// <summary>The §7.4 segmentation report: pixel confusion matrix, mean IoU (a class with an empty union
+    /// counts as 0, as in training), overall pixel accuracy, per-class precision/recall/IoU (−1 when undefined).</summary>
+    public static JsonObject BuildSegmentation(string evalDetailsPath, int? epoch)
+    {
+        var metrics = SegmentationMetrics.FromEvalDetails(evalDetailsPath);
+        var perClass = metrics.PerClass();
+        var priou = new JsonObject();
+        for (var i = 0; i < metrics.Classes; i++)
+        {
+            priou[metrics.Labels[i]] = new JsonObject { ["precision"] = perClass[i].Precision, ["recall"] = perClass[i].Recall, ["iou"] = perClass[i].IoU };
+        }
+
+        return new JsonObject
+        {
+            ["Confusion_Matrix"] = new JsonArray(metrics.Rows().Select(r => (JsonNode?)new JsonArray(r.Select(x => (JsonNode?)x).ToArray())).ToArray()),
+            ["Mean_IoU"] = metrics.MeanIoU(),
+            ["Mean_Acc"] = metrics.OverallAcc(),
+            ["PRIoU"] = priou,
+            ["label_list"] = new JsonArray(metrics.Labels.Select(l => (JsonNode?)l).ToArray()),
             ["epoch"] = epoch,
         };
     }
@@ -172,7 +182,4 @@ public sealed partial class EvaluateJobHandler(IMetadataStore metadata, IArtifac
     }
 
     private static string Truncate(string s) => s.Length > 16 ? s[..15] + "…" : s;
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Evaluation of {Tid} failed")]
-    private partial void LogFailed(Exception failure, string tid);
 }

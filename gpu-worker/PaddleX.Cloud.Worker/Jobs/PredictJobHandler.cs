@@ -13,31 +13,21 @@ namespace PaddleX.Cloud.Worker.Jobs;
 /// <summary>Predicts pictures with a task's checkpoint (docs/api-behaviour.md §6): the uploaded picture
 /// (<c>predict_result.png</c>), a list of workspace pictures, or the dataset's test split (with the
 /// true label beside the prediction). One visualised PNG per input in <c>visualized_test_results/</c>.</summary>
-public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifactStore artifacts, ILogger<PredictJobHandler> logger) : IJobHandler
+public sealed class PredictJobHandler(IMetadataStore metadata, IArtifactStore artifacts, ILogger<PredictJobHandler> logger)
+    : TaskJobHandler(metadata, JobKinds.Predict, (int)PredictStatus.XPREFAIL, "预测失败", logger, mirror: false)
 {
     public const string ResultsFolder = "visualized_test_results";
     public const string UploadFile = "logs/predict/input.img";
     public const string TotalNumFile = "logs/predict/total_num";
 
-    /// <summary>Machine-readable results: [{image, label, score, true_label}].</summary>
+    /// <summary>Machine-readable results: classification [{image, label, score, true_label}];
+    /// segmentation [{image, pixels: {label: count}, width, height}].</summary>
     public const string ResultsJson = "logs/predict/results.json";
 
-    private readonly TaskJobStates states = new(metadata, JobKinds.Predict, mirror: false);
-
-    public string Kind => JobKinds.Predict;
-
-    public ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
-        states.ReadAsync(message.TargetId, cancellationToken);
-
-    public ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken) =>
-        states.SetAsync(message.TargetId, message.JobId, (int)PredictStatus.XPREFAIL, $"预测失败: {reason}\n", finished: true);
-
-    public async ValueTask RunAsync(JobContext context)
+    protected override async ValueTask RunAsync(JobContext context, TaskInfo task, JsonObject parameters)
     {
         var message = context.Message;
-        var task = await metadata.Tasks.GetAsync(message.TargetId, context.Cancellation) ?? throw new OperationCanceledException();
-        var parameters = JsonNode.Parse(string.IsNullOrEmpty(message.ParametersJson) ? "{}" : message.ParametersJson) as JsonObject ?? [];
-        var epoch = parameters["epoch"] is JsonValue e && e.TryGetValue<int>(out var n) ? n : (int?)null;
+        var epoch = Epoch(parameters);
         var mode = parameters["mode"]?.GetValue<string>() ?? "test";
         try
         {
@@ -46,8 +36,8 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
             var outDir = Path.Combine(taskDir, ResultsFolder);
             Directory.CreateDirectory(outDir);
             Directory.CreateDirectory(Path.Combine(taskDir, "logs", "predict"));
-            using var predictor = await Task.Run(() => new ClassificationPredictor(checkpointDir), context.Cancellation);
-            var inputs = new List<(string Source, string Output, int? Truth)>();
+            using var model = await Task.Run(() => IPictureModel.Open(checkpointDir), context.Cancellation);
+            var inputs = new List<(string Source, string Output, object? Truth)>();
             switch (mode)
             {
                 case "image":
@@ -58,21 +48,16 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
                     {
                         var relative = item!.GetValue<string>();
                         var local = await artifacts.MaterializeAsync(Path.GetDirectoryName(relative)!.Replace('\\', '/'), context.Cancellation);
-                        inputs.Add((Path.Combine(local, Path.GetFileName(relative)), OutputName(relative), null));
+                        inputs.Add((Path.Combine(local, Path.GetFileName(relative)), model.OutputName(relative), null));
                     }
 
                     break;
                 default:
-                    var project = await metadata.Projects.GetAsync(task.Pid, context.Cancellation) ?? throw new InvalidDataException($"project {task.Pid} no longer exists");
-                    var dataset = await metadata.Datasets.GetAsync(project.Did, context.Cancellation) ?? throw new InvalidDataException($"dataset {project.Did} no longer exists");
+                    var project = await Metadata.Projects.GetAsync(task.Pid, context.Cancellation) ?? throw new InvalidDataException($"project {task.Pid} no longer exists");
+                    var dataset = await Metadata.Datasets.GetAsync(project.Did, context.Cancellation) ?? throw new InvalidDataException($"dataset {project.Did} no longer exists");
                     var datasetDir = await artifacts.MaterializeAsync(dataset.Path, context.Cancellation);
-                    var test = ClassificationDataset.TryLoad(datasetDir, "test_list.txt", predictor.Labels)
-                        ?? throw new InvalidDataException("数据集没有测试集test_list.txt，请指定img_list或image_data (the dataset has no test split)");
-                    foreach (var s in test.Samples)
-                    {
-                        inputs.Add((Path.Combine(test.Root, s.Path), OutputName(s.Path), s.Label));
-                    }
-
+                    inputs.AddRange(model.TestInputs(datasetDir)
+                        ?? throw new InvalidDataException("数据集没有测试集test_list.txt，请指定img_list或image_data (the dataset has no test split)"));
                     break;
             }
 
@@ -81,16 +66,17 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
                 await File.WriteAllTextAsync(Path.Combine(taskDir, TotalNumFile), inputs.Count.ToString(CultureInfo.InvariantCulture), context.Cancellation);
             }
 
-            await states.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPRESTART, "\n");
+            await States.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPRESTART, "\n");
             var failed = new List<string>();
             var predictions = new JsonArray();
             foreach (var (source, output, truth) in inputs)
             {
                 context.Cancellation.ThrowIfCancellationRequested();
-                SKBitmap picture;
+                byte[] png;
+                JsonObject result;
                 try
                 {
-                    picture = Decode(source);
+                    (png, result) = model.Predict(source, truth);
                 }
                 catch (InvalidDataException)
                 {
@@ -98,14 +84,9 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
                     continue;
                 }
 
-                using (picture)
-                {
-                    var scores = predictor.Predict(picture);
-                    var png = PredictionRenderer.Render(picture, predictor.Labels, scores, truth);
-                    var best = ClassificationPredictor.TopK(scores, 1)[0];
-                    predictions.Add(new JsonObject { ["image"] = output, ["label"] = predictor.Labels[best.Index], ["score"] = best.Score, ["true_label"] = truth is int t ? predictor.Labels[t] : null });
-                    await File.WriteAllBytesAsync(Path.Combine(outDir, output), png, context.Cancellation);
-                }
+                result.Insert(0, "image", output);
+                predictions.Add(result);
+                await File.WriteAllBytesAsync(Path.Combine(outDir, output), png, context.Cancellation);
             }
 
             await File.WriteAllTextAsync(Path.Combine(taskDir, ResultsJson), predictions.ToJsonString(), CancellationToken.None);
@@ -117,17 +98,16 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
         }
         catch (Exception failure) when (failure is not OperationCanceledException)
         {
-            LogFailed(failure, task.Id);
-            await states.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPREFAIL, $"{failure.Message}\n", finished: true);
+            await FailAsync(task, message, failure);
             return;
         }
         catch (OperationCanceledException) when (!context.IsShuttingDown())
         {
-            await states.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPREFAIL, "图片预测进程已停止！", finished: true);
+            await States.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPREFAIL, "图片预测进程已停止！", finished: true);
             return;
         }
 
-        await states.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPREDONE, "\n", finished: true);
+        await States.SetAsync(task.Id, message.JobId, (int)PredictStatus.XPREDONE, "\n", finished: true);
     }
 
     /// <summary>Output name of a listed picture: <c>&lt;parent folder&gt;_&lt;stem&gt;.png</c>.</summary>
@@ -137,19 +117,6 @@ public sealed partial class PredictJobHandler(IMetadataStore metadata, IArtifact
         var stem = Path.GetFileNameWithoutExtension(path);
         return parent.Length > 0 ? $"{parent}_{stem}.png" : $"{stem}.png";
     }
-
-    private static SKBitmap Decode(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new InvalidDataException($"cannot find image {path}");
-        }
-
-        return ImageIO.Decode(path);
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Prediction of {Tid} failed")]
-    private partial void LogFailed(Exception failure, string tid);
 }
 
 /// <summary>Draws a prediction: the picture (long side 400 px), then the top-k labels with scores, and

@@ -12,46 +12,42 @@ using PaddleX.Cloud.Vision.Training;
 namespace PaddleX.Cloud.Worker.Jobs;
 
 /// <summary>Trains a task's model on its project's dataset. Writes <c>out.log</c> in the original's
-/// format, checkpoints under <c>output/</c>, progress into the task's job state. A redelivered job
-/// (the worker died) resumes from the newest complete checkpoint, so at most one epoch is lost.</summary>
-public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactStore artifacts, TrainingOptions options, ILogger<TrainJobHandler> logger) : IJobHandler
+/// format, checkpoints under <c>output/</c>, progress into the task's job state. A new run starts from
+/// an empty <c>output/</c> (the previous run's files are removed) unless it resumes a checkpoint the
+/// user chose; <c>output/.job</c> names the job that owns the folder. A redelivered job (the worker
+/// died) resumes from the newest complete checkpoint of its own run, so at most one epoch is lost.</summary>
+public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactStore artifacts, TrainingOptions options, ILogger<TrainJobHandler> logger)
+    : TaskJobHandler(metadata, JobKinds.Train, (int)Contracts.TaskStatus.XTRAINFAIL, "训练失败", logger)
 {
-    private readonly TaskJobStates states = new(metadata, JobKinds.Train);
+    /// <summary>In <c>output/</c>: the id of the job whose run the checkpoints belong to.</summary>
+    public const string OwnerFile = ".job";
 
-    public string Kind => JobKinds.Train;
-
-    public ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
-        states.ReadAsync(message.TargetId, cancellationToken);
-
-    public ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken) =>
-        states.SetAsync(message.TargetId, message.JobId, (int)Contracts.TaskStatus.XTRAINFAIL, $"训练失败: {reason}\n", finished: true);
-
-    public async ValueTask RunAsync(JobContext context)
+    protected override async ValueTask RunAsync(JobContext context, TaskInfo task, JsonObject parameters)
     {
         var message = context.Message;
-        var task = await metadata.Tasks.GetAsync(message.TargetId, context.Cancellation) ?? throw new OperationCanceledException();
-        var running = (await states.ReadAsync(task.Id, context.Cancellation))?.Status ?? (int)Contracts.TaskStatus.XTRAINING;
+        var running = (await States.ReadAsync(task.Id, context.Cancellation))?.Status ?? (int)Contracts.TaskStatus.XTRAINING;
         var taskDir = await artifacts.MaterializeAsync(task.Path, context.Cancellation);
         var outputDir = Path.Combine(taskDir, "output");
         var logPath = Path.Combine(taskDir, "out.log");
         TrainingResult result;
         try
         {
-            var project = await metadata.Projects.GetAsync(task.Pid, context.Cancellation) ?? throw new InvalidDataException($"project {task.Pid} no longer exists");
-            var dataset = await metadata.Datasets.GetAsync(project.Did, context.Cancellation) ?? throw new InvalidDataException($"dataset {project.Did} no longer exists");
-            var resume = ResumeCheckpoint(message, context.DeliveryCount, outputDir);
-            var parameters = await BuildParamsAsync(task, resume, context.Cancellation);
-            var datasetDir = await artifacts.MaterializeAsync(dataset.Path, context.Cancellation);
+            var project = await Metadata.Projects.GetAsync(task.Pid, context.Cancellation) ?? throw new InvalidDataException($"project {task.Pid} no longer exists");
+            var dataset = await Metadata.Datasets.GetAsync(project.Did, context.Cancellation) ?? throw new InvalidDataException($"dataset {project.Did} no longer exists");
             var trainer = Trainers.For(project.Type);
-            await states.SetAsync(task.Id, message.JobId, running, "\n");
+            var trainParams = await BuildParamsAsync(task, context.Cancellation);
+            var resume = await PrepareOutputAsync(task, message, parameters, context.DeliveryCount, outputDir, context.Cancellation);
+            trainParams = trainParams with { ResumeCheckpoint = resume };
+            var datasetDir = await artifacts.MaterializeAsync(dataset.Path, context.Cancellation);
+            await States.SetAsync(task.Id, message.JobId, running, "\n");
 
             await using var log = new StreamWriter(logPath, append: resume is not null) { AutoFlush = true };
             await log.WriteLineAsync(PaddleXLogFormat.Info(DateTime.Now, $"This log file path is {logPath}"));
             await log.WriteLineAsync(PaddleXLogFormat.Info(DateTime.Now, resume is null ? $"Training task {task.Id} started (job {message.JobId})" : $"Training task {task.Id} resumes from {resume} (job {message.JobId}, delivery {context.DeliveryCount})"));
-            var progress = new ProgressWriter(states, task.Id, message.JobId, running, options.ProgressInterval);
+            var progress = new ProgressWriter(States, task.Id, message.JobId, running, options.ProgressInterval);
             var request = new TrainingRequest
             {
-                Params = parameters,
+                Params = trainParams,
                 DatasetDir = datasetDir,
                 OutputDir = outputDir,
                 Log = log,
@@ -59,15 +55,14 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
                 OnEpochEnd = _ => PublishAsync(task, outputDir, CancellationToken.None).AsTask().GetAwaiter().GetResult(),
             };
             result = await Task.Run(() => trainer.Run(request, context.Cancellation), CancellationToken.None);
-            LogTrained(task.Id, result.Outcome.ToString(), result.LastEpoch, result.BestAcc1);
+            LogTrained(task.Id, result.Outcome.ToString(), result.LastEpoch, result.BestMetric, result.BestAcc1);
         }
         catch (Exception failure) when (failure is not OperationCanceledException)
         {
             // Deterministic failures (bad data, unsupported model) are recorded, not retried.
-            LogTrainFailed(failure, task.Id);
             await File.AppendAllTextAsync(logPath, PaddleXLogFormat.Line(DateTime.Now, "ERROR", $"{PaddleXLogFormat.TrainError} {FailureText(failure)}") + "\n", CancellationToken.None);
             await PublishAsync(task, outputDir, CancellationToken.None);
-            await states.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XTRAINFAIL, $"{FailureText(failure)}\n", finished: true);
+            await FailAsync(task, message, failure);
             return;
         }
 
@@ -80,40 +75,58 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
             }
 
             // Stopped by the user: the API already recorded XTRAINEXIT; release the state.
-            await states.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XTRAINEXIT, result.BestModelDir is null ? "False" : "True", finished: true);
+            await States.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XTRAINEXIT, result.BestModelDir is null ? "False" : "True", finished: true);
             return;
         }
 
-        await states.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XTRAINDONE, "\n", finished: true);
+        await States.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XTRAINDONE, "\n", finished: true);
     }
 
-    /// <summary>The checkpoint to continue from: the one the user asked for, or after a worker
-    /// death the newest complete one.</summary>
-    private static string? ResumeCheckpoint(JobMessage message, int deliveryCount, string outputDir)
+    /// <summary>Decides where the run starts and makes <c>output/</c> fit: the checkpoint the user asked
+    /// to resume (folder kept); after a worker death, the newest complete checkpoint of this job's own
+    /// run; otherwise nothing, with the previous run's outputs removed. Returns the checkpoint or null.</summary>
+    private async ValueTask<string?> PrepareOutputAsync(TaskInfo task, JobMessage message, JsonObject parameters, int deliveryCount, string outputDir, CancellationToken cancellationToken)
     {
-        var parameters = JsonNode.Parse(string.IsNullOrEmpty(message.ParametersJson) ? "{}" : message.ParametersJson) as JsonObject;
-        if (parameters?["resume_epoch"] is JsonValue value && value.TryGetValue<int>(out var epoch))
+        var ownerPath = Path.Combine(outputDir, OwnerFile);
+        var owner = File.Exists(ownerPath) ? (await File.ReadAllTextAsync(ownerPath, cancellationToken)).Trim() : null;
+        string? resume = null;
+        if (parameters["resume_epoch"] is JsonValue value && value.TryGetValue<int>(out var epoch))
         {
-            return Path.Combine(outputDir, $"epoch_{epoch}");
+            resume = Path.Combine(outputDir, $"epoch_{epoch}");
+        }
+        else if (deliveryCount > 1 && owner == message.JobId)
+        {
+            resume = NewestCheckpoint(outputDir);
         }
 
-        if (deliveryCount <= 1 || !Directory.Exists(outputDir))
+        if (resume is null && owner != message.JobId)
         {
-            return null;
+            await artifacts.DeleteAsync($"{task.Path}/output", cancellationToken);
+            if (Directory.Exists(outputDir))
+            {
+                Directory.Delete(outputDir, recursive: true);
+            }
         }
 
-        return Directory.EnumerateDirectories(outputDir, "epoch_*")
-            .Where(d => File.Exists(Path.Combine(d, ".success")))
-            .Select(d => (Dir: d, Epoch: int.TryParse(Path.GetFileName(d)["epoch_".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1))
-            .OrderByDescending(x => x.Epoch)
-            .Select(x => x.Dir)
-            .FirstOrDefault();
+        Directory.CreateDirectory(outputDir);
+        await File.WriteAllTextAsync(ownerPath, message.JobId, cancellationToken);
+        await artifacts.PublishAsync(outputDir, $"{task.Path}/output", cancellationToken);
+        return resume;
     }
 
-    private async ValueTask<TrainParams> BuildParamsAsync(TaskInfo task, string? resume, CancellationToken cancellationToken)
+    private static string? NewestCheckpoint(string outputDir) =>
+        !Directory.Exists(outputDir)
+            ? null
+            : Directory.EnumerateDirectories(outputDir, "epoch_*")
+                .Where(d => File.Exists(Path.Combine(d, Checkpoints.SuccessMarker)))
+                .Select(d => (Dir: d, Epoch: int.TryParse(Path.GetFileName(d)["epoch_".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1))
+                .OrderByDescending(x => x.Epoch)
+                .Select(x => x.Dir)
+                .FirstOrDefault();
+
+    private async ValueTask<TrainParams> BuildParamsAsync(TaskInfo task, CancellationToken cancellationToken)
     {
         var stored = JsonNode.Parse(string.IsNullOrEmpty(task.ParamsJson) ? "{}" : task.ParamsJson)!.AsObject();
-        stored["resume_checkpoint"] = resume;
         stored["torch_threads"] = options.TorchThreads > 0 ? options.TorchThreads : Environment.ProcessorCount;
         stored["pretrain_dir"] = options.WeightsDirectory ?? await artifacts.MaterializeAsync("pretrain", cancellationToken);
         stored["pretrain_weights"] = await ResolveWeightsAsync(stored["pretrain_weights"]?.GetValue<string>(), cancellationToken);
@@ -131,13 +144,13 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
 
         if (PretrainedId().IsMatch(weights))
         {
-            var model = await metadata.PretrainedModels.GetAsync(weights, cancellationToken) ?? throw new InvalidDataException($"预训练模型{weights}不存在 (pretrained model {weights} not found)");
+            var model = await Metadata.PretrainedModels.GetAsync(weights, cancellationToken) ?? throw new InvalidDataException($"预训练模型{weights}不存在 (pretrained model {weights} not found)");
             return await artifacts.MaterializeAsync(model.Path, cancellationToken);
         }
 
         if (TaskId().IsMatch(weights))
         {
-            var source = await metadata.Tasks.GetAsync(weights, cancellationToken) ?? throw new InvalidDataException($"任务{weights}不存在 (task {weights} not found)");
+            var source = await Metadata.Tasks.GetAsync(weights, cancellationToken) ?? throw new InvalidDataException($"任务{weights}不存在 (task {weights} not found)");
             return await artifacts.MaterializeAsync($"{source.Path}/output/best_model", cancellationToken);
         }
 
@@ -169,23 +182,8 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
     [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_]{0,63}$")]
     private static partial Regex CatalogName();
 
-    /// <summary>The first line of a failure: native libraries append their stack traces to the
-    /// message, which the task's state and log must not show.</summary>
-    public static string FailureText(Exception failure)
-    {
-        var text = failure.Message;
-        var cut = text.IndexOfAny(['\r', '\n']);
-        text = cut >= 0 ? text[..cut] : text;
-        var native = text.IndexOf("Exception raised from", StringComparison.Ordinal);
-        text = native > 0 ? text[..native].TrimEnd() : text;
-        return text.Length > 500 ? text[..500] : text;
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Training of {Tid} ended: {Outcome} at epoch {Epoch}, best top-1 {Best}")]
-    private partial void LogTrained(string tid, string outcome, int epoch, double best);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Training of {Tid} failed")]
-    private partial void LogTrainFailed(Exception failure, string tid);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Training of {Tid} ended: {Outcome} at epoch {Epoch}, best {Metric} {Best}")]
+    private partial void LogTrained(string tid, string outcome, int epoch, string metric, double best);
 
     /// <summary>Writes step progress (percent, epoch, ETA) into the job state, at most every interval.</summary>
     private sealed class ProgressWriter(TaskJobStates states, string tid, string jobId, int status, TimeSpan interval)

@@ -41,13 +41,17 @@ public static class PaddleXLogFormat
         return Info(time, sb.ToString());
     }
 
-    public static string EvalFinished(DateTime time, int epoch, IEnumerable<KeyValuePair<string, double>> metrics)
+    public static string EvalFinished(DateTime time, int epoch, IEnumerable<KeyValuePair<string, double>> metrics) =>
+        EvalFinishedFields(time, epoch, metrics.Select(m => KeyValuePair.Create(m.Key, F6(m.Value))));
+
+    /// <summary>An <c>[EVAL]</c> line from values already formatted (e.g. a per-class list <c>[0.912000 0.800000]</c>).</summary>
+    public static string EvalFinishedFields(DateTime time, int epoch, IEnumerable<KeyValuePair<string, string>> fields)
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"[EVAL] Finished, Epoch={epoch}");
-        foreach (var (name, value) in metrics)
+        foreach (var (name, value) in fields)
         {
-            sb.Append(CultureInfo.InvariantCulture, $", {name}={F6(value)}");
+            sb.Append(CultureInfo.InvariantCulture, $", {name}={value}");
         }
 
         sb.Append(" .");

@@ -1,0 +1,58 @@
+using PaddleX.Cloud.Vision.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PaddleX.Cloud.Vision.Training;
+
+/// <summary>
+/// What a task family adds to the shared <see cref="TrainingLoop"/>: its data, model, optimiser, loss and step,
+/// validation metrics and the metric that picks the best model. Built once per run, after the seed is set, so
+/// model initialisation is reproducible.
+/// </summary>
+internal interface ITrainingFamily : IDisposable
+{
+    /// <summary>The task type written into checkpoints (<c>classification</c>, <c>segmentation</c>).</summary>
+    string Task { get; }
+
+    /// <summary>The validation metric that selects <c>best_model/</c> (higher is better).</summary>
+    string BestMetric { get; }
+
+    IReadOnlyList<string> Labels { get; }
+
+    int TrainCount { get; }
+
+    int ValCount { get; }
+
+    int StepsPerEpoch { get; }
+
+    bool CanEvaluate { get; }
+
+    nn.Module<Tensor, Tensor> Model { get; }
+
+    /// <summary>The training batches of one epoch (shuffled and augmented deterministically per seed and epoch).</summary>
+    IEnumerable<HostBatch> TrainEpoch(int epoch, CancellationToken cancellationToken);
+
+    optim.Optimizer CreateOptimizer(TrainParams p);
+
+    /// <summary>One optimisation step; every tensor it creates is disposed before it returns.</summary>
+    StepResult TrainStep(HostBatch batch, optim.Optimizer optimizer, Device device);
+
+    /// <summary>Validation metrics (scalars for checkpoints and charts), the fields of the <c>[EVAL]</c> log line,
+    /// and the <c>eval_details.json</c> content the offline evaluation reads.</summary>
+    EvalResult Evaluate(Device device, CancellationToken cancellationToken);
+
+    /// <summary>Adds the family's own fields (input shape, normalisation, channels, backbone) to a checkpoint state.</summary>
+    CheckpointState Describe(CheckpointState state);
+
+    /// <summary>Throws when a checkpoint to resume from does not fit this run (other model or classes).</summary>
+    void CheckResume(string checkpoint, CheckpointState resumed);
+}
+
+/// <summary>Loss and per-batch training metrics of one step.</summary>
+internal sealed record StepResult(double Loss, IReadOnlyDictionary<string, double> Metrics);
+
+/// <summary>The outcome of one validation pass.</summary>
+internal sealed record EvalResult(
+    Dictionary<string, double> Metrics,
+    IReadOnlyList<KeyValuePair<string, string>> LogFields,
+    object Details);

@@ -1,0 +1,297 @@
+using System.Diagnostics;
+using System.Text.Json;
+using PaddleX.Cloud.Contracts.Training;
+using PaddleX.Cloud.Vision.Models;
+using PaddleX.Cloud.Vision.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PaddleX.Cloud.Vision.Training;
+
+/// <summary>
+/// The training loop every task family shares: device and threads, pretrained weights or resume, the step-indexed
+/// learning-rate schedule, the epoch loop with progress and ETA, evaluation and checkpointing every
+/// <c>save_interval_epochs</c>, <c>best_model/</c> by the family's metric, the history file, and cooperative
+/// cancellation between batches. Failures are logged (<c>Training stop with error!</c>) and rethrown.
+/// </summary>
+internal static class TrainingLoop
+{
+    public const string HistoryFile = "train_history.json";
+
+    private static readonly JsonSerializerOptions HistoryJson = new() { WriteIndented = true };
+
+    /// <param name="createFamily">Builds the family part from the parameters and dataset folder (after the seed is set).</param>
+    public static TrainingResult Run(
+        Func<TrainParams, string, TrainLogWriter, ITrainingFamily> createFamily, TrainingRequest request, CancellationToken cancellationToken)
+    {
+        var log = new TrainLogWriter(request.Log, request.OnLogLine, request.Clock);
+        try
+        {
+            return RunCore(createFamily, request, log, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            log.Write("ERROR", $"{PaddleXLogFormat.TrainError} {ex.GetType().Name}: {ex.Message}");
+            throw;
+        }
+    }
+
+    private static TrainingResult RunCore(
+        Func<TrainParams, string, TrainLogWriter, ITrainingFamily> createFamily, TrainingRequest request, TrainLogWriter log, CancellationToken ct)
+    {
+        TrainParams p = request.Params;
+        Directory.CreateDirectory(request.OutputDir);
+        TorchRuntime.ConfigureThreads(p.TorchThreads);
+        Device device = TorchRuntime.SelectDevice(p.WantsCuda);
+        if (p.WantsCuda && device.type != DeviceType.CUDA)
+        {
+            log.Info($"CUDA requested (cuda_visible_devices={p.CudaVisibleDevices}) but not available: training on CPU");
+        }
+
+        torch.manual_seed(p.Seed);
+        using ITrainingFamily family = createFamily(p, request.DatasetDir, log);
+        nn.Module<Tensor, Tensor> model = family.Model;
+        int stepsPerEpoch = family.StepsPerEpoch;
+        int numEpochs = Math.Max(1, p.NumEpochs);
+        var schedule = new LrSchedule(LrSchedule.ParsePolicy(p.LrPolicy), p.LearningRate, stepsPerEpoch, numEpochs,
+            p.LrDecayEpochs, p.WarmupSteps, p.WarmupStartLr);
+
+        string pretrainStatus;
+        bool fromScratch = false;
+        bool resuming = !string.IsNullOrWhiteSpace(p.ResumeCheckpoint);
+        if (resuming)
+        {
+            pretrainStatus = $"Resuming from {p.ResumeCheckpoint}: pretrain_weights ignored";
+        }
+        else
+        {
+            PretrainResult pre = PretrainedWeights.Apply(model, p.Model, p.PretrainWeights, p.PretrainDir);
+            pretrainStatus = pre.Status;
+            fromScratch = !pre.Loaded;
+        }
+
+        log.Write(fromScratch ? "WARNING" : "INFO", pretrainStatus);
+        model.to(device);
+        using optim.Optimizer optimizer = family.CreateOptimizer(p);
+
+        int startEpoch = 1;
+        long globalStep = 0;
+        int bestEpoch = 0;
+        double bestScore = -1;
+        var history = new List<EpochRecord>();
+        if (resuming)
+        {
+            CheckpointState resumed = Checkpoints.Load(p.ResumeCheckpoint!, model, optimizer);
+            family.CheckResume(p.ResumeCheckpoint!, resumed);
+            if (resumed.StepsPerEpoch != stepsPerEpoch)
+            {
+                log.Write("WARNING", $"checkpoint was trained with {resumed.StepsPerEpoch} steps per epoch, now {stepsPerEpoch}: the schedule continues from step {resumed.GlobalStep}");
+            }
+
+            startEpoch = resumed.Epoch + 1;
+            globalStep = resumed.GlobalStep;
+            bestEpoch = resumed.BestEpoch;
+            bestScore = resumed.BestAcc1;
+            history.AddRange(resumed.History);
+            log.Info($"Resume training from {p.ResumeCheckpoint}, epoch {resumed.Epoch}, step {globalStep}");
+        }
+
+        long totalSteps = (long)stepsPerEpoch * numEpochs;
+        double emaStepSeconds = 0;
+        double lastEvalSeconds = 0;
+        string bestName = family.BestMetric;
+        string? bestDir = bestEpoch > 0 && Directory.Exists(Path.Combine(request.OutputDir, "best_model"))
+            ? Path.Combine(request.OutputDir, "best_model") : null;
+        int lastEpoch = startEpoch - 1;
+        log.Info($"Start training {p.Model}: {family.TrainCount} train / {family.ValCount} val images, {family.Labels.Count} classes, " +
+                 $"{stepsPerEpoch} steps per epoch, device={device.type}, threads={torch.get_num_threads()}");
+
+        for (int epoch = startEpoch; epoch <= numEpochs; epoch++)
+        {
+            if (ct.IsCancellationRequested)
+            {
+                return Cancelled();
+            }
+
+            var epochWatch = Stopwatch.StartNew();
+            model.train();
+            double lossSum = 0, lr = 0;
+            var metricSums = new Dictionary<string, double>(StringComparer.Ordinal);
+            int seen = 0;
+            var stepWatch = Stopwatch.StartNew();
+            try
+            {
+                foreach (var b in family.TrainEpoch(epoch, ct))
+                {
+                    ct.ThrowIfCancellationRequested();
+                    lr = schedule.At(globalStep);
+                    foreach (var group in optimizer.ParamGroups)
+                    {
+                        group.LearningRate = lr;
+                    }
+
+                    StepResult result = family.TrainStep(b, optimizer, device);
+                    if (!double.IsFinite(result.Loss))
+                    {
+                        throw new InvalidDataException($"the loss became {result.Loss} at epoch {epoch}, step {b.Index + 1}: lower learning_rate");
+                    }
+
+                    globalStep++;
+                    int step = b.Index + 1;
+                    double seconds = stepWatch.Elapsed.TotalSeconds;
+                    stepWatch.Restart();
+                    emaStepSeconds = emaStepSeconds == 0 ? seconds : 0.9 * emaStepSeconds + 0.1 * seconds;
+                    double eta = (totalSteps - globalStep) * emaStepSeconds
+                        + (family.CanEvaluate ? lastEvalSeconds * RemainingEvals(epoch, numEpochs, p.SaveIntervalEpochs) : 0);
+                    lossSum += result.Loss * b.Count;
+                    foreach (var (name, value) in result.Metrics)
+                    {
+                        metricSums[name] = metricSums.GetValueOrDefault(name) + value * b.Count;
+                    }
+
+                    seen += b.Count;
+                    var progress = new TrainingProgress(epoch, numEpochs, step, stepsPerEpoch, globalStep, totalSteps,
+                        result.Loss, lr, result.Metrics, emaStepSeconds, eta);
+                    if (p.LogIntervalSteps > 0 && step % p.LogIntervalSteps == 0)
+                    {
+                        log.Raw(PaddleXLogFormat.TrainStep(log.Now, epoch, numEpochs, step, stepsPerEpoch, result.Loss, lr,
+                            result.Metrics, emaStepSeconds, eta));
+                    }
+
+                    request.OnStep?.Invoke(progress);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return Cancelled();
+            }
+
+            if (ct.IsCancellationRequested)
+            {
+                return Cancelled();
+            }
+
+            var record = new EpochRecord
+            {
+                Epoch = epoch,
+                Loss = seen == 0 ? double.NaN : lossSum / seen,
+                LearningRate = lr,
+                TrainMetrics = metricSums.ToDictionary(kv => kv.Key, kv => seen == 0 ? 0 : kv.Value / seen, StringComparer.Ordinal),
+            };
+
+            bool save = epoch % Math.Max(1, p.SaveIntervalEpochs) == 0 || epoch == numEpochs;
+            if (save)
+            {
+                EvalResult? eval = null;
+                if (family.CanEvaluate)
+                {
+                    var evalWatch = Stopwatch.StartNew();
+                    try
+                    {
+                        eval = family.Evaluate(device, ct);
+                    }
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    {
+                        return Cancelled();
+                    }
+
+                    model.train();
+                    lastEvalSeconds = evalWatch.Elapsed.TotalSeconds;
+                    record = record with { EvalMetrics = eval.Metrics };
+                    log.Raw(PaddleXLogFormat.EvalFinishedFields(log.Now, epoch, eval.LogFields));
+                }
+
+                record = record with { Seconds = epochWatch.Elapsed.TotalSeconds };
+                history.Add(record);
+                string dir = Path.Combine(request.OutputDir, $"epoch_{epoch}");
+                double score = eval?.Metrics.GetValueOrDefault(bestName, double.NaN) ?? double.NaN;
+                bool isBest = eval is not null && score > bestScore;
+                if (isBest)
+                {
+                    bestScore = score;
+                    bestEpoch = epoch;
+                }
+
+                var state = family.Describe(new CheckpointState
+                {
+                    Model = p.Model,
+                    Task = family.Task,
+                    Labels = family.Labels.ToArray(),
+                    Epoch = epoch,
+                    GlobalStep = globalStep,
+                    StepsPerEpoch = stepsPerEpoch,
+                    LearningRate = lr,
+                    LrPolicy = schedule.Policy.ToString(),
+                    BaseLr = schedule.BaseLr,
+                    LrDecayEpochs = schedule.DecayEpochs.ToArray(),
+                    WarmupSteps = schedule.WarmupSteps,
+                    WarmupStartLr = schedule.WarmupStartLr,
+                    BestEpoch = bestEpoch,
+                    BestAcc1 = bestScore,
+                    BestMetric = bestName,
+                    Metrics = record.EvalMetrics ?? record.TrainMetrics,
+                    History = history,
+                });
+                Checkpoints.Save(dir, model, optimizer, state, eval?.Details);
+                log.Raw(PaddleXLogFormat.ModelSaved(log.Now, dir));
+                if (isBest)
+                {
+                    bestDir = Path.Combine(request.OutputDir, "best_model");
+                    Checkpoints.CopyTo(dir, bestDir);
+                }
+
+                if (bestEpoch > 0)
+                {
+                    log.Info($"Current evaluated best model on eval_dataset is epoch_{bestEpoch}, {bestName}={PaddleXLogFormat.F6(bestScore)}");
+                }
+            }
+            else
+            {
+                history.Add(record with { Seconds = epochWatch.Elapsed.TotalSeconds });
+            }
+
+            WriteHistory(request.OutputDir, history);
+            lastEpoch = epoch;
+            request.OnEpochEnd?.Invoke(history[^1]);
+        }
+
+        log.Info(PaddleXLogFormat.TrainComplete);
+        return new TrainingResult(TrainingOutcome.Completed, lastEpoch, globalStep, request.OutputDir, bestDir, bestEpoch, bestScore,
+            pretrainStatus, history, bestName);
+
+        TrainingResult Cancelled()
+        {
+            log.Info($"Training cancelled at epoch {lastEpoch + 1}, step {globalStep}");
+            WriteHistory(request.OutputDir, history);
+            return new TrainingResult(TrainingOutcome.Cancelled, lastEpoch, globalStep, request.OutputDir, bestDir, bestEpoch, bestScore,
+                pretrainStatus, history, bestName);
+        }
+    }
+
+    /// <summary>Evaluations still to run from <paramref name="epoch"/> on (the current epoch's included).</summary>
+    private static int RemainingEvals(int epoch, int numEpochs, int saveInterval)
+    {
+        int n = 0;
+        for (int e = epoch; e <= numEpochs; e++)
+        {
+            if (e % Math.Max(1, saveInterval) == 0 || e == numEpochs)
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+
+    private static void WriteHistory(string outputDir, List<EpochRecord> history)
+    {
+        string path = Path.Combine(outputDir, HistoryFile);
+        string tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(new { epochs = history }, HistoryJson));
+        File.Move(tmp, path, true);
+    }
+}
