@@ -40,7 +40,7 @@ public static class ExportFolder
     public static ExportedModelInfo Write(string checkpointDir, string saveDir, OnnxWeights weights)
     {
         var state = Checkpoints.ReadState(checkpointDir);
-        using var model = ClassificationModels.Create(state.Model, state.Labels.Length);
+        using var model = ClassificationModels.Create(state.Model, state.Labels.Length, state.Layout);
         Checkpoints.Load(checkpointDir, model);
         model.eval();
         var bytes = OnnxExporter.Export(model, state.Model, state.Labels.Length, weights, new Dictionary<string, string> { ["labels"] = string.Join("\n", state.Labels) });

@@ -92,7 +92,8 @@ public sealed class ClassificationTrainer : ITrainer
             p.LrDecayEpochs, p.WarmupSteps, p.WarmupStartLr);
 
         torch.manual_seed(p.Seed);
-        using nn.Module<Tensor, Tensor> model = ClassificationModels.Create(p.Model, labels.Count);
+        string? layout = string.IsNullOrWhiteSpace(p.ResumeCheckpoint) ? PretrainedWeights.LayoutFor(p.Model, p.PretrainWeights, p.PretrainDir, p.WeightsCatalog) : Checkpoints.ReadState(p.ResumeCheckpoint).Layout;
+        using nn.Module<Tensor, Tensor> model = ClassificationModels.Create(p.Model, labels.Count, layout);
         string pretrainStatus;
         bool fromScratch = false;
         CheckpointState? resumed = null;
@@ -102,7 +103,7 @@ public sealed class ClassificationTrainer : ITrainer
         }
         else
         {
-            PretrainResult pre = PretrainedWeights.Apply(model, p.Model, p.PretrainWeights, p.PretrainDir);
+            PretrainResult pre = PretrainedWeights.Apply(model, p.Model, p.PretrainWeights, p.PretrainDir, p.WeightsCatalog);
             pretrainStatus = pre.Status;
             fromScratch = !pre.Loaded;
         }
@@ -255,6 +256,7 @@ public sealed class ClassificationTrainer : ITrainer
                 var state = new CheckpointState
                 {
                     Model = p.Model,
+                    Layout = layout,
                     Labels = labels.ToArray(),
                     ImageShape = [p.Width, p.Height],
                     ImageMean = p.ImageMean,
