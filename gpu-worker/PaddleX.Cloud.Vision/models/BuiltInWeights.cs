@@ -43,8 +43,7 @@ public static class BuiltInWeights
         }
 
         Directory.CreateDirectory(dir);
-        Dictionary<string, Tensor> raw = ResNet18OnnxImport.ReadRaw(OnnxFile);
-        Dictionary<string, Tensor> converted = ResNet18OnnxImport.ForNormalizedRgb(raw, ResNet18OnnxImport.ReadMeanPixel(PreprocessFile), ImageMean, ImageStd);
+        Dictionary<string, Tensor> converted = ResNet18OnnxImport.ReadForNormalizedRgb(OnnxFile, PreprocessFile);
         try
         {
             // Concurrent workers may convert at once: each writes its own temp file, the rename is atomic.
@@ -55,7 +54,7 @@ public static class BuiltInWeights
         }
         finally
         {
-            foreach (Tensor t in raw.Values.Concat(converted.Values).Distinct())
+            foreach (Tensor t in converted.Values)
             {
                 t.Dispose();
             }

@@ -242,17 +242,7 @@ public static class PretrainedWeights
             throw new FileNotFoundException("the packaged ResNet preprocessing model is missing", BuiltInWeights.PreprocessFile);
         }
 
-        Dictionary<string, Tensor> raw = ResNet18OnnxImport.ReadRaw(file);
-        Dictionary<string, Tensor> converted = ResNet18OnnxImport.ForNormalizedRgb(raw, ResNet18OnnxImport.ReadMeanPixel(BuiltInWeights.PreprocessFile), BuiltInWeights.ImageMean, BuiltInWeights.ImageStd);
-        foreach (var (name, t) in raw)
-        {
-            if (!ReferenceEquals(converted[name], t))
-            {
-                t.Dispose();
-            }
-        }
-
-        return converted;
+        return ResNet18OnnxImport.ReadForNormalizedRgb(file, BuiltInWeights.PreprocessFile);
     }
 
     /// <summary>TorchSharp <c>module.save</c> format: LEB128 count, then (string name, tensor) pairs.</summary>

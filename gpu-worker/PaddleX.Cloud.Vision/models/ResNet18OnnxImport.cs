@@ -136,6 +136,25 @@ public static class ResNet18OnnxImport
         return result;
     }
 
+    /// <summary>
+    /// <see cref="ReadRaw"/> then <see cref="ForNormalizedRgb"/> with the mean image of <paramref name="preprocessOnnx"/>
+    /// and PaddleX's recommended ImageNet mean/std (<see cref="BuiltInWeights.ImageMean"/>, <see cref="BuiltInWeights.ImageStd"/>).
+    /// </summary>
+    public static Dictionary<string, Tensor> ReadForNormalizedRgb(string onnxFile, string preprocessOnnx)
+    {
+        Dictionary<string, Tensor> raw = ReadRaw(onnxFile);
+        Dictionary<string, Tensor> converted = ForNormalizedRgb(raw, ReadMeanPixel(preprocessOnnx), BuiltInWeights.ImageMean, BuiltInWeights.ImageStd);
+        foreach (var (name, t) in raw)
+        {
+            if (!ReferenceEquals(converted[name], t))
+            {
+                t.Dispose();
+            }
+        }
+
+        return converted;
+    }
+
     /// <summary>The BGR per-channel averages of <c>MeanImage</c> in the packaged preprocessing model.</summary>
     public static double[] ReadMeanPixel(string preprocessOnnx)
     {
