@@ -15,6 +15,10 @@ public sealed class ApiOptions
     /// original server does (local mode). The cloud configures its web origins here.</summary>
     public IList<string> AllowedOrigins { get; } = [];
 
+    /// <summary>The operator's weights catalog (the workers' <c>Training:WeightsCatalog</c>: an absolute folder or an
+    /// artifact-store prefix), listed by the recommended parameters.</summary>
+    public string? WeightsCatalog { get; set; }
+
     /// <summary>Folders outside the workspace that <c>PUT /dataset</c> may import from.</summary>
     public IList<string> ImportRoots { get; } = [];
 }

@@ -14,6 +14,7 @@ public static class ApiServiceCollectionExtensions
     {
         var options = new ApiOptions();
         configuration.GetSection(ApiOptions.Section).Bind(options);
+        options.WeightsCatalog ??= configuration["Training:WeightsCatalog"]; // one key for workers and API
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         if (string.Equals(configuration["Backend"], "azure", StringComparison.OrdinalIgnoreCase))

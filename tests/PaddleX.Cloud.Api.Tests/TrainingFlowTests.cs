@@ -17,6 +17,10 @@ public sealed class TrainingFlowTests : ServerTestBase
         Assert.Equal("MobileNetV2", recommended["model"]!.GetValue<string>());
         Assert.Equal(4, recommended["batch_size"]!.GetValue<int>());
         Expect.Error(await Api.GetAsync("/project/task/params", new { pid, model_type = "U-Net" }), "invalid_argument", "ResNet18");
+        Assert.Empty(Expect.Ok(await Api.GetQueryAsync($"/project/task/params?pid={pid}"))["pretrain_weights_available"]!.AsArray()); // MobileNetV2: none here
+        var resnet = Expect.Ok(await Api.GetAsync("/project/task/params", new { pid, model_type = "ResNet18" }));
+        Assert.Equal("IMAGENET", resnet["train"]!["pretrain_weights"]!.GetValue<string>());
+        Assert.Equal(["IMAGENET"], resnet["pretrain_weights_available"]!.AsArray().Select(s => s!.GetValue<string>()));
 
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = TinyTraining.ResNet18(6, 4).ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Error(await Api.PutAsync("/project/task/train", new { tid, act = "stop" }), "invalid_state", "模型训练任务没在运行中");
@@ -70,13 +74,13 @@ public sealed class TrainingFlowTests : ServerTestBase
         var (pid, _) = await ImportedProjectAsync(perClass: 20);
         var train = TinyTraining.ResNet18(6, 4);
         train["num_epochs"] = 40;
-        train["pretrain_weights"] = "IMAGENET"; // no weights folder here: scratch, and it must say so
+        train["pretrain_weights"] = "IMAGENET"; // the engine's own ImageNet ResNet18 (its 3-block last stage must survive resume)
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = train.ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid }));
         await WaitForAsync(async () => (await Api.GetAsync("/project/task", new { tid, resume = 1 }))["max_saved_epochs"]!.GetValue<int>() >= 2, TimeSpan.FromMinutes(4));
 
         var trainLog = Expect.Ok(await Api.GetAsync("/project/task/metrics", new { tid, type = "train" }))["train_log"]!;
-        Assert.Equal("Failed", trainLog["download_status"]!.GetValue<string>());
+        Assert.Equal("Done", trainLog["download_status"]!.GetValue<string>());
 
         var stopAt = DateTime.UtcNow;
         Expect.Ok(await Api.PutAsync("/project/task/train", new { tid, act = "stop" }));
@@ -104,8 +108,9 @@ public sealed class TrainingFlowTests : ServerTestBase
         Expect.Ok(await Api.PutAsync("/project/task/train", new { tid, act = "stop" }));
         var log = await File.ReadAllTextAsync(Path.Combine(Server.Workspace, "projects", pid, tid, "out.log"));
         Assert.Contains("Resume training from", log, StringComparison.Ordinal);
-        Assert.Contains("'IMAGENET' for ResNet18 unavailable", log, StringComparison.Ordinal);
-        Assert.Contains("training from scratch", log, StringComparison.Ordinal);
+        Assert.Contains("Loaded pretrained weights", log, StringComparison.Ordinal);
+        Assert.Contains("download completed", log, StringComparison.Ordinal);
+        Assert.Contains("\"layout\": \"cntk\"", await File.ReadAllTextAsync(Path.Combine(Server.Workspace, "projects", pid, tid, "output", $"epoch_{maxSaved}", "trainer_state.json")), StringComparison.Ordinal);
         Assert.Contains($"epoch_{maxSaved}", log, StringComparison.Ordinal);
     }
 

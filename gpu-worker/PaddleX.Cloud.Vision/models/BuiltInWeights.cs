@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Contracts.Training;
 using static TorchSharp.torch;
 
 namespace PaddleX.Cloud.Vision.Models;
@@ -10,8 +11,8 @@ namespace PaddleX.Cloud.Vision.Models;
 /// </summary>
 public static class BuiltInWeights
 {
-    public const string ImageNet = "IMAGENET";
-    public const string ResNet18 = "ResNet18";
+    public const string ImageNet = PretrainNaming.BuiltInSet;
+    public const string ResNet18 = PretrainNaming.BuiltInModel;
 
     /// <summary>The mean and std the cached weights are converted for: PaddleX's recommended ones for classification.</summary>
     public static readonly double[] ImageMean = [0.485, 0.456, 0.406];

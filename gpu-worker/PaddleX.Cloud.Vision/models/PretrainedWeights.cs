@@ -1,4 +1,5 @@
 using System.Collections;
+using PaddleX.Cloud.Contracts.Training;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -27,7 +28,7 @@ public sealed record PretrainResult(
 /// </summary>
 public static class PretrainedWeights
 {
-    private static readonly string[] Extensions = [".dat", ".pth", ".pt", ".bin", ".safetensors", ".onnx"];
+    private static readonly IReadOnlyList<string> Extensions = PretrainNaming.Extensions;
 
     /// <summary>The log wording <c>GET /project/task/metrics</c> turns into <c>download_status</c> "Done" / "Failed".</summary>
     public const string Found = "download completed";
@@ -78,39 +79,10 @@ public static class PretrainedWeights
     /// <summary>The named sets available for <paramref name="modelName"/> in the given folders or built in, sorted.</summary>
     public static IReadOnlyList<string> AvailableSets(string modelName, params string?[] folders)
     {
-        var sets = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (string dir in folders.Where(d => !string.IsNullOrEmpty(d) && Directory.Exists(d))!)
-        {
-            foreach (string entry in Directory.EnumerateFileSystemEntries(dir))
-            {
-                string name = Path.GetFileName(entry);
-                string stem = Path.GetFileNameWithoutExtension(entry);
-                if (Directory.Exists(entry) && Candidates(dir, modelName, name).Any(Exists))
-                {
-                    sets.Add(name);
-                }
-                else if (stem.StartsWith(modelName + "_", StringComparison.Ordinal) && Extensions.Contains(Path.GetExtension(entry).ToLowerInvariant()))
-                {
-                    sets.Add(stem[(modelName.Length + 1)..]);
-                }
-            }
-
-            string own = Path.Combine(dir, modelName);
-            if (Directory.Exists(own))
-            {
-                foreach (string entry in Directory.EnumerateFileSystemEntries(own).Where(e => Extensions.Contains(Path.GetExtension(e).ToLowerInvariant())))
-                {
-                    sets.Add(Path.GetFileNameWithoutExtension(entry));
-                }
-            }
-        }
-
-        if (BuiltInWeights.Has(modelName, BuiltInWeights.ImageNet))
-        {
-            sets.Add(BuiltInWeights.ImageNet);
-        }
-
-        return sets.ToArray();
+        var files = folders.Where(d => !string.IsNullOrEmpty(d) && Directory.Exists(d))
+            .SelectMany(d => Directory.EnumerateFiles(d!, "*", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 2 })
+                .Select(f => Path.GetRelativePath(d!, f).Replace('\\', '/')));
+        return PretrainNaming.Available(modelName, files, builtIn: BuiltInWeights.Has(modelName, PretrainNaming.BuiltInSet));
     }
 
     /// <summary>The weights file for an absolute path (file, or folder with model.*) or a named set, or null.</summary>
@@ -145,12 +117,10 @@ public static class PretrainedWeights
         return BuiltInWeights.Materialize(modelName, pretrain, weightsDir);
     }
 
-    /// <summary>Where a set may lie in a folder, without extension: the catalog naming first.</summary>
+    /// <summary>Where a set may lie in a folder (<see cref="PretrainNaming"/>): files first, then checkpoint folders.</summary>
     private static IEnumerable<string> Candidates(string dir, string modelName, string set) =>
-        new[] { Path.Combine(dir, set, modelName), Path.Combine(dir, $"{modelName}_{set}"), Path.Combine(dir, modelName, set) }
-            .SelectMany(stem => Directory.Exists(stem) ? Extensions.Select(e => stem + e).Append(stem) : Extensions.Select(e => stem + e));
-
-    private static bool Exists(string path) => FileOf(path) is not null;
+        PretrainNaming.Stems(modelName, set).Select(stem => Path.Combine(dir, stem))
+            .SelectMany(stem => Extensions.Select(e => stem + e).Append(stem));
 
     /// <summary>A weights file itself, or the <c>model.*</c> file of a checkpoint folder.</summary>
     private static string? FileOf(string path)

@@ -34,13 +34,14 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
         var taskDir = await artifacts.MaterializeAsync(task.Path, context.Cancellation);
         var outputDir = Path.Combine(taskDir, "output");
         var logPath = Path.Combine(taskDir, "out.log");
+        var catalogScratch = Path.Combine(Path.GetTempPath(), "paddlex-catalog", message.JobId);
         TrainingResult result;
         try
         {
             var project = await metadata.Projects.GetAsync(task.Pid, context.Cancellation) ?? throw new InvalidDataException($"project {task.Pid} no longer exists");
             var dataset = await metadata.Datasets.GetAsync(project.Did, context.Cancellation) ?? throw new InvalidDataException($"dataset {project.Did} no longer exists");
             var resume = ResumeCheckpoint(message, context.DeliveryCount, outputDir);
-            var parameters = await BuildParamsAsync(task, resume, context.Cancellation);
+            var parameters = await BuildParamsAsync(task, resume, catalogScratch, context.Cancellation);
             var datasetDir = await artifacts.MaterializeAsync(dataset.Path, context.Cancellation);
             var trainer = Trainers.For(project.Type);
             await states.SetAsync(task.Id, message.JobId, running, "\n");
@@ -69,6 +70,13 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
             await PublishAsync(task, outputDir, CancellationToken.None);
             await states.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XTRAINFAIL, $"{failure.Message}\n", finished: true);
             return;
+        }
+        finally
+        {
+            if (Directory.Exists(catalogScratch))
+            {
+                Directory.Delete(catalogScratch, recursive: true);
+            }
         }
 
         await PublishAsync(task, outputDir, CancellationToken.None);
@@ -110,13 +118,14 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
             .FirstOrDefault();
     }
 
-    private async ValueTask<TrainParams> BuildParamsAsync(TaskInfo task, string? resume, CancellationToken cancellationToken)
+    private async ValueTask<TrainParams> BuildParamsAsync(TaskInfo task, string? resume, string catalogScratch, CancellationToken cancellationToken)
     {
         var stored = JsonNode.Parse(string.IsNullOrEmpty(task.ParamsJson) ? "{}" : task.ParamsJson)!.AsObject();
         stored["resume_checkpoint"] = resume;
         stored["torch_threads"] = options.TorchThreads > 0 ? options.TorchThreads : Environment.ProcessorCount;
         stored["pretrain_dir"] = options.WeightsDirectory ?? await artifacts.MaterializeAsync("pretrain", cancellationToken);
         stored["pretrain_weights"] = await ResolveWeightsAsync(stored["pretrain_weights"]?.GetValue<string>(), cancellationToken);
+        stored["weights_catalog"] = await WeightsCatalog.LocalFolderAsync(artifacts, options.WeightsCatalog, stored["model"]?.GetValue<string>() ?? string.Empty, stored["pretrain_weights"]?.GetValue<string>(), catalogScratch, cancellationToken);
         return TrainParams.FromJson(stored.ToJsonString());
     }
 
