@@ -50,6 +50,12 @@ public class FineTuneTests(ITestOutputHelper output)
             };
             TrainingResult r = new ClassificationTrainer().Run(new TrainingRequest { Params = p, DatasetDir = dataset, OutputDir = dir, Log = writer });
             log = writer.ToString();
+            using (var predictor = new Inference.ClassificationPredictor(r.BestModelDir!))
+            {
+                // The checkpoint records the network layout the weights needed, so it opens again as the same network.
+                Assert.Equal(weights == "IMAGENET" ? Models.Classification.ClassificationModels.CntkLayout : null, predictor.State.Layout);
+            }
+
             return r.BestAcc1;
         }
         finally
