@@ -37,6 +37,10 @@ public sealed class ApiOptions
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
         && value.TrimEnd('/').Equals(uri.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The operator's weights catalog (the workers' <c>Training:WeightsCatalog</c>: an absolute folder or an
+    /// artifact-store prefix), listed by the recommended parameters.</summary>
+    public string? WeightsCatalog { get; set; }
+
     /// <summary>Folders outside the workspace that <c>PUT /dataset</c> may import from.</summary>
     public IList<string> ImportRoots { get; } = [];
 }

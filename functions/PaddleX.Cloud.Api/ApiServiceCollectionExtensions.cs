@@ -14,6 +14,8 @@ public static class ApiServiceCollectionExtensions
     public static IServiceCollection AddPaddleXApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section))
+            // One key for workers and API: the catalog the recommended parameters list.
+            .PostConfigure(o => o.WeightsCatalog ??= configuration["Training:WeightsCatalog"])
             .Validate(o => o.OriginsAreValid(), ApiOptions.OriginsRule)
             .ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ApiOptions>>().Value);

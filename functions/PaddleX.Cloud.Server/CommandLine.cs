@@ -16,6 +16,7 @@ public static class CommandLine
         ["--tenant"] = "Tenant:Id",
         ["--worker"] = "Worker:Enabled",
         ["--import_roots"] = "Api:ImportRoots",
+        ["--weights_catalog"] = "Training:WeightsCatalog",
     };
 
     /// <summary>Configuration pairs from the arguments. Accepts <c>--key value</c> and <c>--key=value</c>;
@@ -55,6 +56,10 @@ public static class CommandLine
             {
                 var roots = value.Split([':', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 pairs.AddRange(roots.Select((root, n) => new KeyValuePair<string, string?>($"{key}:{n}", Path.GetFullPath(root))));
+            }
+            else if (key == "Training:WeightsCatalog")
+            {
+                pairs.Add(new(key, Path.GetFullPath(value))); // on the command line always a local folder
             }
             else
             {

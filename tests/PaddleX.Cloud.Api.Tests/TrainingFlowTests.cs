@@ -17,6 +17,10 @@ public sealed class TrainingFlowTests : ServerTestBase
         Assert.Equal("MobileNetV2", recommended["model"]!.GetValue<string>());
         Assert.Equal(4, recommended["batch_size"]!.GetValue<int>());
         Expect.Error(await Api.GetAsync("/project/task/params", new { pid, model_type = "U-Net" }), "invalid_argument", "ResNet18");
+        Assert.Empty(Expect.Ok(await Api.GetQueryAsync($"/project/task/params?pid={pid}"))["pretrain_weights_available"]!.AsArray()); // MobileNetV2: none here
+        var resnet = Expect.Ok(await Api.GetAsync("/project/task/params", new { pid, model_type = "ResNet18" }));
+        Assert.Equal("IMAGENET", resnet["train"]!["pretrain_weights"]!.GetValue<string>());
+        Assert.Equal(["IMAGENET"], resnet["pretrain_weights_available"]!.AsArray().Select(s => s!.GetValue<string>()));
 
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = TinyTraining.ResNet18(6, 4).ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Error(await Api.PutAsync("/project/task/train", new { tid, act = "stop" }), "invalid_state", "模型训练任务没在运行中");
@@ -70,7 +74,7 @@ public sealed class TrainingFlowTests : ServerTestBase
         var (pid, _) = await ImportedProjectAsync(perClass: 20);
         var train = TinyTraining.ResNet18(6, 4);
         train["num_epochs"] = 40;
-        train["pretrain_weights"] = "IMAGENET"; // no weights folder here: scratch, and it must say so
+        train["pretrain_weights"] = "COCO"; // no such weights for a classifier: scratch, and it must say so
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = train.ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid }));
         await WaitForAsync(async () => (await Api.GetAsync("/project/task", new { tid, resume = 1 }))["max_saved_epochs"]!.GetValue<int>() >= 2, TimeSpan.FromMinutes(4));
@@ -104,9 +108,27 @@ public sealed class TrainingFlowTests : ServerTestBase
         Expect.Ok(await Api.PutAsync("/project/task/train", new { tid, act = "stop" }));
         var log = await File.ReadAllTextAsync(Path.Combine(Server.Workspace, "projects", pid, tid, "out.log"));
         Assert.Contains("Resume training from", log, StringComparison.Ordinal);
-        Assert.Contains("'IMAGENET' for ResNet18 unavailable", log, StringComparison.Ordinal);
+        Assert.Contains("'COCO' for ResNet18 unavailable", log, StringComparison.Ordinal);
         Assert.Contains("training from scratch", log, StringComparison.Ordinal);
         Assert.Contains($"epoch_{maxSaved}", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task IMAGENET_for_ResNet18_loads_the_built_in_weights_and_reports_done()
+    {
+        var (pid, _) = await ImportedProjectAsync(perClass: 10);
+        var train = TinyTraining.ResNet18(1, 1);
+        train["pretrain_weights"] = "IMAGENET";
+        var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = train.ToJsonString() }))["tid"]!.GetValue<string>();
+        Expect.Ok(await Api.PostAsync("/project/task/train", new { tid }));
+        var done = await WaitForTaskAsync(tid, s => s is 4 or 10, TimeSpan.FromMinutes(6));
+        Assert.True(done["task_status"]!.GetValue<int>() == 4, $"training did not finish: {done.ToJsonString()}");
+
+        var trainLog = Expect.Ok(await Api.GetAsync("/project/task/metrics", new { tid, type = "train" }))["train_log"]!;
+        Assert.Equal("Done", trainLog["download_status"]!.GetValue<string>());
+        var output = Path.Combine(Server.Workspace, "projects", pid, tid, "output");
+        Assert.Contains("\"layout\": \"cntk\"", await File.ReadAllTextAsync(Path.Combine(output, "best_model", "trainer_state.json")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(Server.Workspace, "pretrain", "IMAGENET", "ResNet18.dat")), "the import is cached in the workspace pretrain folder");
     }
 
     [Fact]

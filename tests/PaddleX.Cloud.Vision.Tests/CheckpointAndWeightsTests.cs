@@ -141,9 +141,10 @@ public class CheckpointAndWeightsTests
     public void Unavailable_named_weights_report_training_from_scratch()
     {
         using var model = ClassificationModels.Create("ResNet18", 3);
-        PretrainResult r = PretrainedWeights.Apply(model, "ResNet18", "IMAGENET", Path.Combine(Path.GetTempPath(), "no-such-weights"));
+        PretrainResult r = PretrainedWeights.Apply(model, "ResNet18", "COCO", Path.Combine(Path.GetTempPath(), "no-such-weights"));
         Assert.False(r.Loaded);
-        Assert.Contains("IMAGENET", r.Status, StringComparison.Ordinal);
+        Assert.Contains("COCO", r.Status, StringComparison.Ordinal);
+        Assert.Contains(PretrainedWeights.NotFound, r.Status, StringComparison.Ordinal);
         Assert.Contains("training from scratch", r.Status, StringComparison.Ordinal);
         Assert.Equal(0, r.LoadedTensors);
 

@@ -11,12 +11,19 @@ public sealed class SyntheticDataset : IDisposable
 {
     public static readonly string[] Labels = ["disc", "square", "triangle", "bar"];
 
-    public SyntheticDataset(int trainPerClass = 25, int valPerClass = 10, int testPerClass = 2, int size = 32, int seed = 7)
+    private readonly string[] _classes;
+    private readonly Action<int, int, Random, string> _draw;
+
+    /// <param name="classes">class names (default <see cref="Labels"/>) drawn by <paramref name="draw"/> (label, size, rng, png path).</param>
+    public SyntheticDataset(int trainPerClass = 25, int valPerClass = 10, int testPerClass = 2, int size = 32, int seed = 7,
+        string[]? classes = null, Action<int, int, Random, string>? draw = null)
     {
+        _classes = classes ?? Labels;
+        _draw = draw ?? Draw;
         Dir = Path.Combine(Path.GetTempPath(), "pdx-vision-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(Dir);
         var rng = new Random(seed);
-        File.WriteAllLines(Path.Combine(Dir, "labels.txt"), Labels);
+        File.WriteAllLines(Path.Combine(Dir, "labels.txt"), _classes);
         WriteSplit("train_list.txt", trainPerClass, size, rng);
         WriteSplit("val_list.txt", valPerClass, size, rng);
         WriteSplit("test_list.txt", testPerClass, size, rng);
@@ -28,14 +35,14 @@ public sealed class SyntheticDataset : IDisposable
     {
         var lines = new List<string>();
         string split = listName.Replace("_list.txt", "", StringComparison.Ordinal);
-        for (int label = 0; label < Labels.Length; label++)
+        for (int label = 0; label < _classes.Length; label++)
         {
-            string folder = Path.Combine(Dir, Labels[label]);
+            string folder = Path.Combine(Dir, _classes[label]);
             Directory.CreateDirectory(folder);
             for (int i = 0; i < perClass; i++)
             {
-                string rel = $"{Labels[label]}/{split}_{i}.png";
-                Draw(label, size, rng, Path.Combine(Dir, rel));
+                string rel = $"{_classes[label]}/{split}_{i}.png";
+                _draw(label, size, rng, Path.Combine(Dir, rel));
                 lines.Add($"{rel} {label}");
             }
         }

@@ -54,7 +54,8 @@ public static class TaskParamsApi
         }
 
         var recommended = RecommendedParams.For(project.Type, call.Args.String("model_type"), details.TrainFiles.Count, details.Labels.Count, gpus, gpus.Select(g => free[g]).ToList());
-        return JsonReply.Ok(new JsonObject { ["train"] = recommended });
+        var sets = await PretrainSets.AvailableAsync(call, recommended["model"]!.GetValue<string>());
+        return JsonReply.Ok(new JsonObject { ["train"] = recommended, ["pretrain_weights_available"] = new JsonArray(sets.Select(s => (JsonNode)s).ToArray()) });
     }
 
     private static async ValueTask<IResult> SetAsync(ApiCall call)

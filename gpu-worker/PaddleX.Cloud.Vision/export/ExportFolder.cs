@@ -54,7 +54,7 @@ public static class ExportFolder
         var segmentation = state.Task is "segmentation" or "remote_segmentation";
         using var model = segmentation
             ? SegmentationModels.Create(state.Model, state.Backbone, state.Labels.Length, state.InChannels)
-            : ClassificationModels.Create(state.Model, state.Labels.Length);
+            : ClassificationModels.Create(state.Model, state.Labels.Length, state.Layout);
         Checkpoints.Load(checkpointDir, model);
         model.eval();
         var metadata = new Dictionary<string, string> { ["labels"] = string.Join("\n", state.Labels) };

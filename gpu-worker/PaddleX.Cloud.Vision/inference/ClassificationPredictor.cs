@@ -17,7 +17,7 @@ public sealed class ClassificationPredictor : IDisposable
     public ClassificationPredictor(string checkpointDir)
     {
         State = Checkpoints.ReadState(checkpointDir);
-        model = ClassificationModels.Create(State.Model, State.Labels.Length);
+        model = ClassificationModels.Create(State.Model, State.Labels.Length, State.Layout);
         Checkpoints.Load(checkpointDir, model);
         model.eval();
         transforms = new ClassificationTransforms(State.ImageShape[0], State.ImageShape[1], State.ImageMean, State.ImageStd);

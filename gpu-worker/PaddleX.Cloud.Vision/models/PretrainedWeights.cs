@@ -1,4 +1,5 @@
 using System.Collections;
+using PaddleX.Cloud.Contracts.Training;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -17,15 +18,23 @@ public sealed record PretrainResult(
 /// <summary>
 /// Loads pretrained weights into a model by name and shape (so a different class count still loads the
 /// backbone). Accepts TorchSharp <c>module.save</c> files (<c>.dat</c>), PyTorch state dicts (<c>.pth/.pt/.bin</c>,
-/// via TorchSharp.PyBridge) and <c>.safetensors</c>. A name such as <c>IMAGENET</c> is looked up in the weights
-/// folder as <c>{Model}_{NAME}.{dat|pth|pt|safetensors}</c> or <c>{Model}/{NAME}.*</c>; when nothing is found
-/// the model trains from scratch and the returned status says so.
+/// via TorchSharp.PyBridge), <c>.safetensors</c> and the packaged ResNet18 layout as <c>.onnx</c>.
+/// <para>A named set such as <c>IMAGENET</c> (no path separator) is looked up, in this order, in the workspace's
+/// pretrain folder, in the weights catalog, and finally among the engine's <see cref="BuiltInWeights"/>; each
+/// folder is searched as <c>{SET}/{Model}.{ext}</c>, <c>{Model}_{SET}.{ext}</c> and <c>{Model}/{SET}.{ext}</c>
+/// (a folder instead of a file means a checkpoint folder with <c>model.*</c>). A name never resolves against the
+/// process's working directory; an explicit path must be absolute. When nothing is found the model trains from
+/// scratch and the returned status says so.</para>
 /// </summary>
 public static class PretrainedWeights
 {
-    private static readonly string[] Extensions = [".dat", ".pth", ".pt", ".bin", ".safetensors"];
+    private static readonly IReadOnlyList<string> Extensions = PretrainNaming.Extensions;
 
-    public static PretrainResult Apply(nn.Module model, string modelName, string? pretrain, string? weightsDir)
+    /// <summary>The log wording <c>GET /project/task/metrics</c> turns into <c>download_status</c> "Done" / "Failed".</summary>
+    public const string Found = "download completed";
+    public const string NotFound = "download failed";
+
+    public static PretrainResult Apply(nn.Module model, string modelName, string? pretrain, string? weightsDir, string? catalogDir = null)
     {
         int total = model.state_dict().Count;
         if (string.IsNullOrWhiteSpace(pretrain) || pretrain.Equals("none", StringComparison.OrdinalIgnoreCase)
@@ -34,50 +43,94 @@ public static class PretrainedWeights
             return new PretrainResult(false, "pretrain_weights not set: training from scratch", null, 0, total, []);
         }
 
-        string? file = Resolve(modelName, pretrain, weightsDir);
+        string? file = Resolve(modelName, pretrain, weightsDir, catalogDir);
         if (file is null)
         {
-            string where = string.IsNullOrEmpty(weightsDir) ? "no weights folder configured" : $"not found in {weightsDir}";
-            return new PretrainResult(false, $"Pretrained weights '{pretrain}' for {modelName} unavailable ({where}), download failed: training from scratch", null, 0, total, []);
+            string where = string.Join(", ", new[] { weightsDir, catalogDir }.Where(d => !string.IsNullOrEmpty(d)));
+            where = where.Length == 0 ? "no weights folder configured" : $"not found in {where}";
+            return new PretrainResult(false, $"Pretrained weights '{pretrain}' for {modelName} unavailable ({where}), {NotFound}: training from scratch", null, 0, total, []);
         }
 
         return LoadMatching(model, file);
     }
 
-    /// <summary>The weights file for a path (file, or folder with model.*) or a named set, or null.</summary>
-    public static string? Resolve(string modelName, string pretrain, string? weightsDir)
+    /// <summary>The network layout the weights that <see cref="Apply"/> would load need (null: the standard one).</summary>
+    public static string? LayoutFor(string modelName, string? pretrain, string? weightsDir, string? catalogDir = null)
     {
-        if (File.Exists(pretrain))
-        {
-            return pretrain;
-        }
-
-        if (Directory.Exists(pretrain))
-        {
-            return Extensions.Select(e => Path.Combine(pretrain, "model" + e)).FirstOrDefault(File.Exists);
-        }
-
-        if (string.IsNullOrEmpty(weightsDir) || !Directory.Exists(weightsDir) || pretrain.IndexOfAny(['/', '\\']) >= 0)
+        if (string.IsNullOrWhiteSpace(pretrain) || Resolve(modelName, pretrain, weightsDir, catalogDir) is not { } file)
         {
             return null;
         }
 
-        foreach (string ext in Extensions)
+        Dictionary<string, Tensor> tensors = ReadStateDict(file);
+        try
         {
-            foreach (string candidate in new[]
-                     {
-                         Path.Combine(weightsDir, $"{modelName}_{pretrain}{ext}"),
-                         Path.Combine(weightsDir, modelName, pretrain + ext),
-                     })
+            return Classification.ClassificationModels.LayoutOf(modelName, tensors.Keys);
+        }
+        finally
+        {
+            foreach (Tensor t in tensors.Values)
             {
-                if (File.Exists(candidate))
+                t.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The named sets available for <paramref name="modelName"/> in the given folders or built in, sorted.</summary>
+    public static IReadOnlyList<string> AvailableSets(string modelName, params string?[] folders)
+    {
+        var files = folders.Where(d => !string.IsNullOrEmpty(d) && Directory.Exists(d))
+            .SelectMany(d => Directory.EnumerateFiles(d!, "*", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 2 })
+                .Select(f => Path.GetRelativePath(d!, f).Replace('\\', '/')));
+        return PretrainNaming.Available(modelName, files, builtIn: BuiltInWeights.Has(modelName, PretrainNaming.BuiltInSet));
+    }
+
+    /// <summary>The weights file for an absolute path (file, or folder with model.*) or a named set, or null.</summary>
+    public static string? Resolve(string modelName, string pretrain, string? weightsDir, string? catalogDir = null)
+    {
+        if (pretrain.IndexOfAny(['/', '\\']) >= 0)
+        {
+            return Path.IsPathFullyQualified(pretrain) ? FileOf(pretrain) : null;
+        }
+
+        if (pretrain is "." or "..")
+        {
+            return null;
+        }
+
+        foreach (string? dir in new[] { weightsDir, catalogDir })
+        {
+            if (string.IsNullOrEmpty(dir) || !Directory.Exists(dir))
+            {
+                continue;
+            }
+
+            foreach (string candidate in Candidates(dir, modelName, pretrain))
+            {
+                if (FileOf(candidate) is { } found)
                 {
-                    return candidate;
+                    return found;
                 }
             }
         }
 
-        return null;
+        return BuiltInWeights.Materialize(modelName, pretrain, weightsDir);
+    }
+
+    /// <summary>Where a set may lie in a folder (<see cref="PretrainNaming"/>): files first, then checkpoint folders.</summary>
+    private static IEnumerable<string> Candidates(string dir, string modelName, string set) =>
+        PretrainNaming.Stems(modelName, set).Select(stem => Path.Combine(dir, stem))
+            .SelectMany(stem => Extensions.Select(e => stem + e).Append(stem));
+
+    /// <summary>A weights file itself, or the <c>model.*</c> file of a checkpoint folder.</summary>
+    private static string? FileOf(string path)
+    {
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        return Directory.Exists(path) ? Extensions.Select(e => Path.Combine(path, "model" + e)).FirstOrDefault(File.Exists) : null;
     }
 
     /// <summary>Copies every tensor of <paramref name="file"/> whose name and shape match a model tensor.</summary>
@@ -109,7 +162,7 @@ public static class PretrainedWeights
 
             string status = loaded == 0
                 ? $"Pretrained weights {file}: no tensor matched the model: training from scratch"
-                : $"Loaded pretrained weights {file}: {loaded}/{target.Count} tensors ({skipped.Count} skipped)";
+                : $"Loaded pretrained weights {file}: {loaded}/{target.Count} tensors ({skipped.Count} skipped), {Found}";
             return new PretrainResult(loaded > 0, status, file, loaded, target.Count, skipped);
         }
         finally
@@ -129,12 +182,37 @@ public static class PretrainedWeights
         {
             ".pth" or ".pt" or ".bin" => FromHashtable(PyTorchUnpickler.UnpickleStateDict(file)),
             ".safetensors" => Safetensors.LoadStateDict(file),
+            ".onnx" => ImportOnnx(file),
             _ => ReadTorchSharp(file),
         };
         return raw.ToDictionary(
             kv => kv.Key.StartsWith("module.", StringComparison.Ordinal) ? kv.Key["module.".Length..] : kv.Key,
             kv => kv.Value,
             StringComparer.Ordinal);
+    }
+
+    /// <summary>Writes a state dict in the TorchSharp <c>module.save</c> format (read back by <see cref="ReadStateDict"/>).</summary>
+    public static void WriteStateDict(string file, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        using var stream = File.Create(file);
+        using var writer = new BinaryWriter(stream);
+        writer.Write7BitEncodedInt64(tensors.Count);
+        foreach (var (name, t) in tensors)
+        {
+            writer.Write(name);
+            t.Save(writer);
+        }
+    }
+
+    /// <summary>An ONNX file in the packaged ResNet18 layout, converted for this engine's input convention.</summary>
+    private static Dictionary<string, Tensor> ImportOnnx(string file)
+    {
+        if (!File.Exists(BuiltInWeights.PreprocessFile))
+        {
+            throw new FileNotFoundException("the packaged ResNet preprocessing model is missing", BuiltInWeights.PreprocessFile);
+        }
+
+        return ResNet18OnnxImport.ReadForNormalizedRgb(file, BuiltInWeights.PreprocessFile);
     }
 
     /// <summary>TorchSharp <c>module.save</c> format: LEB128 count, then (string name, tensor) pairs.</summary>

@@ -10,6 +10,8 @@ namespace PaddleX.Cloud.Vision.Training;
 public sealed record CheckpointState
 {
     [JsonPropertyName("model")] public string Model { get; init; } = "";
+    /// <summary>The network variant (<see cref="Models.Classification.ClassificationModels.Create"/>); null for the standard one.</summary>
+    [JsonPropertyName("layout")] public string? Layout { get; init; }
     [JsonPropertyName("task")] public string Task { get; init; } = "classification";
     [JsonPropertyName("labels")] public string[] Labels { get; init; } = [];
     [JsonPropertyName("image_shape")] public int[] ImageShape { get; init; } = [];

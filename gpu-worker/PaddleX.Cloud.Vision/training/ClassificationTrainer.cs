@@ -92,6 +92,7 @@ internal sealed class ClassificationFamily : TrainingFamilyBase
     private readonly TrainParams p;
     private readonly int topK;
     private readonly string accKName;
+    private readonly string? layout;
     private readonly nn.Module<Tensor, Tensor, Tensor> lossFn = nn.CrossEntropyLoss();
 
     public ClassificationFamily(TrainParams p, string datasetDir, TrainLogWriter log)
@@ -115,7 +116,12 @@ internal sealed class ClassificationFamily : TrainingFamilyBase
         SetLoaders(new ClassificationSource(train.Samples, trainTransforms), val is null ? null : new ClassificationSource(val.Samples, evalTransforms), p, log, minEvalBatch: 8);
         topK = Math.Min(5, Labels.Count);
         accKName = $"acc{topK}";
-        Model = ClassificationModels.Create(p.Model, Labels.Count);
+        // The pretrained weights decide the network variant (the ImageNet import is the `cntk` ResNet18);
+        // a resumed run rebuilds the variant its checkpoint recorded.
+        layout = string.IsNullOrWhiteSpace(p.ResumeCheckpoint)
+            ? PretrainedWeights.LayoutFor(p.Model, p.PretrainWeights, p.PretrainDir, p.WeightsCatalog)
+            : Checkpoints.ReadState(p.ResumeCheckpoint).Layout;
+        Model = ClassificationModels.Create(p.Model, Labels.Count, layout);
     }
 
     public override string Task => "classification";
@@ -143,7 +149,7 @@ internal sealed class ClassificationFamily : TrainingFamilyBase
     }
 
     public override CheckpointState Describe(CheckpointState state) =>
-        state with { ImageShape = [p.Width, p.Height], ImageMean = p.ImageMean, ImageStd = p.ImageStd };
+        state with { Layout = layout, ImageShape = [p.Width, p.Height], ImageMean = p.ImageMean, ImageStd = p.ImageStd };
 
     public override void CheckResume(string checkpoint, CheckpointState resumed)
     {

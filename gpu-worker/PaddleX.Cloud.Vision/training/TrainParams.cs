@@ -71,8 +71,11 @@ public sealed record TrainParams
     [JsonPropertyName("seed")] public int Seed { get; init; } = 1;
     /// <summary>A [TRAIN] line every N steps (PaddleX GUI: 2).</summary>
     [JsonPropertyName("log_interval_steps")] public int LogIntervalSteps { get; init; } = 2;
-    /// <summary>Folder holding named pretrained weights (e.g. <c>{weights}/ResNet18_IMAGENET.pth</c>).</summary>
+    /// <summary>The workspace's pretrain folder: named weights searched first (e.g. <c>IMAGENET/ResNet18.pth</c>), and where
+    /// the built-in weights are cached.</summary>
     [JsonPropertyName("pretrain_dir")] public string? PretrainDir { get; init; }
+    /// <summary>The operator's weights catalog folder, searched after <see cref="PretrainDir"/> (same naming).</summary>
+    [JsonPropertyName("weights_catalog")] public string? WeightsCatalog { get; init; }
     [JsonPropertyName("momentum")] public double Momentum { get; init; } = 0.9;
     [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; } = 1e-4;
     [JsonPropertyName("eval_batch_size")] public int EvalBatchSize { get; init; }

@@ -69,7 +69,7 @@ internal static class TrainingLoop
         }
         else
         {
-            PretrainResult pre = PretrainedWeights.Apply(model, p.Model, p.PretrainWeights, p.PretrainDir);
+            PretrainResult pre = PretrainedWeights.Apply(model, p.Model, p.PretrainWeights, p.PretrainDir, p.WeightsCatalog);
             pretrainStatus = pre.Status;
             fromScratch = !pre.Loaded;
         }

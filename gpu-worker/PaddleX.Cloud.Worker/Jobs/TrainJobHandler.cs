@@ -29,13 +29,14 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
         var taskDir = await artifacts.MaterializeAsync(task.Path, context.Cancellation);
         var outputDir = Path.Combine(taskDir, "output");
         var logPath = Path.Combine(taskDir, "out.log");
+        var catalogScratch = Path.Combine(Path.GetTempPath(), "paddlex-catalog", message.JobId);
         TrainingResult result;
         try
         {
             var project = await Metadata.Projects.GetAsync(task.Pid, context.Cancellation) ?? throw new InvalidDataException($"project {task.Pid} no longer exists");
             var dataset = await Metadata.Datasets.GetAsync(project.Did, context.Cancellation) ?? throw new InvalidDataException($"dataset {project.Did} no longer exists");
             var trainer = Trainers.For(project.Type);
-            var trainParams = await BuildParamsAsync(task, context.Cancellation);
+            var trainParams = await BuildParamsAsync(task, catalogScratch, context.Cancellation);
             var resume = await PrepareOutputAsync(task, message, parameters, context.DeliveryCount, outputDir, context.Cancellation);
             trainParams = trainParams with { ResumeCheckpoint = resume };
             var datasetDir = await artifacts.MaterializeAsync(dataset.Path, context.Cancellation);
@@ -64,6 +65,13 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
             await PublishAsync(task, outputDir, CancellationToken.None);
             await FailAsync(task, message, failure);
             return;
+        }
+        finally
+        {
+            if (Directory.Exists(catalogScratch))
+            {
+                Directory.Delete(catalogScratch, recursive: true);
+            }
         }
 
         await PublishAsync(task, outputDir, CancellationToken.None);
@@ -124,12 +132,13 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
                 .Select(x => x.Dir)
                 .FirstOrDefault();
 
-    private async ValueTask<TrainParams> BuildParamsAsync(TaskInfo task, CancellationToken cancellationToken)
+    private async ValueTask<TrainParams> BuildParamsAsync(TaskInfo task, string catalogScratch, CancellationToken cancellationToken)
     {
         var stored = JsonNode.Parse(string.IsNullOrEmpty(task.ParamsJson) ? "{}" : task.ParamsJson)!.AsObject();
         stored["torch_threads"] = options.TorchThreads > 0 ? options.TorchThreads : Environment.ProcessorCount;
         stored["pretrain_dir"] = options.WeightsDirectory ?? await artifacts.MaterializeAsync("pretrain", cancellationToken);
         stored["pretrain_weights"] = await ResolveWeightsAsync(stored["pretrain_weights"]?.GetValue<string>(), cancellationToken);
+        stored["weights_catalog"] = await WeightsCatalog.LocalFolderAsync(artifacts, options.WeightsCatalog, stored["model"]?.GetValue<string>() ?? string.Empty, stored["pretrain_weights"]?.GetValue<string>(), catalogScratch, cancellationToken);
         return TrainParams.FromJson(stored.ToJsonString());
     }
 

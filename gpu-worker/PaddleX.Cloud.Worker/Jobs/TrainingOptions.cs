@@ -12,6 +12,10 @@ public sealed class TrainingOptions
     /// <c>pretrain/</c> in the workspace.</summary>
     public string? WeightsDirectory { get; set; }
 
+    /// <summary>The operator's weights catalog, searched after the workspace's pretrain folder: an absolute folder, or
+    /// an artifact-store prefix (e.g. <c>catalog</c>: blobs in the cloud). Naming: <c>{SET}/{Model}.{ext}</c>.</summary>
+    public string? WeightsCatalog { get; set; }
+
     /// <summary>Least time between progress writes to the metadata store.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
 }
