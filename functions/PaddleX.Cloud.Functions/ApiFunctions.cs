@@ -84,6 +84,10 @@ public sealed class ApiFunctions(ApiDispatcher dispatcher)
     public Task<IResult> File([HttpTrigger(AuthorizationLevel.Function, "get", Route = "file")] HttpRequest request) =>
         Run(request, "/file");
 
+    [Function("Demo")]
+    public Task<IResult> Demo([HttpTrigger(AuthorizationLevel.Function, "get", "post", "put", Route = "demo")] HttpRequest request) =>
+        Run(request, "/demo");
+
     private Task<IResult> Run(HttpRequest request, string path) =>
         dispatcher.ExecuteAsync(request.HttpContext, RouteTable.Find(path));
 }

@@ -16,6 +16,7 @@ public static class CommandLine
         ["--tenant"] = "Tenant:Id",
         ["--worker"] = "Worker:Enabled",
         ["--import_roots"] = "Api:ImportRoots",
+        ["--demo_source"] = "Demo:Source",
     };
 
     /// <summary>Configuration pairs from the arguments. Accepts <c>--key value</c> and <c>--key=value</c>;

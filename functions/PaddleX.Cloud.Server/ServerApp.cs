@@ -53,7 +53,9 @@ public static class ServerApp
 
         var app = builder.Build();
         var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
-        app.Run(dispatcher.HandleAsync);
+        app.Run(context => Api.Site.StaticSite.Owns(context.Request.Path.Value ?? "/")
+            ? Api.Site.StaticSite.Serve(context).ExecuteAsync(context)
+            : dispatcher.HandleAsync(context));
         return app;
     }
 

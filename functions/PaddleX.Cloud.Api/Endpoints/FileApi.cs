@@ -14,7 +14,7 @@ public static partial class FileApi
     private static readonly HashSet<string> Pictures = new(StringComparer.OrdinalIgnoreCase) { ".jpeg", ".jpg", ".bmp", ".png" };
 
     public static void Map(RouteTableBuilder routes) =>
-        routes.Route("/file", "File", m => m.Get(GetAsync));
+        routes.Route("/file", "File", m => m.Get(GetAsync, "A workspace file: pictures as base64 (annotated when did is given), text files raw", "path:string", "did?:string"));
 
     private static async ValueTask<IResult> GetAsync(ApiCall call)
     {
