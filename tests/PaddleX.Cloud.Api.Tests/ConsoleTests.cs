@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -122,6 +123,25 @@ public sealed partial class ConsoleTests : ServerTestBase
         var (missing, notFound) = await keyed.Client.SendAsync(HttpMethod.Get, "/console/missing.js", null);
         Assert.Equal(HttpStatusCode.NotFound, missing);
         Expect.Error(notFound, "route_not_found");
+    }
+
+    [Fact]
+    public async Task The_functions_app_serves_the_site_from_one_anonymous_function()
+    {
+        var function = typeof(Functions.SiteFunctions).GetMethod(nameof(Functions.SiteFunctions.Site))!;
+        var trigger = function.GetParameters()[0].GetCustomAttributes(typeof(Microsoft.Azure.Functions.Worker.HttpTriggerAttribute), false).Cast<Microsoft.Azure.Functions.Worker.HttpTriggerAttribute>().Single();
+        Assert.Equal(Microsoft.Azure.Functions.Worker.AuthorizationLevel.Anonymous, trigger.AuthLevel);
+        foreach (var (path, status, type) in new[] { ("/", 200, "text/html"), ("/openapi.json", 200, "application/json"), ("/console/console.js", 200, "text/javascript"), ("/nope", 404, "application/json") })
+        {
+            var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+            context.Request.Method = "GET";
+            context.Request.Path = path;
+            context.Response.Body = new MemoryStream();
+            context.RequestServices = new ServiceCollection().AddLogging().BuildServiceProvider();
+            await Functions.SiteFunctions.Site(context.Request).ExecuteAsync(context);
+            Assert.Equal(status, context.Response.StatusCode);
+            Assert.StartsWith(type, context.Response.ContentType, StringComparison.Ordinal);
+        }
     }
 
     private static async Task<(int Code, string Output)> NodeAsync(string script, params string[] args)

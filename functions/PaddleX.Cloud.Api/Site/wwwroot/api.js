@@ -57,7 +57,7 @@ async function send(method, path, args, options = {}) {
     await askKey();
     return send(method, path, args, options);
   }
-  const body = await response.json();
+  const body = await response.json().catch(() => ({ status: -1, message: `HTTP ${response.status} ${response.statusText}`, code: "http" }));
   if (body.status !== 1 && !options.raw) throw new ApiError(body.message ?? `HTTP ${response.status}`, body.code);
   return body;
 }

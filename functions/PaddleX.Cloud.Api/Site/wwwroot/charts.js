@@ -3,10 +3,10 @@
 
 const colours = ["#2458c6", "#d9480f", "#2b8a3e", "#862e9c", "#c92a2a", "#0b7285"];
 
-function prepare(canvas) {
+function prepare(canvas, heightFor = (width) => Math.round(width * 0.6)) {
   const ratio = window.devicePixelRatio || 1;
   const width = canvas.clientWidth || 480;
-  const height = Math.round(width * 0.6);
+  const height = heightFor(width);
   canvas.width = width * ratio;
   canvas.height = height * ratio;
   const g = canvas.getContext("2d");
@@ -33,7 +33,11 @@ export function lineChart(canvas, series) {
   let [x0, x1] = [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
   let [y0, y1] = [Math.min(...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))];
   if (x0 === x1) x1 = x0 + 1;
-  if (y0 === y1) { y0 -= 0.5; y1 += 0.5; }
+  if (y0 === y1) {
+    const spread = Math.abs(y0) * 0.1 || 1;
+    y0 -= spread;
+    y1 += spread;
+  }
   const sx = (x) => pad.left + ((x - x0) / (x1 - x0)) * (width - pad.left - pad.right);
   const sy = (y) => height - pad.bottom - ((y - y0) / (y1 - y0)) * (height - pad.top - pad.bottom);
   g.fillStyle = "#5b6675";
@@ -54,11 +58,12 @@ export function lineChart(canvas, series) {
 
 /** A confusion matrix: rows are true classes, columns predicted; cells shaded by row share. */
 export function heatMap(canvas, labels, matrix) {
-  const { g, width, height } = prepare(canvas);
-  const n = labels.length;
-  canvas.dataset.points = String(n * n);
+  const n = Math.max(labels.length, 1);
   const pad = 90;
-  const cell = Math.min((width - pad - 10) / n, (height - pad - 10) / n);
+  const cellFor = (width) => Math.min((width - pad - 10) / n, 64);
+  const { g, width } = prepare(canvas, (w) => Math.round(pad + n * cellFor(w) + 10));
+  canvas.dataset.points = String(labels.length * labels.length);
+  const cell = cellFor(width);
   matrix.forEach((row, r) => {
     const total = row.reduce((a, b) => a + b, 0) || 1;
     row.forEach((value, c) => {
