@@ -82,10 +82,10 @@ public sealed partial class ConsoleTests : ServerTestBase
     [Fact]
     public async Task The_console_loads_a_demo_trains_evaluates_predicts_and_exports_in_chromium()
     {
-        var artifacts = Path.Combine(Environment.GetEnvironmentVariable("PADDLEX_TEST_ARTIFACTS") ?? Path.Combine(AppContext.BaseDirectory, "artifacts"), "console");
-        if (Directory.Exists(artifacts))
+        var artifacts = ArtifactsFolder();
+        foreach (var old in Directory.GetFiles(artifacts, "*.png").Where(f => !Path.GetFileName(f).StartsWith("api-key", StringComparison.Ordinal)))
         {
-            Directory.Delete(artifacts, recursive: true);
+            File.Delete(old);
         }
 
         var picture = Path.Combine(TempFolder.Create("predict"), "square.jpg");
@@ -123,6 +123,19 @@ public sealed partial class ConsoleTests : ServerTestBase
         var (missing, notFound) = await keyed.Client.SendAsync(HttpMethod.Get, "/console/missing.js", null);
         Assert.Equal(HttpStatusCode.NotFound, missing);
         Expect.Error(notFound, "route_not_found");
+
+        // In the browser (phone width, keyboard only): the console asks for the key and then works.
+        var (code, output) = await NodeAsync("console-key.mjs", $"http://127.0.0.1:{keyed.Port}", "s3cret", ArtifactsFolder());
+        Assert.True(code == 0, $"API key flow failed: {output}");
+        var created = await keyed.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/dataset?did=D0001") { Headers = { { "X-Api-Key", "s3cret" } } });
+        Assert.Equal("keyed", created.Body["attr"]!["name"]!.GetValue<string>());
+    }
+
+    private static string ArtifactsFolder()
+    {
+        var folder = Path.Combine(Environment.GetEnvironmentVariable("PADDLEX_TEST_ARTIFACTS") ?? Path.Combine(AppContext.BaseDirectory, "artifacts"), "console");
+        Directory.CreateDirectory(folder);
+        return folder;
     }
 
     [Fact]

@@ -73,12 +73,12 @@ public sealed partial class DemoJobHandler(
                 progress.Message = "generating";
                 folder = Path.Combine(work, demo.Name);
                 await Task.Run(() => DemoDatasetGenerator.Generate(demo, folder, p => progress.Set(p, 0), cancellation), cancellation);
-                await StopAsync(reporting, reporter);
+                await ImportJobHandler.StopAsync(reporting, reporter);
                 await SetAsync(demo, jobId, DownloadStatus.XDDOWNLOADDONE, "generated", 100, cancellation);
             }
             else
             {
-                await StopAsync(reporting, reporter);
+                await ImportJobHandler.StopAsync(reporting, reporter);
                 await SetAsync(demo, jobId, DownloadStatus.XDDOWNLOADDONE, fetched.Origin, 100, cancellation);
                 folder = await Task.Run(() => ZipSource.Extract(fetched.Path, demo.ArchiveFile, Path.Combine(work, "extract"), datasetOptions.MaxExpandedBytes, cancellation), cancellation);
                 if (!File.Exists(Path.Combine(folder, Path.GetFileName(demo.ParamsFile))))
@@ -94,13 +94,14 @@ public sealed partial class DemoJobHandler(
         }
         catch (DatasetCheckException refused)
         {
-            await StopAsync(reporting, reporter);
+            await ImportJobHandler.StopAsync(reporting, reporter);
             await SetAsync(demo, jobId, DownloadStatus.XDDOWNLOADFAIL, refused.Message, 0, CancellationToken.None);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            await StopAsync(reporting, reporter);
-            if (!context.IsShuttingDown())
+            await ImportJobHandler.StopAsync(reporting, reporter);
+            // Superseded by a newer download: that one owns the folder now, leave it alone.
+            if (!context.IsShuttingDown() && (await DemoState.ReadAsync(artifacts, demo, CancellationToken.None))?.JobId == jobId)
             {
                 await artifacts.DeleteAsync(demo.DatasetFolder, CancellationToken.None);
                 await SetAsync(demo, jobId, DownloadStatus.XDDOWNLOADFAIL, StoppedMessage, 0, CancellationToken.None);
@@ -110,7 +111,7 @@ public sealed partial class DemoJobHandler(
         }
         finally
         {
-            await StopAsync(reporting, reporter);
+            await ImportJobHandler.StopAsync(reporting, reporter);
             if (Directory.Exists(work))
             {
                 Directory.Delete(work, recursive: true);
@@ -136,16 +137,6 @@ public sealed partial class DemoJobHandler(
         catch (OperationCanceledException)
         {
         }
-    }
-
-    private static async Task StopAsync(CancellationTokenSource reporting, Task reporter)
-    {
-        if (!reporting.IsCancellationRequested)
-        {
-            await reporting.CancelAsync();
-        }
-
-        await reporter;
     }
 
     /// <summary>Writes the state while this job owns it (a newer download or none at all wins).</summary>

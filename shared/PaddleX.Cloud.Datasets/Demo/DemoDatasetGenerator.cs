@@ -54,15 +54,15 @@ public static class DemoDatasetGenerator
     private static readonly Dictionary<ProjectType, Plan> Plans = new()
     {
         [ProjectType.classification] = new(
-            60,
-            "圆形、正方形、三角形三类图片，每类20张，64×64",
-            "three classes (circle, square, triangle), 20 pictures of 64x64 each",
+            90,
+            "圆形、正方形、三角形三类图片，每类30张，64×64",
+            "three classes (circle, square, triangle), 30 pictures of 64x64 each",
             (folder, i, random) =>
             {
                 var cls = i % DemoScene.Classes.Length;
                 DemoScene.Random(random, 64, 64, 1, cls).SaveJpeg(Path.Combine(folder, DemoScene.Classes[cls], $"{DemoScene.Classes[cls]}_{i / DemoScene.Classes.Length:D3}.jpg"));
             },
-            () => Params("ResNet18", 32, batch: 8, epochs: 6, rate: 0.01, decay: 4)),
+            () => Params("ResNet18", 32, batch: 16, epochs: 8, rate: 0.05, decay: 6)),
         [ProjectType.detection] = new(
             40,
             "40张96×96图片，框出圆形、正方形、三角形（Pascal VOC）",

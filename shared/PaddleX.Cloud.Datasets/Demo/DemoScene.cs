@@ -43,7 +43,9 @@ internal sealed class DemoScene
             var cx = radius + 1 + (random.NextDouble() * (width - (2 * radius) - 2));
             var cy = radius + 1 + (random.NextDouble() * (height - (2 * radius) - 2));
             var angle = random.NextDouble() * Math.PI;
-            shapes.Add(new DemoShape(cls, Polygon(cls, cx, cy, radius, angle), Palette[random.Next(Palette.Length)]));
+            // Each class has its two colours, as real classes have typical looks: a small network
+            // learns them in a few epochs on a CPU.
+            shapes.Add(new DemoShape(cls, Polygon(cls, cx, cy, radius, angle), Palette[cls + (Classes.Length * random.Next(2))]));
         }
 
         return new DemoScene(width, height, shapes, random.Next());
