@@ -62,7 +62,7 @@ public static class DemoDatasetGenerator
                 var cls = i % DemoScene.Classes.Length;
                 DemoScene.Random(random, 64, 64, 1, cls).SaveJpeg(Path.Combine(folder, DemoScene.Classes[cls], $"{DemoScene.Classes[cls]}_{i / DemoScene.Classes.Length:D3}.jpg"));
             },
-            () => Params("ResNet18", 32, batch: 16, epochs: 8, rate: 0.05, decay: 6)),
+            () => Params("ResNet18", 32, batch: 8, epochs: 8, rate: 0.01, decay: 6)),
         [ProjectType.detection] = new(
             40,
             "40张96×96图片，框出圆形、正方形、三角形（Pascal VOC）",

@@ -72,7 +72,8 @@ internal sealed class DemoScene
     public byte[] Pixels(int bands)
     {
         var noise = new Random(Seed);
-        var background = new SKColor((byte)noise.Next(90, 150), (byte)noise.Next(90, 150), (byte)noise.Next(90, 150));
+        var grey = (byte)noise.Next(90, 150);
+        var background = new SKColor(grey, grey, grey);
         var pixels = new byte[Width * Height * bands];
         for (var y = 0; y < Height; y++)
         {

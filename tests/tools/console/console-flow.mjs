@@ -13,7 +13,11 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? 
 const errors = [];
 const steps = [];
 const started = Date.now();
-const log = (step) => steps.push({ step, seconds: Math.round((Date.now() - started) / 100) / 10 });
+// Each step is also printed as it happens, so a run stopped from outside still shows how far it got.
+const log = (step) => {
+  steps.push({ step, seconds: Math.round((Date.now() - started) / 100) / 10 });
+  console.log(JSON.stringify(steps.at(-1)));
+};
 
 let page;
 try {
@@ -22,6 +26,15 @@ try {
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   page.on("console", (m) => m.type() === "error" && errors.push(`console: ${m.text()}`));
   const shot = (name) => page.screenshot({ path: path.join(out, `${name}.png`), fullPage: true });
+
+  // The API reference: every operation has a form that sends it.
+  await page.goto(`${base}/docs`);
+  await page.locator("#getDemo input[name=prj_type]").fill("classification");
+  await page.locator("#getDemo").getByRole("button", { name: "Send" }).click();
+  await page.locator("#getDemo pre", { hasText: '"status":1' }).waitFor();
+  if (await page.locator("section.card[id]").count() < 30) throw new Error("the API reference lists too few operations");
+  await shot("0-docs");
+  log("docs");
 
   await page.goto(`${base}/#/demos`);
   await page.getByRole("button", { name: "Download classification demo", exact: true }).click();

@@ -254,10 +254,12 @@ async function taskView(tid) {
     lineChart(charts.lr, [{ name: "lr", points: history.steps.map((s) => [s.step, s.lr]) }]);
     const names = [...new Set(history.epochs.flatMap((e) => Object.keys(e.metrics)))];
     lineChart(charts.metrics, names.map((n) => ({ name: n, points: history.epochs.filter((e) => n in e.metrics).map((e) => [e.epoch, e.metrics[n]]) })));
+    let eta = "";
     if (running) {
       const { train_log } = await api.get("/project/task/metrics", { tid, type: "train" });
-      document.getElementById("eta").textContent = train_log?.eta ? `Remaining: ${train_log.eta}` : "";
+      eta = train_log?.eta ? `Remaining: ${train_log.eta}` : "";
     }
+    document.getElementById("eta").textContent = eta;
   });
 
   evaluation(tid, evalCard);

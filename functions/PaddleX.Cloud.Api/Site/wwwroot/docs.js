@@ -73,4 +73,4 @@ const doc = await (await fetch(new URL("openapi.json", base))).json();
 const list = document.getElementById("operations");
 list.replaceChildren(
   h("p", {}, `${doc.info.title} ${doc.info.version} · OpenAPI ${doc.openapi} · ${Object.keys(doc.paths).length} paths`),
-  Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => operation(path, method, op))));
+  ...Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => operation(path, method, op))));
