@@ -35,7 +35,7 @@ public sealed class ApiFunctions(ApiDispatcher dispatcher)
         Run(request, "/dataset/upload");
 
     [Function("DatasetUploadUrl")]
-    public Task<IResult> DatasetUploadUrl([HttpTrigger(AuthorizationLevel.Function, "post", Route = "dataset/upload/url")] HttpRequest request) =>
+    public Task<IResult> DatasetUploadUrl([HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "dataset/upload/url")] HttpRequest request) =>
         Run(request, "/dataset/upload/url");
 
     [Function("Project")]
@@ -89,6 +89,10 @@ public sealed class ApiFunctions(ApiDispatcher dispatcher)
     [Function("File")]
     public Task<IResult> File([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "file")] HttpRequest request) =>
         Run(request, "/file");
+
+    [Function("Demo")]
+    public Task<IResult> Demo([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "options", Route = "demo")] HttpRequest request) =>
+        Run(request, "/demo");
 
     private Task<IResult> Run(HttpRequest request, string path) =>
         dispatcher.ExecuteAsync(request.HttpContext, RouteTable.Find(path));

@@ -17,6 +17,7 @@ public static class CommandLine
         ["--worker"] = "Worker:Enabled",
         ["--import_roots"] = "Api:ImportRoots",
         ["--weights_catalog"] = "Training:WeightsCatalog",
+        ["--demo_source"] = "Demo:Source",
     };
 
     /// <summary>Configuration pairs from the arguments. Accepts <c>--key value</c> and <c>--key=value</c>;

@@ -63,8 +63,10 @@ public static class ServerApp
         }
 
         var app = builder.Build();
-        // Resolved on the first request, after the settings were checked at start (the stores need them).
-        app.Run(context => context.RequestServices.GetRequiredService<ApiDispatcher>().HandleAsync(context));
+        // The dispatcher is resolved on the first request, after the settings were checked at start (the stores need them).
+        app.Run(context => Api.Site.StaticSite.Owns(context.Request.Path.Value ?? "/")
+            ? Api.Site.StaticSite.Serve(context).ExecuteAsync(context)
+            : context.RequestServices.GetRequiredService<ApiDispatcher>().HandleAsync(context));
         return app;
     }
 

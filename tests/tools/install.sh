@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs, idempotently, every tool tests/PaddleX.Cloud.Infra.Tests runs:
-#   - npm (tests/tools/package-lock.json): dockerfile-utils 0.16.3, @action-validator/cli 0.6.0
+#   - npm (tests/tools/package-lock.json): dockerfile-utils 0.16.3, @action-validator/cli 0.6.0,
+#     playwright-core 1.65.1 (drives Debian's chromium; never downloads a browser) and
+#     @seriousme/openapi-schema-validator 2.11.0 (the console and OpenAPI tests of PaddleX.Cloud.Api.Tests)
 #   - Debian: shellcheck, chromium, python3-onnx (export tests)
 #   - NuGet: Azure.Bicep.CommandLine.linux-x64 (PackageDownload of the test project)
 # Safe to run on every test run: each step is skipped when its tool is already in place.
@@ -27,6 +29,7 @@ as_root() {
 stamp="${tools_dir}/node_modules/.install-stamp"
 if [[ ! -x "${tools_dir}/node_modules/.bin/dockerfile-utils" \
       || ! -x "${tools_dir}/node_modules/.bin/action-validator" \
+      || ! -f "${tools_dir}/node_modules/playwright-core/package.json" \
       || ! -f "${stamp}" \
       || "${tools_dir}/package-lock.json" -nt "${stamp}" ]]; then
     log "npm ci in tests/tools"
@@ -45,7 +48,7 @@ else
     log "shellcheck already installed ($(shellcheck --version | sed -n 's/^version: //p'))"
 fi
 
-# 3. Chromium (Debian's package) for the headless check of the training dashboard page.
+# 3. Chromium (Debian's package) for the headless checks of the training dashboard and the web console.
 if ! command -v chromium > /dev/null 2>&1; then
     log "apt-get install chromium"
     as_root apt-get update -qq

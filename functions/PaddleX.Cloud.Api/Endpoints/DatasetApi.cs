@@ -13,7 +13,11 @@ public static partial class DatasetApi
 
     public static void Map(RouteTableBuilder routes)
     {
-        routes.Route("/dataset", "Dataset", m => m.Get(GetAsync).Post(CreateAsync).Put(ImportAsync).Delete(DeleteAsync));
+        routes.Route("/dataset", "Dataset", m => m
+            .Get(GetAsync, "List datasets, or describe one", "did?:string")
+            .Post(CreateAsync, "Create an empty dataset", "name:string", "desc?:string", "dataset_type:string=classification|detection|segmentation|instance_segmentation|remote_segmentation")
+            .Put(ImportAsync, "Import a folder or .zip from the workspace or an import root (a job)", "did:string", "path:string")
+            .Delete(DeleteAsync, "Delete a dataset no project uses", "did:string"));
         MapImportRoutes(routes);
     }
 
@@ -28,20 +32,20 @@ public static partial class DatasetApi
         }
 
         var now = call.Now();
-        var dataset = await call.Services.Metadata.Datasets.CreateAsync(
-            id => new Dataset
-            {
-                Id = id,
-                Name = name,
-                Desc = desc,
-                Type = type,
-                Path = $"datasets/{id}",
-                CreateTime = now,
-                State = new JobState { Status = (int)DatasetStatus.XEMPTY },
-            },
-            call.Cancellation);
+        var dataset = await call.Services.Metadata.Datasets.CreateAsync(id => NewDataset(id, name, desc, type, now), call.Cancellation);
         return JsonReply.Ok(new JsonObject { ["did"] = dataset.Id, ["id"] = dataset.Id });
     }
+
+    internal static Dataset NewDataset(string id, string name, string desc, string type, string now) => new()
+    {
+        Id = id,
+        Name = name,
+        Desc = desc,
+        Type = type,
+        Path = $"datasets/{id}",
+        CreateTime = now,
+        State = new JobState { Status = (int)DatasetStatus.XEMPTY },
+    };
 
     private static async ValueTask<IResult> GetAsync(ApiCall call)
     {

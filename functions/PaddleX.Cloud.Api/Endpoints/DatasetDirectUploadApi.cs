@@ -19,7 +19,7 @@ public static partial class DatasetApi
     public static readonly TimeSpan DirectUploadLifetime = TimeSpan.FromHours(1);
 
     private static void MapDirectUploadRoute(RouteTableBuilder routes) =>
-        routes.Route("/dataset/upload/url", "DatasetUploadUrl", m => m.Post(UploadUrlAsync));
+        routes.Route("/dataset/upload/url", "DatasetUploadUrl", m => m.Post(UploadUrlAsync, "A short-lived URL to upload a dataset archive straight to Blob Storage (cloud only)", "did:string"));
 
     private static async ValueTask<IResult> UploadUrlAsync(ApiCall call)
     {

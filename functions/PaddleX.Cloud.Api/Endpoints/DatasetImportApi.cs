@@ -20,9 +20,9 @@ public static partial class DatasetApi
 
     private static void MapImportRoutes(RouteTableBuilder routes)
     {
-        routes.Route("/dataset/split", "DatasetSplit", m => m.Put(SplitAsync));
-        routes.Route("/dataset/details", "DatasetDetails", m => m.Get(DetailsAsync));
-        routes.Route("/dataset/upload", "DatasetUpload", m => m.Post(UploadAsync), DatasetOptions.MaxUploadBytes);
+        routes.Route("/dataset/split", "DatasetSplit", m => m.Put(SplitAsync, "Split an imported dataset into train, validation and test", "did:string", "val_split:number", "test_split:number", "seed?:integer"));
+        routes.Route("/dataset/details", "DatasetDetails", m => m.Get(DetailsAsync, "Labels, files and splits of an imported dataset", "did:string"));
+        routes.Route("/dataset/upload", "DatasetUpload", m => m.Post(UploadAsync, "Upload a .zip (multipart) and import it (a job)", "did:string", "file:file"), DatasetOptions.MaxUploadBytes);
         MapDirectUploadRoute(routes);
     }
 
@@ -216,7 +216,7 @@ public static partial class DatasetApi
         throw NotAllowed(path);
     }
 
-    private static async ValueTask StartImportAsync(ApiCall call, Dataset dataset, ImportParameters parameters)
+    internal static async ValueTask StartImportAsync(ApiCall call, Dataset dataset, ImportParameters parameters)
     {
         var message = JobMessageFactory.Create(JobKinds.Import, call.Services.Metadata.WorkspaceId, dataset.Id, parameters.ToJson());
         var now = call.Services.Clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);

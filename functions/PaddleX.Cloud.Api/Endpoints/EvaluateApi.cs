@@ -17,8 +17,10 @@ public static class EvaluateApi
 
     public static void Map(RouteTableBuilder routes)
     {
-        routes.Route("/project/task/evaluate", "ProjectTaskEvaluate", m => m.Post(StartAsync).Get(StatusAsync));
-        routes.Route("/project/task/evaluate/file", "ProjectTaskEvaluateFile", m => m.Get(FileAsync));
+        routes.Route("/project/task/evaluate", "ProjectTaskEvaluate", m => m
+            .Post(StartAsync, "Evaluate a trained task on its validation or test split (a job)", "tid:string", "epoch?:integer", "topk?:integer", "score_thresh?:number", "overlap_thresh?:number")
+            .Get(StatusAsync, "Evaluation status and result", "tid:string"));
+        routes.Route("/project/task/evaluate/file", "ProjectTaskEvaluateFile", m => m.Get(FileAsync, "The evaluation report (.xlsx) and confusion-matrix picture", "tid:string", "path?:string", "topk?:integer"));
     }
 
     private static async ValueTask<IResult> StartAsync(ApiCall call)

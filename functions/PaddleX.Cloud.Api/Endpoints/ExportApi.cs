@@ -12,7 +12,10 @@ namespace PaddleX.Cloud.Api.Endpoints;
 public static class ExportApi
 {
     public static void Map(RouteTableBuilder routes) =>
-        routes.Route("/project/task/export", "ProjectTaskExport", m => m.Post(StartAsync).Get(StatusAsync).Put(StopAsync));
+        routes.Route("/project/task/export", "ProjectTaskExport", m => m
+            .Post(StartAsync, "Export the trained model as ONNX (type infer or lite) into save_dir (a job)", "tid:string", "type:string=infer|lite", "save_dir:string", "epoch?:integer")
+            .Get(StatusAsync, "Export status", "tid:string")
+            .Put(StopAsync, "Stop an export", "tid:string"));
 
     private static async ValueTask<IResult> StartAsync(ApiCall call)
     {

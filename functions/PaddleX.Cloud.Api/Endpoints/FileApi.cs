@@ -14,7 +14,7 @@ public static partial class FileApi
     private static readonly HashSet<string> Pictures = new(StringComparer.OrdinalIgnoreCase) { ".jpeg", ".jpg", ".bmp", ".png" };
 
     public static void Map(RouteTableBuilder routes) =>
-        routes.Route("/file", "File", m => m.Get(GetAsync));
+        routes.Route("/file", "File", m => m.Get(GetAsync, "A workspace file: pictures as base64 (annotated when did is given), text files raw", "path:string", "did?:string"));
 
     private static async ValueTask<IResult> GetAsync(ApiCall call)
     {
@@ -39,6 +39,8 @@ public static partial class FileApi
                 return Results.Bytes(await ReadAllAsync(call, relative), "application/xml; charset=utf-8", Path.GetFileName(relative));
             case ".json":
                 return Results.Bytes(await ReadAllAsync(call, relative), "application/json; charset=utf-8", Path.GetFileName(relative));
+            case ".onnx":
+                return Results.Bytes(await ReadAllAsync(call, relative), "application/octet-stream", Path.GetFileName(relative));
             case ".xlsx":
                 return Results.Bytes(await ReadAllAsync(call, relative), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Path.GetFileName(relative));
             case ".log" or ".txt":
@@ -50,7 +52,7 @@ public static partial class FileApi
                     ["log"] = new JsonArray(lines.Take(lines.Length - (text.EndsWith('\n') ? 1 : 0)).Select(l => (JsonNode?)(l + "\n")).ToArray()),
                 });
             default:
-                throw new ApiException(ErrorCodes.UnsupportedFile, $"不支持的文件类型{extension} (only pictures, xml, json, xlsx, log and txt files can be fetched)");
+                throw new ApiException(ErrorCodes.UnsupportedFile, $"不支持的文件类型{extension} (only pictures, xml, json, xlsx, onnx, log and txt files can be fetched)");
         }
     }
 

@@ -16,7 +16,7 @@ namespace PaddleX.Cloud.Api.Endpoints;
 public static partial class MetricsApi
 {
     public static void Map(RouteTableBuilder routes) =>
-        routes.Route("/project/task/metrics", "ProjectTaskMetrics", m => m.Get(GetAsync));
+        routes.Route("/project/task/metrics", "ProjectTaskMetrics", m => m.Get(GetAsync, "Training log, best or all evaluation metrics, or the per-epoch history", "tid:string", "type:string=train|eval|eval_all|history|prune"));
 
     private static async ValueTask<IResult> GetAsync(ApiCall call)
     {

@@ -12,7 +12,10 @@ namespace PaddleX.Cloud.Api.Endpoints;
 public static partial class ModelApi
 {
     public static void Map(RouteTableBuilder routes) =>
-        routes.Route("/model", "Model", m => m.Get(GetAsync).Post(CreateAsync).Delete(DeleteAsync));
+        routes.Route("/model", "Model", m => m
+            .Get(GetAsync, "Describe a model (mid), or list pretrained or exported models", "mid?:string", "type?:string=pretrained|exported")
+            .Post(CreateAsync, "Register a task's weights as a pretrained model, or an export as an exported model", "type:string=pretrained|exported", "pid:string", "tid:string", "name:string", "path?:string", "source_path?:string", "exported_type?:integer", "eval_results?:object")
+            .Delete(DeleteAsync, "Delete a model", "type:string=pretrained|exported", "pmid?:string", "emid?:string"));
 
     private static async ValueTask<IResult> GetAsync(ApiCall call)
     {

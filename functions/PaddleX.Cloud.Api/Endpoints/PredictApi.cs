@@ -18,7 +18,10 @@ public static class PredictApi
     public const int MaxImageBytes = 20 * 1024 * 1024;
 
     public static void Map(RouteTableBuilder routes) =>
-        routes.Route("/project/task/predict", "ProjectTaskPredict", m => m.Post(StartAsync).Get(StatusAsync).Put(StopAsync), maxBodyBytes: 32L * 1024 * 1024);
+        routes.Route("/project/task/predict", "ProjectTaskPredict", m => m
+            .Post(StartAsync, "Predict a base64 picture, a list of workspace pictures, or the test split (a job)", "tid:string", "image_data?:string", "img_list?:array", "epoch?:integer", "score_thresh?:number")
+            .Get(StatusAsync, "Prediction status and the drawn results", "tid:string")
+            .Put(StopAsync, "Stop a prediction", "tid:string"), maxBodyBytes: 32L * 1024 * 1024);
 
     private static async ValueTask<IResult> StartAsync(ApiCall call)
     {

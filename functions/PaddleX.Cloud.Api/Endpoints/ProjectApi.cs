@@ -10,7 +10,10 @@ namespace PaddleX.Cloud.Api.Endpoints;
 public static class ProjectApi
 {
     public static void Map(RouteTableBuilder routes) =>
-        routes.Route("/project", "Project", m => m.Get(GetAsync).Post(CreateAsync).Delete(DeleteAsync));
+        routes.Route("/project", "Project", m => m
+            .Get(GetAsync, "List projects, or describe one with its tasks", "pid?:string", "id?:string")
+            .Post(CreateAsync, "Create a project", "name:string", "desc?:string", "project_type:string=classification|detection|segmentation|instance_segmentation|remote_segmentation")
+            .Delete(DeleteAsync, "Delete a project and its tasks", "pid:string"));
 
     private static async ValueTask<IResult> CreateAsync(ApiCall call)
     {
@@ -24,10 +27,13 @@ public static class ProjectApi
 
         var now = call.Now();
         var project = await call.Services.Metadata.Projects.CreateAsync(
-            id => new Project { Id = id, Name = name, Desc = desc, Type = type, Did = string.Empty, Path = $"projects/{id}", CreateTime = now },
+            id => NewProject(id, name, desc, type, string.Empty, now),
             call.Cancellation);
         return JsonReply.Ok(new JsonObject { ["pid"] = project.Id });
     }
+
+    internal static Project NewProject(string id, string name, string desc, string type, string did, string now) =>
+        new() { Id = id, Name = name, Desc = desc, Type = type, Did = did, Path = $"projects/{id}", CreateTime = now };
 
     private static async ValueTask<IResult> GetAsync(ApiCall call)
     {

@@ -9,7 +9,9 @@ namespace PaddleX.Cloud.Api.Endpoints;
 public static class SystemApi
 {
     public static void Map(RouteTableBuilder routes) =>
-        routes.Route("/system", "System", m => m.Get(GetAsync).Delete(DeleteAsync));
+        routes.Route("/system", "System", m => m
+            .Get(GetAsync, "Machine information or GPU memory", "type:string=machine_info|gpu_memory_size")
+            .Delete(DeleteAsync, "Stop every running job of the workspace"));
 
     private static async ValueTask<IResult> GetAsync(ApiCall call)
     {

@@ -12,7 +12,10 @@ namespace PaddleX.Cloud.Api.Endpoints;
 public static class TaskApi
 {
     public static void Map(RouteTableBuilder routes) =>
-        routes.Route("/project/task", "ProjectTask", m => m.Get(GetAsync).Post(CreateAsync).Delete(DeleteAsync));
+        routes.Route("/project/task", "ProjectTask", m => m
+            .Get(GetAsync, "List tasks (of a project), or the status of one", "tid?:string", "pid?:string", "resume?:boolean")
+            .Post(CreateAsync, "Create a task with training parameters", "pid:string", "train?:object", "desc?:string", "parent_id?:string")
+            .Delete(DeleteAsync, "Stop a task's jobs and delete it", "tid:string"));
 
     private static async ValueTask<IResult> CreateAsync(ApiCall call)
     {
@@ -38,17 +41,22 @@ public static class TaskApi
             TrainingParams.Merge(parameters, call.Args.Object("train") ?? [], project.Type);
         }
 
-        PretrainWeightsRule.Check(call, parameters);
+        var task = await CreateTaskAsync(call, project, desc, parentId, parameters);
+        return JsonReply.Ok(new JsonObject { ["tid"] = task.Id });
+    }
 
+    internal static async ValueTask<Contracts.TaskInfo> CreateTaskAsync(ApiCall call, Project project, string desc, string parentId, JsonObject parameters)
+    {
+        PretrainWeightsRule.Check(call, parameters);
         var now = call.Now();
         var json = parameters.ToJsonString();
-        var task = await call.Services.Metadata.Tasks.CreateAsync(
+        return await call.Services.Metadata.Tasks.CreateAsync(
             id => new Contracts.TaskInfo
             {
                 Id = id,
                 Name = string.Empty,
                 Desc = desc,
-                Pid = pid,
+                Pid = project.Id,
                 ParentId = parentId,
                 Path = $"{project.Path}/{id}",
                 CreateTime = now,
@@ -56,7 +64,6 @@ public static class TaskApi
                 ParamsJson = json,
             },
             call.Cancellation);
-        return JsonReply.Ok(new JsonObject { ["tid"] = task.Id });
     }
 
     private static async ValueTask<IResult> GetAsync(ApiCall call)

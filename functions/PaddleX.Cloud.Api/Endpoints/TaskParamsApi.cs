@@ -12,7 +12,9 @@ namespace PaddleX.Cloud.Api.Endpoints;
 public static class TaskParamsApi
 {
     public static void Map(RouteTableBuilder routes) =>
-        routes.Route("/project/task/params", "ProjectTaskParams", m => m.Get(GetAsync).Post(SetAsync));
+        routes.Route("/project/task/params", "ProjectTaskParams", m => m
+            .Get(GetAsync, "A task's parameters (tid), or recommended parameters for a project (pid)", "tid?:string", "pid?:string", "model_type?:string", "gpu_list?:array")
+            .Post(SetAsync, "Change the parameters of a task that has not started", "tid:string", "train:object"));
 
     private static async ValueTask<IResult> GetAsync(ApiCall call)
     {

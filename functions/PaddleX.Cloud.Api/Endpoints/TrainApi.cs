@@ -12,7 +12,9 @@ namespace PaddleX.Cloud.Api.Endpoints;
 public static class TrainApi
 {
     public static void Map(RouteTableBuilder routes) =>
-        routes.Route("/project/task/train", "ProjectTaskTrain", m => m.Post(StartAsync).Put(ControlAsync));
+        routes.Route("/project/task/train", "ProjectTaskTrain", m => m
+            .Post(StartAsync, "Start training (a job)", "tid:string", "eval_metric_loss?:number", "pruned_flops?:number")
+            .Put(ControlAsync, "Stop training, or resume it from a saved epoch", "tid:string", "act:string=stop|resume", "epoch?:integer"));
 
     private static async ValueTask<IResult> StartAsync(ApiCall call)
     {

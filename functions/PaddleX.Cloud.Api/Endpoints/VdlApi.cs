@@ -19,8 +19,8 @@ public static class VdlApi
 
     public static void Map(RouteTableBuilder routes)
     {
-        routes.Route("/project/task/vdl", "ProjectTaskVdl", m => m.Get(UrlAsync));
-        routes.Route(BoardPath, "ProjectTaskVdlBoard", m => m.Get(BoardAsync));
+        routes.Route("/project/task/vdl", "ProjectTaskVdl", m => m.Get(UrlAsync, "Address of the task's training dashboard", "tid:string"));
+        routes.Route(BoardPath, "ProjectTaskVdlBoard", m => m.Get(BoardAsync, "The training dashboard page (HTML)", "tid:string"));
     }
 
     /// <summary><c>url</c> is host:port/path without a scheme, as the original answered; <c>href</c> is the full address.</summary>

@@ -27,7 +27,9 @@ public static class WorkspaceApi
     };
 
     public static void Map(RouteTableBuilder routes) =>
-        routes.Route("/workspace", "Workspace", m => m.Get(GetAsync).Put(PutAsync));
+        routes.Route("/workspace", "Workspace", m => m
+            .Get(GetAsync, "The workspace folder, or attributes of a dataset, project or task", "struct?:string=dataset|project|task", "id?:string", "attr_list?:array")
+            .Put(PutAsync, "Change attributes of a dataset, project or task (bind a project to a dataset with attr_dict.did)", "struct:string=dataset|project|task", "id:string", "attr_dict:object"));
 
     private static async ValueTask<IResult> GetAsync(ApiCall call)
     {

@@ -201,7 +201,8 @@ public sealed partial class ImportJobHandler(
         }
     }
 
-    private static async Task StopAsync(CancellationTokenSource reporting, Task reporter)
+    /// <summary>Stops a progress reporter loop and waits for its last write.</summary>
+    internal static async Task StopAsync(CancellationTokenSource reporting, Task reporter)
     {
         if (!reporting.IsCancellationRequested)
         {

@@ -9,4 +9,5 @@ public static class JobKinds
     public const string Predict = "predict";
     public const string Export = "export";
     public const string Prune = "prune";
+    public const string Demo = "demo";
 }
