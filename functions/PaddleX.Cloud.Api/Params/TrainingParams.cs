@@ -303,13 +303,6 @@ public static class TrainingParams
                 }
 
                 break;
-            case "loss_type":
-                if (value!.AsArray().Any(v => v?.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False)))
-                {
-                    throw ApiException.Invalid("训练参数'loss_type'应为布尔值列表 (loss_type must be a list of true/false)");
-                }
-
-                break;
             case "lr_policy":
                 var policy = value!.GetValue<string>();
                 if (policy is not ("Piecewise" or "Cosine" or "Linear" or "Polynomial"))
