@@ -16,10 +16,10 @@ public sealed class CrashSafetyTests
         var acknowledged = new ConcurrentBag<string>();
         var failedBeforeKill = new ConcurrentQueue<string>();
         var killed = 0;
-        using (var server = StartServerProcess(workspace, port))
+        using (var server = ServerProcess.Start(workspace, port))
         {
-            using var client = new ApiClient(new Uri($"http://127.0.0.1:{port}"));
-            await WaitUntilUpAsync(client);
+            var client = server.Client;
+            await server.WaitUntilUpAsync();
             using var stop = new CancellationTokenSource();
             var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
             {
@@ -52,7 +52,7 @@ public sealed class CrashSafetyTests
             })).ToList();
             await Task.Delay(TimeSpan.FromSeconds(2));
             Volatile.Write(ref killed, 1); // set first: every failure seen while it was 0 happened before the kill
-            server.Kill(entireProcessTree: true); // SIGKILL
+            server.Kill(); // SIGKILL
             await server.WaitForExitAsync();
             await stop.CancelAsync();
             await Task.WhenAll(writers);
@@ -77,10 +77,10 @@ public sealed class CrashSafetyTests
         var port = TestServer.FreePort();
         string tid;
         int savedBeforeKill;
-        using (var server = StartServerProcess(workspace, port))
+        using (var server = ServerProcess.Start(workspace, port))
         {
-            using var client = new ApiClient(new Uri($"http://127.0.0.1:{port}"));
-            await WaitUntilUpAsync(client);
+            var client = server.Client;
+            await server.WaitUntilUpAsync();
             var source = ShapesDataset.Write(Path.Combine(workspace, "import", "shapes"), 12);
             var did = Expect.Ok(await client.PostAsync("/dataset", new { name = "shapes", dataset_type = "classification" }))["did"]!.GetValue<string>();
             Expect.Ok(await client.PutAsync("/dataset", new { did, path = source }));
@@ -93,7 +93,7 @@ public sealed class CrashSafetyTests
             Expect.Ok(await client.PostAsync("/project/task/train", new { tid }));
             await PollAsync(async () => (await client.GetAsync("/project/task", new { tid, resume = 1 }))["max_saved_epochs"]!.GetValue<int>() >= 2, TimeSpan.FromMinutes(4));
             savedBeforeKill = (await client.GetAsync("/project/task", new { tid, resume = 1 }))["max_saved_epochs"]!.GetValue<int>();
-            server.Kill(entireProcessTree: true); // SIGKILL mid-training
+            server.Kill(); // SIGKILL mid-training
             await server.WaitForExitAsync();
         }
 
@@ -115,46 +115,6 @@ public sealed class CrashSafetyTests
         {
             Assert.True(DateTime.UtcNow < deadline, $"not done within {within}");
             await Task.Delay(250);
-        }
-    }
-
-    private static Process StartServerProcess(string workspace, int port)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "PaddleX.Cloud.Server.dll");
-        var info = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { dll, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--workspace_dir", workspace },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var key in PaddleX.Cloud.Azure.BackendOptions.CloudStoreKeys)
-        {
-            info.Environment.Remove(key.Replace(":", "__", StringComparison.Ordinal)); // a local server on purpose
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException("server did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitUntilUpAsync(ApiClient client)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                await client.GetQueryAsync("/workspace");
-                return;
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
         }
     }
 }

@@ -14,44 +14,6 @@ public sealed class UnauthenticatedBodyTests : ServerTestBase
     protected override string[] ServerArgs => ["--api_key", "s3cret"];
 
     [Fact]
-    public async Task A_400_MB_unauthenticated_upload_is_refused_unread_and_memory_stays_flat()
-    {
-        Expect.Ok(await Api.GetQueryAsync("/workspace?api_key=s3cret"));
-        var sampler = PeakSampler.Start();
-
-        foreach (var (contentType, bytes) in new[] { ("application/octet-stream", 400L << 20), ("application/json", 400L << 20), ("multipart/form-data; boundary=xyz", 200L << 20) })
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/dataset/upload") { Content = new ZeroContent(bytes, contentType) };
-            var watch = Stopwatch.StartNew();
-            var (status, reply) = await Api.SendAsync(request);
-            Assert.Equal(HttpStatusCode.Unauthorized, status);
-            Expect.Error(reply, "unauthorized");
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"{contentType}: answered after {watch.Elapsed}");
-        }
-
-        var growth = await sampler.StopAsync();
-        Assert.True(growth < 50, $"RSS grew by {growth} MB while refusing unauthenticated bodies");
-    }
-
-    [Fact]
-    public async Task An_authorised_upload_is_streamed_to_disk_not_memory_and_removed_when_refused()
-    {
-        using var key = new HttpRequestMessage(HttpMethod.Post, "/dataset") { Content = new StringContent("{\"name\":\"u\",\"dataset_type\":\"classification\"}", Encoding.UTF8, "application/json") };
-        key.Headers.Add("X-Api-Key", "s3cret");
-        var did = Expect.Ok((await Api.SendAsync(key)).Body)["did"]!.GetValue<string>();
-        var before = PeakSampler.Start();
-        using var form = new MultipartFormDataContent { { new StringContent(did), "did" }, { new ZeroContent(160L << 20, "application/zip"), "file", "big.zip" } };
-        using var upload = new HttpRequestMessage(HttpMethod.Post, "/dataset/upload") { Content = form };
-        upload.Headers.Add("X-Api-Key", "s3cret");
-        var (status, reply) = await Api.SendAsync(upload);
-        var growth = await before.StopAsync();
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(-1, reply["status"]!.GetValue<int>()); // zeros are no zip
-        Assert.True(growth < 50, $"RSS grew by {growth} MB during a 160 MB upload");
-        Assert.Empty(Directory.EnumerateFiles(Server.Workspace, "*.zip", SearchOption.AllDirectories));
-    }
-
-    [Fact]
     public async Task The_answer_comes_before_the_body_is_sent()
     {
         using var socket = new TcpClient();
@@ -190,6 +152,62 @@ public sealed class ProtocolErrorTests : ServerTestBase
 }
 
 /// <summary>The largest growth of this process's resident memory (the in-process server's) while it runs, in MB.</summary>
+/// <summary>Memory under large bodies, measured on a server process of its own (an in-process server
+/// shares its memory with every test running beside it in the test host).</summary>
+public sealed class UploadMemoryTests : IDisposable
+{
+    private readonly string workspace = TempFolder.Create("upload-memory");
+
+    public void Dispose() => Directory.Delete(workspace, recursive: true);
+
+    private async Task<ServerProcess> StartAsync()
+    {
+        var server = ServerProcess.Start(workspace, null, "--api_key", "s3cret");
+        await server.WaitUntilUpAsync();
+        Expect.Ok(await server.Client.GetQueryAsync("/workspace?api_key=s3cret"));
+        return server;
+    }
+
+    [Fact]
+    public async Task A_400_MB_unauthenticated_upload_is_refused_unread_and_memory_stays_flat()
+    {
+        using var server = await StartAsync();
+        var sampler = PeakSampler.Start(server);
+
+        foreach (var (contentType, bytes) in new[] { ("application/octet-stream", 400L << 20), ("application/json", 400L << 20), ("multipart/form-data; boundary=xyz", 200L << 20) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/dataset/upload") { Content = new ZeroContent(bytes, contentType) };
+            var watch = Stopwatch.StartNew();
+            var (status, reply) = await server.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Unauthorized, status);
+            Expect.Error(reply, "unauthorized");
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"{contentType}: answered after {watch.Elapsed}");
+        }
+
+        var growth = await sampler.StopAsync();
+        Assert.True(growth < 50, $"RSS grew by {growth} MB while refusing unauthenticated bodies");
+    }
+
+    [Fact]
+    public async Task An_authorised_upload_is_streamed_to_disk_not_memory_and_removed_when_refused()
+    {
+        using var key = new HttpRequestMessage(HttpMethod.Post, "/dataset") { Content = new StringContent("{\"name\":\"u\",\"dataset_type\":\"classification\"}", Encoding.UTF8, "application/json") };
+        key.Headers.Add("X-Api-Key", "s3cret");
+        using var server = await StartAsync();
+        var did = Expect.Ok((await server.Client.SendAsync(key)).Body)["did"]!.GetValue<string>();
+        var before = PeakSampler.Start(server);
+        using var form = new MultipartFormDataContent { { new StringContent(did), "did" }, { new ZeroContent(160L << 20, "application/zip"), "file", "big.zip" } };
+        using var upload = new HttpRequestMessage(HttpMethod.Post, "/dataset/upload") { Content = form };
+        upload.Headers.Add("X-Api-Key", "s3cret");
+        var (status, reply) = await server.Client.SendAsync(upload);
+        var growth = await before.StopAsync();
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(-1, reply["status"]!.GetValue<int>()); // zeros are no zip
+        Assert.True(growth < 50, $"RSS grew by {growth} MB during a 160 MB upload");
+        Assert.Empty(Directory.EnumerateFiles(workspace, "*.zip", SearchOption.AllDirectories));
+    }
+}
+
 internal sealed class PeakSampler
 {
     private readonly CancellationTokenSource stop = new();
@@ -197,17 +215,15 @@ internal sealed class PeakSampler
     private long peak;
     private Task? sampling;
 
-    public static PeakSampler Start()
+    public static PeakSampler Start(ServerProcess server)
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
         var sampler = new PeakSampler();
-        sampler.before = sampler.peak = Environment.WorkingSet;
+        sampler.before = sampler.peak = server.RssMiB;
         sampler.sampling = Task.Run(async () =>
         {
             while (!sampler.stop.IsCancellationRequested)
             {
-                sampler.peak = Math.Max(sampler.peak, Environment.WorkingSet);
+                sampler.peak = Math.Max(sampler.peak, server.RssMiB);
                 await Task.Delay(20);
             }
         });
@@ -219,7 +235,7 @@ internal sealed class PeakSampler
         await stop.CancelAsync();
         await sampling!;
         stop.Dispose();
-        return (peak - before) >> 20;
+        return peak - before;
     }
 }
 
