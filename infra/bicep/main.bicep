@@ -269,6 +269,16 @@ var rbacTargets = {
   applicationInsightsName: monitoring.outputs.applicationInsightsName
 }
 
+// Blob CORS for direct browser uploads: the listed origins plus the Function app's own (the console).
+module blobCors 'modules/blobcors.bicep' = {
+  name: 'blob-cors'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    allowedOrigins: union([api.outputs.uri], filter(map(split(allowedOrigins, ','), origin => trim(origin)), origin => !empty(origin)))
+  }
+}
+
 module apiRoles 'modules/rbac.bicep' = {
   name: 'rbac-api'
   scope: rg

@@ -45,14 +45,11 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
     }
   }
 
-  resource blobService 'blobServices' = {
+  // Every account has the 'default' blob service; its properties (soft delete, CORS) are written
+  // only by blobcors.bicep, after the Function app exists (its origin is allowed), so no second
+  // PUT here resets them.
+  resource blobService 'blobServices' existing = {
     name: 'default'
-    properties: {
-      deleteRetentionPolicy: {
-        enabled: true
-        days: 7
-      }
-    }
 
     resource dataContainer 'containers' = {
       name: dataContainerName
