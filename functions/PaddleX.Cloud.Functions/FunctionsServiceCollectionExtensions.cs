@@ -1,9 +1,13 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using PaddleX.Cloud.Api;
 using PaddleX.Cloud.Azure;
+using PaddleX.Cloud.Datasets.Jobs;
 using PaddleX.Cloud.ServiceDefaults;
+using PaddleX.Cloud.Storage.Ports;
 
 namespace PaddleX.Cloud.Functions;
 
@@ -25,6 +29,12 @@ public static class FunctionsServiceCollectionExtensions
         services.AddOptions<ApiOptions>()
             .Validate(o => !string.IsNullOrEmpty(o.ApiKey) || o.AllowAnonymous, NoKeyRule)
             .ValidateOnStart();
+        // The dead-letter sweep of MaintenanceFunctions: the same targets the worker's handlers fail.
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new DeadLetterSweep(
+            sp.GetRequiredService<IJobQueue>(),
+            JobTargets.All(sp.GetRequiredService<IMetadataStore>(), sp.GetRequiredService<IArtifactStore>(), sp.GetRequiredService<TimeProvider>()),
+            sp.GetRequiredService<ILogger<DeadLetterSweep>>()));
         services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = Datasets.DatasetOptions.MaxUploadBytes);
         return services;
     }

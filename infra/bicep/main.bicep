@@ -293,8 +293,10 @@ module apiRoles 'modules/rbac.bicep' = {
       roles.storageTableDataContributor
     ]
     serviceBusNamespaceName: rbacTargets.serviceBusNamespaceName
+    // Receiver: the timer function peeks the dead-letter queue (ReconcileDeadLetters) while no worker runs.
     serviceBusRoleIds: [
       roles.serviceBusDataSender
+      roles.serviceBusDataReceiver
     ]
     jobsQueueName: rbacTargets.jobsQueueName
     registryName: rbacTargets.registryName

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Contracts.Jobs;
+using PaddleX.Cloud.Datasets.Jobs;
 using PaddleX.Cloud.Storage.Local;
 using PaddleX.Cloud.Storage.Ports;
 using PaddleX.Cloud.Worker.Hosting;
@@ -129,7 +130,7 @@ public sealed class JobRunnerTests : IDisposable
         Assert.Single(lapsing.DeadLetters());
         Assert.Equal((int)DatasetStatus.XCHECKING, (await metadata.Datasets.GetAsync(message.TargetId))!.State.Status);
 
-        var reconciler = new DeadLetterReconciler(lapsing, [probe], new WorkerOptions(), NullLogger<DeadLetterReconciler>.Instance);
+        var reconciler = new DeadLetterReconciler(new DeadLetterSweep(lapsing, [probe], NullLogger<DeadLetterSweep>.Instance), new WorkerOptions(), NullLogger<DeadLetterReconciler>.Instance);
         Assert.Equal(1, await reconciler.SweepAsync(CancellationToken.None));
         var state = (await metadata.Datasets.GetAsync(message.TargetId))!.State;
         Assert.Equal((int)DatasetStatus.XCOPYFAIL, state.Status);

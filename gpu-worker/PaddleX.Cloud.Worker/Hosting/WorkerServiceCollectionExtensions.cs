@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PaddleX.Cloud.Datasets.Jobs;
+using PaddleX.Cloud.Storage.Ports;
 using PaddleX.Cloud.Worker.Jobs;
 
 namespace PaddleX.Cloud.Worker.Hosting;
@@ -27,6 +30,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<JobRunner>();
         services.AddDatasetImports(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        services.AddSingleton(sp => new DeadLetterSweep(sp.GetRequiredService<IJobQueue>(), sp.GetServices<IJobHandler>(), sp.GetRequiredService<ILogger<DeadLetterSweep>>()));
         services.AddSingleton<DeadLetterReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<DeadLetterReconciler>());
         if (configuration.GetValue<bool?>($"{WorkerOptions.Section}:{nameof(WorkerOptions.Heartbeat)}") ?? string.Equals(configuration["Backend"], "azure", StringComparison.OrdinalIgnoreCase))

@@ -4,6 +4,7 @@ using PaddleX.Cloud.Contracts.Jobs;
 using PaddleX.Cloud.Datasets;
 using PaddleX.Cloud.Datasets.Demo;
 using PaddleX.Cloud.Datasets.Import;
+using PaddleX.Cloud.Datasets.Jobs;
 using PaddleX.Cloud.Storage.Ports;
 using Task = System.Threading.Tasks.Task;
 
@@ -24,26 +25,13 @@ public sealed partial class DemoJobHandler(
 
     public string Kind => JobKinds.Demo;
 
-    public async ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken)
-    {
-        var demo = DemoCatalog.Find(message.TargetId);
-        var state = demo is null ? null : await DemoState.ReadAsync(artifacts, demo, cancellationToken);
-        if (state is null)
-        {
-            return null;
-        }
+    private readonly DemoJobTarget target = new(artifacts);
 
-        var stop = await DemoState.StopRequestAsync(artifacts, demo!, cancellationToken);
-        return new JobState { Status = state.Status, Message = state.Message, JobId = state.JobId, CancelRequested = stop == state.JobId && stop.Length > 0 };
-    }
+    public ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
+        target.ReadStateAsync(message, cancellationToken);
 
-    public async ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken)
-    {
-        if (DemoCatalog.Find(message.TargetId) is { } demo)
-        {
-            await SetAsync(demo, message.JobId, DownloadStatus.XDDOWNLOADFAIL, reason, 0, cancellationToken);
-        }
-    }
+    public ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken) =>
+        target.OnDeadLetteredAsync(message, reason, cancellationToken);
 
     public async ValueTask RunAsync(JobContext context)
     {
@@ -140,16 +128,8 @@ public sealed partial class DemoJobHandler(
     }
 
     /// <summary>Writes the state while this job owns it (a newer download or none at all wins).</summary>
-    private async Task SetAsync(DemoEntry demo, string jobId, DownloadStatus status, string message, double percent, CancellationToken cancellation)
-    {
-        var current = await DemoState.ReadAsync(artifacts, demo, cancellation);
-        if (current is null || current.JobId != jobId)
-        {
-            return;
-        }
-
-        await (current with { Status = (int)status, Message = message, Progress = percent }).WriteAsync(artifacts, demo, cancellation);
-    }
+    private Task SetAsync(DemoEntry demo, string jobId, DownloadStatus status, string message, double percent, CancellationToken cancellation) =>
+        target.SetAsync(demo, jobId, status, message, percent, cancellation);
 
     private sealed class Progress
     {

@@ -7,6 +7,7 @@ using PaddleX.Cloud.Storage.Ports;
 using PaddleX.Cloud.Vision.Metrics;
 using PaddleX.Cloud.Vision.Training;
 using SkiaSharp;
+using PaddleX.Cloud.Datasets.Jobs;
 
 namespace PaddleX.Cloud.Worker.Jobs;
 
@@ -14,7 +15,7 @@ namespace PaddleX.Cloud.Worker.Jobs;
 /// <c>eval_details.json</c> (validation scores the engine computed with that checkpoint's weights and
 /// preprocessing). Writes <c>eval_res.json</c> and <c>confusion_matrix.png</c> into the task folder.</summary>
 public sealed class EvaluateJobHandler(IMetadataStore metadata, IArtifactStore artifacts, ILogger<EvaluateJobHandler> logger)
-    : TaskJobHandler(metadata, JobKinds.Evaluate, (int)Contracts.TaskStatus.XEVALUATEFAIL, "评估失败", logger)
+    : TaskJobHandler(metadata, TaskJobTarget.Evaluate(metadata), logger)
 {
     public const string ResultFile = "eval_res.json";
     public const string ConfusionPng = "confusion_matrix.png";

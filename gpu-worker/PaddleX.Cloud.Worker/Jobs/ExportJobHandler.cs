@@ -4,13 +4,14 @@ using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Contracts.Jobs;
 using PaddleX.Cloud.Storage.Ports;
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Datasets.Jobs;
 
 namespace PaddleX.Cloud.Worker.Jobs;
 
 /// <summary>Exports a task's checkpoint as ONNX + model.json into <c>save_dir</c> (docs/api-behaviour.md §6):
 /// float32 weights for <c>infer</c>, float16 weights for <c>lite</c>.</summary>
 public sealed class ExportJobHandler(IMetadataStore metadata, IArtifactStore artifacts, ILogger<ExportJobHandler> logger)
-    : TaskJobHandler(metadata, JobKinds.Export, (int)Contracts.TaskStatus.XEXPORTFAIL, "导出失败", logger)
+    : TaskJobHandler(metadata, TaskJobTarget.Export(metadata), logger)
 {
     protected override async ValueTask RunAsync(JobContext context, TaskInfo task, JsonObject parameters)
     {

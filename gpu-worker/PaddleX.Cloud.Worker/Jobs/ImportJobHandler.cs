@@ -5,6 +5,7 @@ using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Contracts.Jobs;
 using PaddleX.Cloud.Datasets;
 using PaddleX.Cloud.Datasets.Import;
+using PaddleX.Cloud.Datasets.Jobs;
 using PaddleX.Cloud.Storage.Local;
 using PaddleX.Cloud.Storage.Ports;
 using Task = System.Threading.Tasks.Task;
@@ -26,11 +27,13 @@ public sealed partial class ImportJobHandler(
 
     public string Kind => JobKinds.Import;
 
-    public async ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
-        (await metadata.Datasets.GetAsync(message.TargetId, cancellationToken))?.State;
+    private readonly ImportJobTarget target = new(metadata, clock);
 
-    public async ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken) =>
-        await SetStateAsync(message.TargetId, message.JobId, DatasetStatus.XCOPYFAIL, reason, finish: true, cancellationToken);
+    public ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
+        target.ReadStateAsync(message, cancellationToken);
+
+    public ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken) =>
+        target.OnDeadLetteredAsync(message, reason, cancellationToken);
 
     public async ValueTask RunAsync(JobContext context)
     {
@@ -218,33 +221,8 @@ public sealed partial class ImportJobHandler(
         return state is not null && state.JobId == jobId && !state.CancelRequested;
     }
 
-    /// <summary>Updates the state while this job owns it; false when the dataset is gone or another job owns it.</summary>
-    private async Task<bool> SetStateAsync(string did, string jobId, DatasetStatus status, string text, bool finish, CancellationToken cancellation)
-    {
-        var owned = false;
-        await metadata.Datasets.UpdateAsync(
-            did,
-            d =>
-            {
-                if (d.State is null || d.State.JobId != jobId)
-                {
-                    return;
-                }
-
-                owned = true;
-
-                d.State.Status = (int)status;
-                d.State.Message = text;
-                d.State.UpdatedTime = clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
-                if (finish)
-                {
-                    d.State.JobId = string.Empty;
-                    d.State.CancelRequested = false;
-                }
-            },
-            cancellation);
-        return owned;
-    }
+    private Task<bool> SetStateAsync(string did, string jobId, DatasetStatus status, string text, bool finish, CancellationToken cancellation) =>
+        target.SetStateAsync(did, jobId, status, text, finish, cancellation);
 
     private static void DeleteFolder(string path)
     {

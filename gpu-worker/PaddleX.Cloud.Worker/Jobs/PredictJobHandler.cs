@@ -7,6 +7,7 @@ using PaddleX.Cloud.Storage.Ports;
 using PaddleX.Cloud.Vision.Data;
 using PaddleX.Cloud.Vision.Inference;
 using SkiaSharp;
+using PaddleX.Cloud.Datasets.Jobs;
 
 namespace PaddleX.Cloud.Worker.Jobs;
 
@@ -14,7 +15,7 @@ namespace PaddleX.Cloud.Worker.Jobs;
 /// (<c>predict_result.png</c>), a list of workspace pictures, or the dataset's test split (with the
 /// true label beside the prediction). One visualised PNG per input in <c>visualized_test_results/</c>.</summary>
 public sealed class PredictJobHandler(IMetadataStore metadata, IArtifactStore artifacts, ILogger<PredictJobHandler> logger)
-    : TaskJobHandler(metadata, JobKinds.Predict, (int)PredictStatus.XPREFAIL, "预测失败", logger, mirror: false)
+    : TaskJobHandler(metadata, TaskJobTarget.Predict(metadata), logger)
 {
     public const string ResultsFolder = "visualized_test_results";
     public const string UploadFile = "logs/predict/input.img";

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Contracts.Jobs;
+using PaddleX.Cloud.Datasets.Jobs;
 using PaddleX.Cloud.Storage.Ports;
 
 namespace PaddleX.Cloud.Worker.Jobs;
@@ -9,20 +10,20 @@ namespace PaddleX.Cloud.Worker.Jobs;
 /// <summary>What the train, evaluate, predict and export jobs share: the state they own on their task
 /// (<see cref="TaskJobStates"/>), the task and the job's parameters loaded before the job runs, and
 /// recording a failure (logged, then the failure status with the message the user sees).</summary>
-public abstract partial class TaskJobHandler(IMetadataStore metadata, string kind, int failedStatus, string deadLetterPrefix, ILogger logger, bool mirror = true)
+public abstract partial class TaskJobHandler(IMetadataStore metadata, TaskJobTarget target, ILogger logger)
     : IJobHandler
 {
     protected IMetadataStore Metadata { get; } = metadata;
 
-    protected TaskJobStates States { get; } = new(metadata, kind, mirror);
+    protected TaskJobStates States => target.States;
 
-    public string Kind => kind;
+    public string Kind => target.Kind;
 
     public ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
-        States.ReadAsync(message.TargetId, cancellationToken);
+        target.ReadStateAsync(message, cancellationToken);
 
     public ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken) =>
-        States.SetAsync(message.TargetId, message.JobId, failedStatus, $"{deadLetterPrefix}: {reason}\n", finished: true);
+        target.OnDeadLetteredAsync(message, reason, cancellationToken);
 
     public async ValueTask RunAsync(JobContext context)
     {
@@ -37,8 +38,8 @@ public abstract partial class TaskJobHandler(IMetadataStore metadata, string kin
     /// <summary>Logs the failure and records the failed status with its message; the job releases the state.</summary>
     protected async ValueTask FailAsync(TaskInfo task, JobMessage message, Exception failure)
     {
-        LogFailed(logger, failure, kind, task.Id);
-        await States.SetAsync(task.Id, message.JobId, failedStatus, $"{FailureText(failure)}\n", finished: true);
+        LogFailed(logger, failure, Kind, task.Id);
+        await States.SetAsync(task.Id, message.JobId, target.FailedStatus, $"{FailureText(failure)}\n", finished: true);
     }
 
     /// <summary>The first line of a failure: native libraries append their stack traces to the

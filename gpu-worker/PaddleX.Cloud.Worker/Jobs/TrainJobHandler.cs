@@ -8,6 +8,7 @@ using PaddleX.Cloud.Contracts.Jobs;
 using PaddleX.Cloud.Contracts.Training;
 using PaddleX.Cloud.Storage.Ports;
 using PaddleX.Cloud.Vision.Training;
+using PaddleX.Cloud.Datasets.Jobs;
 
 namespace PaddleX.Cloud.Worker.Jobs;
 
@@ -17,7 +18,7 @@ namespace PaddleX.Cloud.Worker.Jobs;
 /// user chose; <c>output/.job</c> names the job that owns the folder. A redelivered job (the worker
 /// died) resumes from the newest complete checkpoint of its own run, so at most one epoch is lost.</summary>
 public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactStore artifacts, TrainingOptions options, ILogger<TrainJobHandler> logger)
-    : TaskJobHandler(metadata, JobKinds.Train, (int)Contracts.TaskStatus.XTRAINFAIL, "训练失败", logger)
+    : TaskJobHandler(metadata, TaskJobTarget.Train(metadata), logger)
 {
     /// <summary>In <c>output/</c>: the id of the job whose run the checkpoints belong to.</summary>
     public const string OwnerFile = ".job";

@@ -2,7 +2,7 @@ using System.Globalization;
 using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Storage.Ports;
 
-namespace PaddleX.Cloud.Worker.Jobs;
+namespace PaddleX.Cloud.Datasets.Jobs;
 
 /// <summary>Reads and writes the state a task job owns (<c>Task.jobs[kind]</c>), mirroring it into
 /// the task's own state (the original's "last operation" status).</summary>

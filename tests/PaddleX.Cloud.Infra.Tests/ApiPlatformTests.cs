@@ -3,8 +3,9 @@ using PaddleX.Cloud.Infra.Tests.Infrastructure;
 
 namespace PaddleX.Cloud.Infra.Tests;
 
-/// <summary>The console uploads datasets straight to Blob, so the blob service answers its CORS preflights.</summary>
-public sealed class BlobCorsTests(BicepFixture bicep) : IClassFixture<BicepFixture>
+/// <summary>What the API's Functions app needs of the platform beyond HTTP: the blob service answers the
+/// console's CORS preflights for direct uploads, and its identity may read the dead-letter queue.</summary>
+public sealed class ApiPlatformTests(BicepFixture bicep) : IClassFixture<BicepFixture>
 {
     [Fact]
     public void Blob_service_allows_put_with_blob_type_from_the_function_app_and_the_listed_origins()
@@ -31,5 +32,15 @@ public sealed class BlobCorsTests(BicepFixture bicep) : IClassFixture<BicepFixtu
         var dependsOn = module.Node["dependsOn"]!.AsArray().Select(d => d!.GetValue<string>()).ToList();
         Assert.Contains("api", dependsOn);
         Assert.Contains("storage", dependsOn);
+    }
+
+    [Fact]
+    public void Api_identity_may_peek_the_dead_letter_queue_for_its_timer_sweep()
+    {
+        // ReconcileDeadLetters (Functions) peeks the dead letters while no worker runs: Service Bus Data Receiver.
+        bicep.EnsureCompiled();
+        var module = Assert.Single(bicep.Resources.OfType("Microsoft.Resources/deployments"), m => m.Node["name"]!.GetValue<string>() == "rbac-api");
+        var roles = module.Node["properties"]!["parameters"]!["serviceBusRoleIds"]!["value"]!.AsArray().Select(r => r!.GetValue<string>()).ToList();
+        Assert.Contains("[variables('roles').serviceBusDataReceiver]", roles);
     }
 }
