@@ -149,7 +149,9 @@ public sealed class BatchLoader
     }
 
     /// <summary>Streams the batches of one epoch, decoded ahead by a background producer.</summary>
-    public IEnumerable<HostBatch> Epoch(int epoch, CancellationToken cancellationToken = default)
+    /// <param name="firstBatch">batches before it are skipped, never decoded (a resume mid-epoch); the rest
+    /// are the same batches, same order, as in a full pass.</param>
+    public IEnumerable<HostBatch> Epoch(int epoch, CancellationToken cancellationToken = default, int firstBatch = 0)
     {
         int batches = BatchesPerEpoch;
         if (batches == 0)
@@ -166,7 +168,7 @@ public sealed class BatchLoader
             try
             {
                 var parallel = new ParallelOptions { MaxDegreeOfParallelism = DecodeWorkers, CancellationToken = cts.Token };
-                for (int b = 0; b < batches; b++)
+                for (int b = Math.Max(0, firstBatch); b < batches; b++)
                 {
                     queue.Add(BuildBatch(epoch, b, order, parallel), cts.Token);
                 }

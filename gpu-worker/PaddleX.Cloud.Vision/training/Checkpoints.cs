@@ -35,6 +35,19 @@ public sealed record CheckpointState
     [JsonPropertyName("best_metric")] public string BestMetric { get; init; } = "acc1";
     [JsonPropertyName("metrics")] public Dictionary<string, double> Metrics { get; init; } = [];
     [JsonPropertyName("history")] public List<EpochRecord> History { get; init; } = [];
+
+    /// <summary>Interruption checkpoints only: batches of epoch <see cref="Epoch"/> + 1 already trained
+    /// when the worker stopped, and what they summed to; 0 and null in epoch checkpoints.</summary>
+    [JsonPropertyName("epoch_step")] public int EpochStep { get; init; }
+    [JsonPropertyName("epoch_partial")] public PartialEpoch? Partial { get; init; }
+}
+
+/// <summary>The running sums of an unfinished epoch, so its record after a resume covers every batch.</summary>
+public sealed record PartialEpoch
+{
+    [JsonPropertyName("loss_sum")] public double LossSum { get; init; }
+    [JsonPropertyName("seen")] public int Seen { get; init; }
+    [JsonPropertyName("metric_sums")] public Dictionary<string, double> MetricSums { get; init; } = [];
 }
 
 /// <summary>
@@ -49,6 +62,11 @@ public static class Checkpoints
     public const string StateFile = "trainer_state.json";
     public const string EvalDetailsFile = "eval_details.json";
     public const string SuccessMarker = ".success";
+
+    /// <summary>In <c>output/</c>: the checkpoint written when the worker stops mid-epoch. Not <c>epoch_N</c>,
+    /// so epoch lists, <c>max_saved_epochs</c> and the best model never see it; removed once an epoch
+    /// checkpoint after it is saved.</summary>
+    public const string InterruptedDir = ".interrupted";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 

@@ -30,7 +30,7 @@ internal interface ITrainingFamily : IDisposable
     nn.Module<Tensor, Tensor> Model { get; }
 
     /// <summary>The training batches of one epoch (shuffled and augmented deterministically per seed and epoch).</summary>
-    IEnumerable<HostBatch> TrainEpoch(int epoch, CancellationToken cancellationToken);
+    IEnumerable<HostBatch> TrainEpoch(int epoch, CancellationToken cancellationToken, int firstBatch = 0);
 
     optim.Optimizer CreateOptimizer(TrainParams p);
 

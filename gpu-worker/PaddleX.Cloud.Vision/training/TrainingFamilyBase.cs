@@ -31,7 +31,7 @@ internal abstract class TrainingFamilyBase : ITrainingFamily
 
     protected BatchLoader Eval => evalLoader ?? throw new InvalidOperationException("no validation set");
 
-    public IEnumerable<HostBatch> TrainEpoch(int epoch, CancellationToken cancellationToken) => Train.Epoch(epoch, cancellationToken);
+    public IEnumerable<HostBatch> TrainEpoch(int epoch, CancellationToken cancellationToken, int firstBatch = 0) => Train.Epoch(epoch, cancellationToken, firstBatch);
 
     public abstract optim.Optimizer CreateOptimizer(TrainParams p);
 

@@ -83,6 +83,8 @@ internal static class TrainingLoop
         int bestEpoch = 0;
         double bestScore = -1;
         var history = new List<EpochRecord>();
+        int skipBatches = 0; // a resume from an interruption checkpoint continues its epoch at this batch
+        PartialEpoch? partial = null;
         if (resuming)
         {
             CheckpointState resumed = Checkpoints.Load(p.ResumeCheckpoint!, model, optimizer);
@@ -98,6 +100,12 @@ internal static class TrainingLoop
             bestScore = resumed.BestAcc1;
             history.AddRange(resumed.History);
             log.Info($"Resume training from {p.ResumeCheckpoint}, epoch {resumed.Epoch}, step {globalStep}");
+            if (resumed.EpochStep > 0)
+            {
+                skipBatches = resumed.EpochStep;
+                partial = resumed.Partial;
+                log.Info($"Epoch {startEpoch} continues at step {skipBatches + 1}/{stepsPerEpoch}");
+            }
         }
 
         long totalSteps = (long)stepsPerEpoch * numEpochs;
@@ -107,25 +115,35 @@ internal static class TrainingLoop
         string? bestDir = bestEpoch > 0 && Directory.Exists(Path.Combine(request.OutputDir, "best_model"))
             ? Path.Combine(request.OutputDir, "best_model") : null;
         int lastEpoch = startEpoch - 1;
+
+        // The epoch in progress, at method level so an interruption checkpoint can record it.
+        int epochDone = 0;
+        double lossSum = 0, lr = 0;
+        var metricSums = new Dictionary<string, double>(StringComparer.Ordinal);
+        int seen = 0;
         log.Info($"Start training {p.Model}: {family.TrainCount} train / {family.ValCount} val images, {family.Labels.Count} classes, " +
                  $"{stepsPerEpoch} steps per epoch, device={device.type}, threads={torch.get_num_threads()}");
 
         for (int epoch = startEpoch; epoch <= numEpochs; epoch++)
         {
+            int firstBatch = epoch == startEpoch ? skipBatches : 0;
+            epochDone = firstBatch;
+            lossSum = firstBatch > 0 && partial is not null ? partial.LossSum : 0;
+            seen = firstBatch > 0 && partial is not null ? partial.Seen : 0;
+            metricSums = firstBatch > 0 && partial is not null
+                ? new Dictionary<string, double>(partial.MetricSums, StringComparer.Ordinal)
+                : new Dictionary<string, double>(StringComparer.Ordinal);
             if (ct.IsCancellationRequested)
             {
-                return Cancelled();
+                return Cancelled(epoch);
             }
 
             var epochWatch = Stopwatch.StartNew();
             model.train();
-            double lossSum = 0, lr = 0;
-            var metricSums = new Dictionary<string, double>(StringComparer.Ordinal);
-            int seen = 0;
             var stepWatch = Stopwatch.StartNew();
             try
             {
-                foreach (var b in family.TrainEpoch(epoch, ct))
+                foreach (var b in family.TrainEpoch(epoch, ct, firstBatch))
                 {
                     ct.ThrowIfCancellationRequested();
                     lr = schedule.At(globalStep);
@@ -154,6 +172,7 @@ internal static class TrainingLoop
                     }
 
                     seen += b.Count;
+                    epochDone = step;
                     var progress = new TrainingProgress(epoch, numEpochs, step, stepsPerEpoch, globalStep, totalSteps,
                         result.Loss, lr, result.Metrics, emaStepSeconds, eta);
                     if (p.LogIntervalSteps > 0 && step % p.LogIntervalSteps == 0)
@@ -167,12 +186,12 @@ internal static class TrainingLoop
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                return Cancelled();
+                return Cancelled(epoch);
             }
 
             if (ct.IsCancellationRequested)
             {
-                return Cancelled();
+                return Cancelled(epoch);
             }
 
             var record = new EpochRecord
@@ -196,7 +215,7 @@ internal static class TrainingLoop
                     }
                     catch (OperationCanceledException) when (ct.IsCancellationRequested)
                     {
-                        return Cancelled();
+                        return Cancelled(epoch);
                     }
 
                     model.train();
@@ -238,6 +257,7 @@ internal static class TrainingLoop
                 });
                 Checkpoints.Save(dir, model, optimizer, state, eval?.Details);
                 log.Raw(PaddleXLogFormat.ModelSaved(log.Now, dir));
+                DeleteInterrupted(request.OutputDir); // superseded by this epoch checkpoint
                 if (isBest)
                 {
                     bestDir = Path.Combine(request.OutputDir, "best_model");
@@ -259,13 +279,43 @@ internal static class TrainingLoop
             request.OnEpochEnd?.Invoke(history[^1]);
         }
 
+        DeleteInterrupted(request.OutputDir);
         log.Info(PaddleXLogFormat.TrainComplete);
         return new TrainingResult(TrainingOutcome.Completed, lastEpoch, globalStep, request.OutputDir, bestDir, bestEpoch, bestScore,
             pretrainStatus, history, bestName);
 
-        TrainingResult Cancelled()
+        TrainingResult Cancelled(int epoch)
         {
             log.Info($"Training cancelled at epoch {lastEpoch + 1}, step {globalStep}");
+            if (request.IsShuttingDown?.Invoke() == true)
+            {
+                // The job goes back to the queue: save where this epoch stands, so the next delivery
+                // continues at the next batch instead of repeating the epoch (docs/scaling.md bounds the time).
+                string dir = Path.Combine(request.OutputDir, Checkpoints.InterruptedDir);
+                Checkpoints.Save(dir, model, optimizer, family.Describe(new CheckpointState
+                {
+                    Model = p.Model,
+                    Task = family.Task,
+                    Labels = family.Labels.ToArray(),
+                    Epoch = epoch - 1,
+                    EpochStep = epochDone,
+                    Partial = new PartialEpoch { LossSum = lossSum, Seen = seen, MetricSums = new Dictionary<string, double>(metricSums, StringComparer.Ordinal) },
+                    GlobalStep = globalStep,
+                    StepsPerEpoch = stepsPerEpoch,
+                    LearningRate = lr,
+                    LrPolicy = schedule.Policy.ToString(),
+                    BaseLr = schedule.BaseLr,
+                    LrDecayEpochs = schedule.DecayEpochs.ToArray(),
+                    WarmupSteps = schedule.WarmupSteps,
+                    WarmupStartLr = schedule.WarmupStartLr,
+                    BestEpoch = bestEpoch,
+                    BestAcc1 = bestScore,
+                    BestMetric = bestName,
+                    History = history,
+                }));
+                log.Info($"Interrupted at epoch {epoch}, step {epochDone}/{stepsPerEpoch}: saved {dir}");
+            }
+
             WriteHistory(request.OutputDir, history);
             return new TrainingResult(TrainingOutcome.Cancelled, lastEpoch, globalStep, request.OutputDir, bestDir, bestEpoch, bestScore,
                 pretrainStatus, history, bestName);
@@ -285,6 +335,15 @@ internal static class TrainingLoop
         }
 
         return n;
+    }
+
+    private static void DeleteInterrupted(string outputDir)
+    {
+        string dir = Path.Combine(outputDir, Checkpoints.InterruptedDir);
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     private static void WriteHistory(string outputDir, List<EpochRecord> history)

@@ -70,6 +70,11 @@ public sealed class TrainingRequest
     /// <summary>Called with every log line as written.</summary>
     public Action<string>? OnLogLine { get; init; }
 
+    /// <summary>Asked when training is cancelled: true when the host is shutting down (the job goes back
+    /// to the queue), so the loop saves <see cref="Checkpoints.InterruptedDir"/> for the next delivery to
+    /// continue from. False or null (the user stopped the task): nothing more is saved.</summary>
+    public Func<bool>? IsShuttingDown { get; init; }
+
     /// <summary>Clock for log timestamps (tests may pin it).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

@@ -6,9 +6,9 @@ using Microsoft.Extensions.Logging;
 using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Contracts.Jobs;
 using PaddleX.Cloud.Contracts.Training;
+using PaddleX.Cloud.Datasets.Jobs;
 using PaddleX.Cloud.Storage.Ports;
 using PaddleX.Cloud.Vision.Training;
-using PaddleX.Cloud.Datasets.Jobs;
 
 namespace PaddleX.Cloud.Worker.Jobs;
 
@@ -16,7 +16,9 @@ namespace PaddleX.Cloud.Worker.Jobs;
 /// format, checkpoints under <c>output/</c>, progress into the task's job state. A new run starts from
 /// an empty <c>output/</c> (the previous run's files are removed) unless it resumes a checkpoint the
 /// user chose; <c>output/.job</c> names the job that owns the folder. A redelivered job (the worker
-/// died) resumes from the newest complete checkpoint of its own run, so at most one epoch is lost.</summary>
+/// died) resumes from the newest complete checkpoint of its own run, so at most one epoch is lost; a job
+/// handed back on shutdown first saves and publishes <c>output/.interrupted</c>, and its redelivery
+/// continues at the next batch.</summary>
 public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactStore artifacts, TrainingOptions options, ILogger<TrainJobHandler> logger)
     : TaskJobHandler(metadata, TaskJobTarget.Train(metadata), logger)
 {
@@ -47,6 +49,7 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
             await log.WriteLineAsync(PaddleXLogFormat.Info(DateTime.Now, $"This log file path is {logPath}"));
             await log.WriteLineAsync(PaddleXLogFormat.Info(DateTime.Now, resume is null ? $"Training task {task.Id} started (job {message.JobId})" : $"Training task {task.Id} resumes from {resume} (job {message.JobId}, delivery {context.DeliveryCount})"));
             var progress = new ProgressWriter(States, task.Id, message.JobId, running, options.ProgressInterval);
+            var interrupted = new InterruptedCheckpoint(artifacts, task, outputDir);
             var request = new TrainingRequest
             {
                 Params = trainParams,
@@ -54,9 +57,15 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
                 OutputDir = outputDir,
                 Log = log,
                 OnStep = progress.Report,
-                OnEpochEnd = _ => PublishAsync(task, outputDir, CancellationToken.None).AsTask().GetAwaiter().GetResult(),
+                OnEpochEnd = _ =>
+                {
+                    PublishAsync(task, outputDir, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+                    interrupted.DeleteIfSupersededAsync().AsTask().GetAwaiter().GetResult();
+                },
+                IsShuttingDown = context.IsShuttingDown,
             };
             result = await Task.Run(() => trainer.Run(request, context.Cancellation), CancellationToken.None);
+            await interrupted.DeleteIfSupersededAsync();
             LogTrained(task.Id, result.Outcome.ToString(), result.LastEpoch, result.BestMetric, result.BestAcc1);
         }
         catch (Exception failure) when (failure is not OperationCanceledException)
@@ -108,6 +117,12 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
             resume = NewestCheckpoint(outputDir);
         }
 
+        if (owner != message.JobId)
+        {
+            // Another run's interruption checkpoint never resumes this one (a user-chosen resume keeps the folder).
+            await InterruptedCheckpoint.DeleteAsync(artifacts, task, outputDir, cancellationToken);
+        }
+
         if (resume is null && owner != message.JobId)
         {
             await artifacts.DeleteAsync($"{task.Path}/output", cancellationToken);
@@ -123,7 +138,18 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
         return resume;
     }
 
-    private static string? NewestCheckpoint(string outputDir) =>
+    /// <summary>The interruption checkpoint when it is further on than every epoch checkpoint, else the newest epoch checkpoint.</summary>
+    private static string? NewestCheckpoint(string outputDir)
+    {
+        var epoch = NewestEpochCheckpoint(outputDir);
+        var interrupted = Path.Combine(outputDir, Checkpoints.InterruptedDir);
+        return Checkpoints.IsComplete(interrupted)
+            && (epoch is null || Checkpoints.ReadState(interrupted).GlobalStep > Checkpoints.ReadState(epoch).GlobalStep)
+            ? interrupted
+            : epoch;
+    }
+
+    private static string? NewestEpochCheckpoint(string outputDir) =>
         !Directory.Exists(outputDir)
             ? null
             : Directory.EnumerateDirectories(outputDir, "epoch_*")
