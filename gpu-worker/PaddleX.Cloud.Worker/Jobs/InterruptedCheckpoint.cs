@@ -26,6 +26,34 @@ internal sealed class InterruptedCheckpoint(IArtifactStore artifacts, TaskInfo t
         }
     }
 
+    /// <summary>Uploads the interruption checkpoint with its <c>.success</c> marker last (a replica killed
+    /// halfway leaves no checkpoint that looks complete), then the history and the log. The epoch
+    /// checkpoints were published when saved, so this is one checkpoint's worth of bytes.</summary>
+    public async ValueTask PublishAsync(string logPath)
+    {
+        var local = LocalPath(outputDir);
+        if (Checkpoints.IsComplete(local))
+        {
+            var files = Directory.GetFiles(local).OrderBy(f => Path.GetFileName(f) == Checkpoints.SuccessMarker);
+            foreach (var file in files)
+            {
+                await UploadAsync(file, $"{StorePath(task)}/{Path.GetFileName(file)}");
+            }
+        }
+
+        await UploadAsync(Path.Combine(outputDir, ClassificationTrainer.HistoryFile), $"{task.Path}/output/{ClassificationTrainer.HistoryFile}");
+        await UploadAsync(logPath, $"{task.Path}/{Path.GetFileName(logPath)}");
+    }
+
+    private async ValueTask UploadAsync(string file, string path)
+    {
+        if (File.Exists(file))
+        {
+            await using var content = File.OpenRead(file);
+            await artifacts.WriteAsync(path, content, CancellationToken.None);
+        }
+    }
+
     public static async ValueTask DeleteAsync(IArtifactStore artifacts, TaskInfo task, string outputDir, CancellationToken cancellationToken)
     {
         if (Directory.Exists(LocalPath(outputDir)))

@@ -34,6 +34,7 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
         var logPath = Path.Combine(taskDir, "out.log");
         var catalogScratch = Path.Combine(Path.GetTempPath(), "paddlex-catalog", message.JobId);
         TrainingResult result;
+        InterruptedCheckpoint interrupted;
         try
         {
             var project = await Metadata.Projects.GetAsync(task.Pid, context.Cancellation) ?? throw new InvalidDataException($"project {task.Pid} no longer exists");
@@ -49,7 +50,7 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
             await log.WriteLineAsync(PaddleXLogFormat.Info(DateTime.Now, $"This log file path is {logPath}"));
             await log.WriteLineAsync(PaddleXLogFormat.Info(DateTime.Now, resume is null ? $"Training task {task.Id} started (job {message.JobId})" : $"Training task {task.Id} resumes from {resume} (job {message.JobId}, delivery {context.DeliveryCount})"));
             var progress = new ProgressWriter(States, task.Id, message.JobId, running, options.ProgressInterval);
-            var interrupted = new InterruptedCheckpoint(artifacts, task, outputDir);
+            interrupted = new InterruptedCheckpoint(artifacts, task, outputDir);
             var request = new TrainingRequest
             {
                 Params = trainParams,
@@ -84,13 +85,16 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
             }
         }
 
+        if (result.Outcome == TrainingOutcome.Cancelled && context.IsShuttingDown())
+        {
+            // Within the grace period: only what changed since the last epoch's publish, then hand back.
+            await interrupted.PublishAsync(logPath);
+            throw new OperationCanceledException(context.Cancellation); // handed back; the next delivery resumes
+        }
+
         await PublishAsync(task, outputDir, CancellationToken.None);
         if (result.Outcome == TrainingOutcome.Cancelled)
         {
-            if (context.IsShuttingDown())
-            {
-                throw new OperationCanceledException(context.Cancellation); // handed back; the next delivery resumes
-            }
 
             // Stopped by the user: the API already recorded XTRAINEXIT; release the state.
             await States.SetAsync(task.Id, message.JobId, (int)Contracts.TaskStatus.XTRAINEXIT, result.BestModelDir is null ? "False" : "True", finished: true);
