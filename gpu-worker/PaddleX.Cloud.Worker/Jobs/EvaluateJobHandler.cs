@@ -3,11 +3,11 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Contracts.Jobs;
+using PaddleX.Cloud.Datasets.Jobs;
 using PaddleX.Cloud.Storage.Ports;
 using PaddleX.Cloud.Vision.Metrics;
 using PaddleX.Cloud.Vision.Training;
 using SkiaSharp;
-using PaddleX.Cloud.Datasets.Jobs;
 
 namespace PaddleX.Cloud.Worker.Jobs;
 

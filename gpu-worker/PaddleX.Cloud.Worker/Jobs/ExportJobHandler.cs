@@ -2,9 +2,9 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Contracts.Jobs;
+using PaddleX.Cloud.Datasets.Jobs;
 using PaddleX.Cloud.Storage.Ports;
 using PaddleX.Cloud.Vision.Export;
-using PaddleX.Cloud.Datasets.Jobs;
 
 namespace PaddleX.Cloud.Worker.Jobs;
 

@@ -3,9 +3,10 @@ using PaddleX.Cloud.Infra.Tests.Infrastructure;
 
 namespace PaddleX.Cloud.Infra.Tests;
 
-/// <summary>What the API's Functions app needs of the platform beyond HTTP: the blob service answers the
-/// console's CORS preflights for direct uploads, and its identity may read the dead-letter queue.</summary>
-public sealed class ApiPlatformTests(BicepFixture bicep) : IClassFixture<BicepFixture>
+// What the API's Functions app needs of the platform beyond HTTP: the blob service answers the console's
+// CORS preflights for direct uploads, and its identity may read the dead-letter queue. A part of
+// BicepTests so it shares the one compiled template.
+public sealed partial class BicepTests
 {
     [Fact]
     public void Blob_service_allows_put_with_blob_type_from_the_function_app_and_the_listed_origins()
