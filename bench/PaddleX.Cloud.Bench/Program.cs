@@ -13,6 +13,8 @@ using static TorchSharp.torch;
 //   infer    --model ResNet18 --size 64 --batch 32 --steps 20 --warmup 3 --threads 2
 //   train    --model DeepLabV3P --backbone ResNet50_vd --size 256 --batch 8 --steps 3 --warmup 1   (segmentation:
 //            per-pixel cross-entropy over 21 classes; --classes to change)
+//   params   --model DeepLabV3P --backbone ResNet50_vd --classes 21   (parameter count, then one line per parameter
+//            tensor: name and shape, in registration order; to check a baseline re-implementation against ours)
 //   make-data --dir DIR --count 256 --source-size 256
 //   data     --dir DIR --size 64 --batch 32 --threads 2 --epochs 2
 //   finetune --dir DATASET --pretrain IMAGENET|none --pretrain-dir DIR --model ResNet18 --size 64 --batch 16 --epochs 5 --lr 0.005
@@ -26,6 +28,9 @@ switch (mode)
     case "infer":
         ModelBench(mode, opts);
         break;
+    case "params":
+        ParamsDump(opts);
+        break;
     case "make-data":
         MakeData(opts.Get("dir", Path.Combine(Path.GetTempPath(), "pdx-bench-data")), opts.Int("count", 256), opts.Int("source-size", 256));
         break;
@@ -36,7 +41,7 @@ switch (mode)
         FineTuneBench(opts);
         break;
     default:
-        Console.Error.WriteLine($"unknown mode {mode} (train|infer|make-data|data)");
+        Console.Error.WriteLine($"unknown mode {mode} (train|infer|params|make-data|data|finetune)");
         return 2;
 }
 
@@ -92,6 +97,22 @@ static void ModelBench(string mode, Options o)
     watch.Stop();
     double ips = steps * batch / watch.Elapsed.TotalSeconds;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {mode} {name} {size} {batch} {threads} {ips:0.00}"));
+}
+
+static void ParamsDump(Options o)
+{
+    string name = o.Get("model", "DeepLabV3P");
+    bool segmentation = SegmentationModels.IsKnown(name);
+    int classes = o.Int("classes", segmentation ? 21 : 1000);
+    string? backbone = segmentation ? SegmentationModels.ResolveBackbone(name, o.Get("backbone", "")) : null;
+    using var model = segmentation ? SegmentationModels.Create(name, backbone, classes) : ClassificationModels.Create(name, classes);
+    var parameters = model.named_parameters().ToList();
+    long total = parameters.Sum(p => p.parameter.numel());
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PARAMS {total} tensors {parameters.Count}"));
+    foreach (var (pname, p) in parameters)
+    {
+        Console.WriteLine($"{pname} {string.Join('x', p.shape)}");
+    }
 }
 
 static void MakeData(string dir, int count, int sourceSize)
