@@ -20,8 +20,8 @@ mkdir -p "$(dirname "$OUT")"
 source bench/bench-common.sh
 require_debian_torch
 
-dotnet build -c Release bench/PaddleX.Cloud.Bench -v q -nologo >/dev/null
-if [ "$INFER" != 0 ]; then dotnet build -c Release bench/PaddleX.Cloud.Bench.Inference -v q -nologo >/dev/null; fi
+dotnet build -c Release bench/PaddleX.Cloud.Bench -v q -nologo -nodeReuse:false >/dev/null
+if [ "$INFER" != 0 ]; then dotnet build -c Release bench/PaddleX.Cloud.Bench.Inference -v q -nologo -nodeReuse:false >/dev/null; fi
 NET=bench/PaddleX.Cloud.Bench/bin/Release/net10.0/PaddleX.Cloud.Bench
 PY="$PYTHON bench/baseline/torch_seg_train.py"
 
