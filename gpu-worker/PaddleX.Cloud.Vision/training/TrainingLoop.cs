@@ -235,26 +235,7 @@ internal static class TrainingLoop
                     bestEpoch = epoch;
                 }
 
-                var state = family.Describe(new CheckpointState
-                {
-                    Model = p.Model,
-                    Task = family.Task,
-                    Labels = family.Labels.ToArray(),
-                    Epoch = epoch,
-                    GlobalStep = globalStep,
-                    StepsPerEpoch = stepsPerEpoch,
-                    LearningRate = lr,
-                    LrPolicy = schedule.Policy.ToString(),
-                    BaseLr = schedule.BaseLr,
-                    LrDecayEpochs = schedule.DecayEpochs.ToArray(),
-                    WarmupSteps = schedule.WarmupSteps,
-                    WarmupStartLr = schedule.WarmupStartLr,
-                    BestEpoch = bestEpoch,
-                    BestAcc1 = bestScore,
-                    BestMetric = bestName,
-                    Metrics = record.EvalMetrics ?? record.TrainMetrics,
-                    History = history,
-                });
+                var state = State(epoch) with { Metrics = record.EvalMetrics ?? record.TrainMetrics };
                 Checkpoints.Save(dir, model, optimizer, state, eval?.Details);
                 log.Raw(PaddleXLogFormat.ModelSaved(log.Now, dir));
                 DeleteInterrupted(request.OutputDir); // superseded by this epoch checkpoint
@@ -284,6 +265,27 @@ internal static class TrainingLoop
         return new TrainingResult(TrainingOutcome.Completed, lastEpoch, globalStep, request.OutputDir, bestDir, bestEpoch, bestScore,
             pretrainStatus, history, bestName);
 
+        // What every checkpoint records: the run's schedule, progress and best model so far, plus the family's fields.
+        CheckpointState State(int epoch) => family.Describe(new CheckpointState
+        {
+            Model = p.Model,
+            Task = family.Task,
+            Labels = family.Labels.ToArray(),
+            Epoch = epoch,
+            GlobalStep = globalStep,
+            StepsPerEpoch = stepsPerEpoch,
+            LearningRate = lr,
+            LrPolicy = schedule.Policy.ToString(),
+            BaseLr = schedule.BaseLr,
+            LrDecayEpochs = schedule.DecayEpochs.ToArray(),
+            WarmupSteps = schedule.WarmupSteps,
+            WarmupStartLr = schedule.WarmupStartLr,
+            BestEpoch = bestEpoch,
+            BestAcc1 = bestScore,
+            BestMetric = bestName,
+            History = history,
+        });
+
         TrainingResult Cancelled(int epoch)
         {
             log.Info($"Training cancelled at epoch {lastEpoch + 1}, step {globalStep}");
@@ -292,27 +294,11 @@ internal static class TrainingLoop
                 // The job goes back to the queue: save where this epoch stands, so the next delivery
                 // continues at the next batch instead of repeating the epoch (docs/scaling.md bounds the time).
                 string dir = Path.Combine(request.OutputDir, Checkpoints.InterruptedDir);
-                Checkpoints.Save(dir, model, optimizer, family.Describe(new CheckpointState
+                Checkpoints.Save(dir, model, optimizer, State(epoch - 1) with
                 {
-                    Model = p.Model,
-                    Task = family.Task,
-                    Labels = family.Labels.ToArray(),
-                    Epoch = epoch - 1,
                     EpochStep = epochDone,
                     Partial = new PartialEpoch { LossSum = lossSum, Seen = seen, MetricSums = new Dictionary<string, double>(metricSums, StringComparer.Ordinal) },
-                    GlobalStep = globalStep,
-                    StepsPerEpoch = stepsPerEpoch,
-                    LearningRate = lr,
-                    LrPolicy = schedule.Policy.ToString(),
-                    BaseLr = schedule.BaseLr,
-                    LrDecayEpochs = schedule.DecayEpochs.ToArray(),
-                    WarmupSteps = schedule.WarmupSteps,
-                    WarmupStartLr = schedule.WarmupStartLr,
-                    BestEpoch = bestEpoch,
-                    BestAcc1 = bestScore,
-                    BestMetric = bestName,
-                    History = history,
-                }));
+                });
                 log.Info($"Interrupted at epoch {epoch}, step {epochDone}/{stepsPerEpoch}: saved {dir}");
             }
 
