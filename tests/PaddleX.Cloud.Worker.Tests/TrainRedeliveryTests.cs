@@ -28,11 +28,8 @@ public sealed class TrainRedeliveryTests : IDisposable
     {
         var metadata = new LocalMetadataStore(workspace);
         var artifacts = new LocalArtifactStore(workspace);
-        CopyFolder(data.Dir, Path.Combine(workspace, "datasets", "D0001"));
-        await metadata.Datasets.CreateAsync(id => new Dataset { Id = id, Name = "shapes", Type = "classification", Path = $"datasets/{id}" });
-        await metadata.Projects.CreateAsync(id => new Project { Id = id, Name = "p", Type = "classification", Did = "D0001" });
         const string Params = """{"model": "ResNet18", "image_shape": [32, 32], "batch_size": 8, "num_epochs": 2, "learning_rate": 0.01, "lr_decay_epochs": [5], "save_interval_epochs": 1, "pretrain_weights": "", "seed": 1}""";
-        var task = await metadata.Tasks.CreateAsync(id => new TaskInfo { Id = id, Pid = "P0001", Path = $"projects/P0001/tasks/{id}", ParamsJson = Params });
+        var task = await TrainingWorkspace.SeedAsync(metadata, workspace, data.Dir, Params);
         var handler = new TrainJobHandler(metadata, artifacts, new TrainingOptions { TorchThreads = 2, ProgressInterval = TimeSpan.FromHours(1) }, NullLogger<TrainJobHandler>.Instance);
         var logPath = Path.Combine(workspace, task.Path, "out.log");
 
@@ -55,11 +52,8 @@ public sealed class TrainRedeliveryTests : IDisposable
     {
         var metadata = new LocalMetadataStore(workspace);
         var artifacts = new LocalArtifactStore(workspace);
-        CopyFolder(data.Dir, Path.Combine(workspace, "datasets", "D0001"));
-        await metadata.Datasets.CreateAsync(id => new Dataset { Id = id, Name = "shapes", Type = "classification", Path = $"datasets/{id}" });
-        await metadata.Projects.CreateAsync(id => new Project { Id = id, Name = "p", Type = "classification", Did = "D0001" });
         const string Params = """{"model": "ResNet18", "image_shape": [32, 32], "batch_size": 8, "num_epochs": 3, "learning_rate": 0.01, "lr_decay_epochs": [5], "save_interval_epochs": 1, "pretrain_weights": "", "seed": 1}""";
-        var task = await metadata.Tasks.CreateAsync(id => new TaskInfo { Id = id, Pid = "P0001", Path = $"projects/P0001/tasks/{id}", ParamsJson = Params });
+        var task = await TrainingWorkspace.SeedAsync(metadata, workspace, data.Dir, Params);
         var handler = new TrainJobHandler(metadata, artifacts, new TrainingOptions { TorchThreads = 2, ProgressInterval = TimeSpan.FromHours(1) }, NullLogger<TrainJobHandler>.Instance);
         var message = await StartJobAsync(metadata, task.Id);
         await handler.RunAsync(Context(message, 1));
@@ -93,14 +87,4 @@ public sealed class TrainRedeliveryTests : IDisposable
 
     private static JobContext Context(JobMessage message, int deliveryCount) =>
         new(message, deliveryCount, new ServiceCollection().BuildServiceProvider(), NullLogger.Instance, CancellationToken.None);
-
-    private static void CopyFolder(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
 }

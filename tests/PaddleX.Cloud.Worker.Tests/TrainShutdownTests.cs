@@ -35,11 +35,8 @@ public sealed class TrainShutdownTests : IDisposable
         var store = Path.Combine(workspace, "store");
         var metadata = new LocalMetadataStore(store);
         var shared = new LocalArtifactStore(store);
-        CopyFolder(data.Dir, Path.Combine(store, "datasets", "D0001"));
-        await metadata.Datasets.CreateAsync(id => new Dataset { Id = id, Name = "shapes", Type = "classification", Path = $"datasets/{id}" });
-        await metadata.Projects.CreateAsync(id => new Project { Id = id, Name = "p", Type = "classification", Did = "D0001" });
         const string Params = """{"model": "ResNet18", "image_shape": [32, 32], "batch_size": 2, "num_epochs": 2, "learning_rate": 0.01, "lr_decay_epochs": [5], "save_interval_epochs": 1, "pretrain_weights": "", "seed": 1}""";
-        var task = await metadata.Tasks.CreateAsync(id => new TaskInfo { Id = id, Pid = "P0001", Path = $"projects/P0001/tasks/{id}", ParamsJson = Params });
+        var task = await TrainingWorkspace.SeedAsync(metadata, store, data.Dir, Params);
         var message = JobMessageFactory.Create(JobKinds.Train, "local", task.Id);
         await metadata.Tasks.UpdateAsync(task.Id, t =>
         {
@@ -120,16 +117,6 @@ public sealed class TrainShutdownTests : IDisposable
         {
             Assert.True(DateTime.UtcNow < deadline, "timed out");
             await Task.Delay(20);
-        }
-    }
-
-    private static void CopyFolder(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
         }
     }
 }
