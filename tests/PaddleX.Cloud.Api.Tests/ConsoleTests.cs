@@ -159,7 +159,7 @@ public sealed partial class ConsoleTests : ServerTestBase
 
     private static async Task<(int Code, string Output)> NodeAsync(string script, params string[] args)
     {
-        var tools = Path.Combine(RepoRoot(), "tests", "tools");
+        var tools = Path.Combine(Repository.Root, "tests", "tools");
         Assert.True(File.Exists(Path.Combine(tools, "node_modules", "playwright-core", "package.json")), "run tests/tools/install.sh first (npm packages of tests/tools)");
         var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = tools };
         info.ArgumentList.Add(Path.Combine(tools, "console", script));
@@ -187,18 +187,6 @@ public sealed partial class ConsoleTests : ServerTestBase
         return (process.ExitCode, await output + await errors);
     }
 
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "PaddleX.Cloud.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
 
     [GeneratedRegex(@"api\.(get|post|put|del|href|upload)\(\s*""(/[^""]*)""")]
     private static partial Regex ApiCall();

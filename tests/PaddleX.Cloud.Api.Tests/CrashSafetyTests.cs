@@ -12,7 +12,7 @@ public sealed class CrashSafetyTests
     public async Task Every_acknowledged_create_survives_a_sigkill()
     {
         var workspace = TempFolder.Create("crash");
-        var port = TestServer.FreePort();
+        var port = Network.FreePort();
         var acknowledged = new ConcurrentBag<string>();
         var failedBeforeKill = new ConcurrentQueue<string>();
         var killed = 0;
@@ -74,7 +74,7 @@ public sealed class CrashSafetyTests
     public async Task A_training_killed_mid_run_resumes_from_its_newest_checkpoint_after_restart()
     {
         var workspace = TempFolder.Create("crash-train");
-        var port = TestServer.FreePort();
+        var port = Network.FreePort();
         string tid;
         int savedBeforeKill;
         using (var server = ServerProcess.Start(workspace, port))
@@ -84,21 +84,21 @@ public sealed class CrashSafetyTests
             var source = ShapesDataset.Write(Path.Combine(workspace, "import", "shapes"), 12);
             var did = Expect.Ok(await client.PostAsync("/dataset", new { name = "shapes", dataset_type = "classification" }))["did"]!.GetValue<string>();
             Expect.Ok(await client.PutAsync("/dataset", new { did, path = source }));
-            await PollAsync(async () => (await client.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() == 4, TimeSpan.FromMinutes(2));
+            await Polling.WaitUntilAsync(async () => (await client.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() == 4, TimeSpan.FromMinutes(2));
             Expect.Ok(await client.PutAsync("/dataset/split", new { did, val_split = 0.25, test_split = 0.0, seed = 2 }));
             var pid = Expect.Ok(await client.PostAsync("/project", new { name = "p", project_type = "classification" }))["pid"]!.GetValue<string>();
             Expect.Ok(await client.PutAsync("/workspace", new { @struct = "project", id = pid, attr_dict = new { did } }));
             var train = new { model = "ResNet18", image_shape = new[] { 32, 32 }, batch_size = 8, num_epochs = 8, learning_rate = 0.02, pretrain_weights = "", save_interval_epochs = 1 };
             tid = Expect.Ok(await client.PostAsync("/project/task", new { pid, train = System.Text.Json.JsonSerializer.Serialize(train) }))["tid"]!.GetValue<string>();
             Expect.Ok(await client.PostAsync("/project/task/train", new { tid }));
-            await PollAsync(async () => (await client.GetAsync("/project/task", new { tid, resume = 1 }))["max_saved_epochs"]!.GetValue<int>() >= 2, TimeSpan.FromMinutes(4));
+            await Polling.WaitUntilAsync(async () => (await client.GetAsync("/project/task", new { tid, resume = 1 }))["max_saved_epochs"]!.GetValue<int>() >= 2, TimeSpan.FromMinutes(4));
             savedBeforeKill = (await client.GetAsync("/project/task", new { tid, resume = 1 }))["max_saved_epochs"]!.GetValue<int>();
             server.Kill(); // SIGKILL mid-training
             await server.WaitForExitAsync();
         }
 
         await using var restarted = await TestServer.StartAsync(workspace);
-        await PollAsync(async () => (await restarted.Client.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(5));
+        await Polling.WaitUntilAsync(async () => (await restarted.Client.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(5));
         Assert.Equal(4, (await restarted.Client.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>());
         var resume = await restarted.Client.GetAsync("/project/task", new { tid, resume = 1 });
         Assert.Equal(8, resume["max_saved_epochs"]!.GetValue<int>());
@@ -106,15 +106,5 @@ public sealed class CrashSafetyTests
         var resumedFrom = System.Text.RegularExpressions.Regex.Match(log, @"Resume training from .*epoch_(\d+)");
         Assert.True(resumedFrom.Success, "the redelivered job did not resume from a checkpoint");
         Assert.True(int.Parse(resumedFrom.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= savedBeforeKill, "more than the current epoch was lost");
-    }
-
-    private static async Task PollAsync(Func<Task<bool>> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not done within {within}");
-            await Task.Delay(250);
-        }
     }
 }

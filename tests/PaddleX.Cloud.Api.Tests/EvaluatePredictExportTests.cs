@@ -28,7 +28,7 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
         // Evaluate the best model with the documented defaults (only tid given).
         Expect.Ok(await Api.PostAsync("/project/task/evaluate", new { tid }));
         JsonObject evaluated = [];
-        await WaitForAsync(
+        await Polling.WaitUntilAsync(
             async () =>
             {
                 evaluated = await Api.GetAsync("/project/task/evaluate", new { tid });
@@ -175,7 +175,7 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
         child["pretrain_weights"] = pmid;
         var childTid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = child.ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid = childTid }));
-        await WaitForAsync(async () => (await Api.GetAsync("/project/task", new { tid = childTid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(2));
+        await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/project/task", new { tid = childTid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(2));
         var childAcc = Expect.Ok(await Api.GetAsync("/project/task/metrics", new { tid = childTid, type = "eval" }))["eval_metrics"]!["acc1"]!.GetValue<double>();
         Assert.True(childAcc >= bestAcc - 0.1, $"fine-tuned from {pmid}: {childAcc:F3} vs parent {bestAcc:F3}");
     }
@@ -183,7 +183,7 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
     private async Task<JsonObject> WaitForExportAsync(string tid)
     {
         JsonObject state = [];
-        await WaitForAsync(
+        await Polling.WaitUntilAsync(
             async () =>
             {
                 state = await Api.GetAsync("/project/task/export", new { tid });
@@ -196,7 +196,7 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
     private async Task<JsonObject> WaitForPredictionAsync(string tid)
     {
         JsonObject state = [];
-        await WaitForAsync(
+        await Polling.WaitUntilAsync(
             async () =>
             {
                 state = Expect.Ok(await Api.GetAsync("/project/task/predict", new { tid }));
@@ -211,25 +211,15 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
         var source = ShapesDataset.Write(Path.Combine(Server.Workspace, "import", "shapes"), 20);
         var did = await CreateDatasetAsync("形状");
         Expect.Ok(await Api.PutAsync("/dataset", new { did, path = source }));
-        await WaitForAsync(async () => (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() is 4 or 2 or 5, TimeSpan.FromMinutes(2));
+        await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() is 4 or 2 or 5, TimeSpan.FromMinutes(2));
         Expect.Ok(await Api.PutAsync("/dataset/split", new { did, val_split = 0.3, test_split = 0.1, seed = 1 }));
         var pid = await CreateProjectAsync("形状分类");
         Expect.Ok(await Api.PutAsync("/workspace", new { @struct = "project", id = pid, attr_dict = new { did } }));
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = TinyTraining.ResNet18(3, 2).ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Error(await Api.PostAsync("/project/task/evaluate", new { tid }), "invalid_state", "best_model");
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid }));
-        await WaitForAsync(async () => (await Api.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(4));
+        await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(4));
         Assert.Equal(4, (await Api.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>());
         return (pid, tid, source);
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not done within {within}");
-            await Task.Delay(250);
-        }
     }
 }

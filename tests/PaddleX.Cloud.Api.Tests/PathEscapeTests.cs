@@ -110,7 +110,7 @@ public sealed class PathEscapeTests : ServerTestBase
         Expect.Ok(await Api.PutAsync("/workspace", new { @struct = "project", id = pid, attr_dict = new { did } }));
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = TinyTraining.ResNet18(1, 1).ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid }));
-        await WaitForAsync(async () => (await Api.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(3));
+        await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(3));
 
         // An export whose save_dir already holds links to outside files replaces the links.
         var saveDir = Path.Combine(workspace, "exports", "linked");
@@ -119,7 +119,7 @@ public sealed class PathEscapeTests : ServerTestBase
         File.CreateSymbolicLink(Path.Combine(saveDir, "model.json"), Path.Combine(outside, "secret.json"));
         var outsideBefore = Snapshot(outside);
         Expect.Ok(await Api.PostAsync("/project/task/export", new { type = "infer", tid, save_dir = saveDir }));
-        await WaitForAsync(async () => (await Api.GetAsync("/project/task/export", new { tid }))["export_status"]?.GetValue<int>() is 7 or 8, TimeSpan.FromMinutes(2));
+        await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/project/task/export", new { tid }))["export_status"]?.GetValue<int>() is 7 or 8, TimeSpan.FromMinutes(2));
         Assert.Equal(7, (await Api.GetAsync("/project/task/export", new { tid }))["export_status"]!.GetValue<int>());
         Assert.Null(new FileInfo(Path.Combine(saveDir, "model.onnx")).LinkTarget);
         Assert.Equal(outsideBefore, Snapshot(outside));
@@ -294,15 +294,5 @@ public sealed class PathEscapeTests : ServerTestBase
     }
 
     private async Task WaitUntilIdleAsync(string did) =>
-        await WaitForAsync(async () => (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() is not (1 or 3), TimeSpan.FromMinutes(2));
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not done within {within}");
-            await Task.Delay(100);
-        }
-    }
+        await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() is not (1 or 3), TimeSpan.FromMinutes(2));
 }

@@ -16,7 +16,7 @@ public sealed class SegmentationFlowTests : ServerTestBase
         var source = SegmentationShapes.Write(Path.Combine(Server.Workspace, "import", "rs"), train: 14, val: 0, test: 0, size: 32, bands: 4, lists: false);
         var did = await CreateDatasetAsync("遥感", "remote_segmentation");
         Expect.Ok(await Api.PutAsync("/dataset", new { did, path = source }));
-        await WaitForAsync(async () => (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() is 4 or 2 or 5, TimeSpan.FromMinutes(2));
+        await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() is 4 or 2 or 5, TimeSpan.FromMinutes(2));
         Assert.Equal(4, (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>());
         Expect.Ok(await Api.PutAsync("/dataset/split", new { did, val_split = 0.2, test_split = 0.15, seed = 1 }));
         var pid = await CreateProjectAsync("遥感分割", "remote_segmentation");
@@ -47,7 +47,7 @@ public sealed class SegmentationFlowTests : ServerTestBase
         };
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = train.ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid }));
-        await WaitForAsync(async () => (await Api.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(5));
+        await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(5));
         var task = await Api.GetAsync("/project/task", new { tid });
         Assert.True(task["task_status"]!.GetValue<int>() == 4, $"training did not finish: {task.ToJsonString()}");
 
@@ -66,7 +66,7 @@ public sealed class SegmentationFlowTests : ServerTestBase
         // Evaluate from the best checkpoint's confusion matrix; the Excel report from the same result.
         Expect.Ok(await Api.PostAsync("/project/task/evaluate", new { tid }));
         JsonObject evaluated = [];
-        await WaitForAsync(async () => (evaluated = await Api.GetAsync("/project/task/evaluate", new { tid }))["evaluate_status"]!.GetValue<int>() is 5 or 12, TimeSpan.FromMinutes(1));
+        await Polling.WaitUntilAsync(async () => (evaluated = await Api.GetAsync("/project/task/evaluate", new { tid }))["evaluate_status"]!.GetValue<int>() is 5 or 12, TimeSpan.FromMinutes(1));
         var result = evaluated["result"]!.AsObject();
         Expect.Keys(result, "Confusion_Matrix", "Mean_IoU", "Mean_Acc", "PRIoU", "label_list", "epoch");
         Assert.Equal(SegmentationShapes.Labels, result["label_list"]!.AsArray().Select(l => l!.GetValue<string>()).ToArray());
@@ -113,7 +113,7 @@ public sealed class SegmentationFlowTests : ServerTestBase
     {
         Expect.Ok(await Api.PostAsync("/project/task/export", new { type, tid, save_dir = saveDir }));
         JsonObject state = [];
-        await WaitForAsync(async () => (state = await Api.GetAsync("/project/task/export", new { tid }))["export_status"]!.GetValue<int>() is 7 or 13, TimeSpan.FromMinutes(2));
+        await Polling.WaitUntilAsync(async () => (state = await Api.GetAsync("/project/task/export", new { tid }))["export_status"]!.GetValue<int>() is 7 or 13, TimeSpan.FromMinutes(2));
         Assert.True(state["export_status"]!.GetValue<int>() == 7, $"export {type} failed: {state.ToJsonString()}");
         var info = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(saveDir, "model.json")))!;
         Assert.Equal(("segmentation", 4, 4), (info["task"]!.GetValue<string>(), info["in_channels"]!.GetValue<int>(), info["mean"]!.AsArray().Count));
@@ -123,17 +123,7 @@ public sealed class SegmentationFlowTests : ServerTestBase
     private async Task<JsonObject> WaitForPredictionAsync(string tid)
     {
         JsonObject state = [];
-        await WaitForAsync(async () => (state = Expect.Ok(await Api.GetAsync("/project/task/predict", new { tid })))["predict_status"]!.GetValue<int>() is 1 or 2, TimeSpan.FromMinutes(1));
+        await Polling.WaitUntilAsync(async () => (state = Expect.Ok(await Api.GetAsync("/project/task/predict", new { tid })))["predict_status"]!.GetValue<int>() is 1 or 2, TimeSpan.FromMinutes(1));
         return state;
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not done within {within}");
-            await Task.Delay(250);
-        }
     }
 }

@@ -23,7 +23,7 @@ public static class Generate
         var ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext == ".bmp")
         {
-            Bmp(path, width, height, seed);
+            File.WriteAllBytes(path, TestImages.Bmp(width, height, seed));
             return;
         }
 
@@ -52,27 +52,6 @@ public static class Generate
         Picture(path, 64, 64, 3);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
-    }
-
-    private static void Bmp(string path, int width, int height, int seed)
-    {
-        var rowSize = ((width * 3) + 3) & ~3;
-        var data = new byte[54 + (rowSize * height)];
-        data[0] = (byte)'B';
-        data[1] = (byte)'M';
-        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(2), data.Length);
-        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(10), 54);
-        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(14), 40);
-        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(18), width);
-        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(22), height);
-        BinaryPrimitives.WriteInt16LittleEndian(data.AsSpan(26), 1);
-        BinaryPrimitives.WriteInt16LittleEndian(data.AsSpan(28), 24);
-        for (var i = 54; i < data.Length; i++)
-        {
-            data[i] = (byte)(i * (seed + 3));
-        }
-
-        File.WriteAllBytes(path, data);
     }
 
     private static void Tif(string path, int width, int height, int seed)

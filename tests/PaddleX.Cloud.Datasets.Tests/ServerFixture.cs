@@ -23,10 +23,7 @@ public class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = Network.FreePort();
         // Local on purpose, whatever cloud-store settings the emulators exported.
         var localOnly = PaddleX.Cloud.Azure.BackendOptions.CloudStoreKeys.Select(key => new KeyValuePair<string, string?>(key, string.Empty));
         app = ServerApp.Build(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--workspace_dir", Workspace, "--import_roots", ImportRoot, .. ExtraArgs], localOnly);

@@ -74,7 +74,7 @@ internal sealed class ChildProcess : IAsyncDisposable
     /// <summary>Starts <c>dotnet {project}.dll args</c> from that project's own bin folder.</summary>
     public static ChildProcess Start(string projectFolder, string projectName, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
-        var dll = Path.Combine(RepositoryRoot(), projectFolder, projectName, "bin", BuildConfiguration(), "net10.0", projectName + ".dll");
+        var dll = Path.Combine(Repository.Root, projectFolder, projectName, "bin", BuildConfiguration(), "net10.0", projectName + ".dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"Build {projectName} first (dotnet build); {dll} is missing.", dll);
@@ -107,12 +107,6 @@ internal sealed class ChildProcess : IAsyncDisposable
         return new ChildProcess(Process.Start(info)!);
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Polls <paramref name="url"/> until it answers 200.</summary>
     public async Task WaitUntilAnswersAsync(HttpClient http, string url, TimeSpan timeout)
@@ -154,18 +148,6 @@ internal sealed class ChildProcess : IAsyncDisposable
         process.Dispose();
     }
 
-    internal static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Directory.Packages.props")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-    }
 
     /// <summary>Debug or Release, as this test assembly was built (…/bin/{Configuration}/net10.0/).</summary>
     internal static string BuildConfiguration() =>

@@ -77,7 +77,7 @@ public abstract class CloudShapeTestBase(string prefix, TimeSpan httpTimeout) : 
     /// <summary>An API server that only validates, records and enqueues (<c>--worker false</c>).</summary>
     private protected (ChildProcess Process, string Url) StartServer()
     {
-        var port = ChildProcess.FreePort();
+        var port = Network.FreePort();
         var folder = Path.Combine(Path.GetTempPath(), $"paddlex-{prefix}-" + Guid.NewGuid().ToString("N"));
         folders.Add(folder);
         var process = ChildProcess.Start(
@@ -92,7 +92,7 @@ public abstract class CloudShapeTestBase(string prefix, TimeSpan httpTimeout) : 
     /// <summary>A worker as its own process; its health endpoint on a free port.</summary>
     private protected (ChildProcess Process, string Url) StartWorker()
     {
-        var port = ChildProcess.FreePort();
+        var port = Network.FreePort();
         var worker = ChildProcess.Start("gpu-worker", "PaddleX.Cloud.Worker", ["--urls", $"http://127.0.0.1:{port}"], settings);
         processes.Add(worker);
         return (worker, $"http://127.0.0.1:{port}");

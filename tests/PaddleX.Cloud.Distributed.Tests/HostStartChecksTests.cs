@@ -58,7 +58,7 @@ public sealed class HostStartChecksTests : IDisposable
 
     public void Dispose() => Directory.Delete(workspace, recursive: true);
 
-    private static string FreePort() => ChildProcess.FreePort().ToString(CultureInfo.InvariantCulture);
+    private static string FreePort() => Network.FreePort().ToString(CultureInfo.InvariantCulture);
 
     private static string FreeUrl() => "http://127.0.0.1:" + FreePort();
 

@@ -15,8 +15,8 @@ public sealed class ReadmeCommandTests : IDisposable
     [Fact]
     public async Task Dotnet_run_with_a_relative_workspace_puts_it_in_the_folder_the_user_ran_it_from()
     {
-        var project = Path.Combine(ChildProcess.RepositoryRoot(), "functions", "PaddleX.Cloud.Server");
-        var port = ChildProcess.FreePort().ToString(CultureInfo.InvariantCulture);
+        var project = Path.Combine(Repository.Root, "functions", "PaddleX.Cloud.Server");
+        var port = Network.FreePort().ToString(CultureInfo.InvariantCulture);
         var local = BackendOptions.CloudStoreKeys.ToDictionary(key => key.Replace(":", "__", StringComparison.Ordinal), _ => string.Empty);
         var misplaced = Path.Combine(project, "workspace");
         var existedBefore = Directory.Exists(misplaced);

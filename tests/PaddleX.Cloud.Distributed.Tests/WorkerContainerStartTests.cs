@@ -12,7 +12,7 @@ namespace PaddleX.Cloud.Distributed.Tests;
 /// ASPNETCORE_HTTP_PORTS, so the worker must listen on every interface at that port.</summary>
 public sealed partial class WorkerContainerStartTests() : CloudShapeTestBase("wc", TimeSpan.FromSeconds(10))
 {
-    private static readonly string Dockerfile = Path.Combine(RepositoryRoot(), "gpu-worker", "Dockerfile");
+    private static readonly string Dockerfile = Path.Combine(Repository.Root, "gpu-worker", "Dockerfile");
 
     [Fact]
     public async Task The_worker_listens_on_all_interfaces_at_the_image_port_and_answers_health()
@@ -21,7 +21,7 @@ public sealed partial class WorkerContainerStartTests() : CloudShapeTestBase("wc
         Assert.Equal("8080", environment["ASPNETCORE_HTTP_PORTS"]);
 
         // The image's environment, with a free port and writable folders in place of 8080 and /work.
-        var port = ChildProcess.FreePort();
+        var port = Network.FreePort();
         var work = NewFolder();
         environment["ASPNETCORE_HTTP_PORTS"] = port.ToString(CultureInfo.InvariantCulture);
         environment["PADDLEX_WORK_DIR"] = work;
@@ -74,18 +74,6 @@ public sealed partial class WorkerContainerStartTests() : CloudShapeTestBase("wc
         return result;
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Directory.Packages.props")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-    }
 
     [GeneratedRegex(@"^ENV\s+(.+)$", RegexOptions.Multiline)]
     private static partial Regex EnvInstruction();

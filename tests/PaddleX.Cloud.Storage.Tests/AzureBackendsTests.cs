@@ -183,9 +183,9 @@ public sealed class AzureBackendsEmulatorTests
     public async Task The_test_server_over_https_needs_the_development_switch()
     {
         var emulators = Emulators.Backends;
-        var bin = Path.Combine(RepositoryRoot(), "tests", "emulators", "node_modules", ".bin", "cosmosdb-server");
+        var bin = Path.Combine(Repository.Root, "tests", "emulators", "node_modules", ".bin", "cosmosdb-server");
         Assert.True(File.Exists(bin), $"{bin} missing: run tests/emulators/start.sh first");
-        var port = FreePort();
+        var port = Network.FreePort();
         using var server = Process.Start(new ProcessStartInfo(bin, ["-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--host", "127.0.0.1"])
         {
             RedirectStandardOutput = true,
@@ -216,12 +216,6 @@ public sealed class AzureBackendsEmulatorTests
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task WaitForPortAsync(int port)
     {
@@ -242,16 +236,4 @@ public sealed class AzureBackendsEmulatorTests
         throw new TimeoutException($"cosmosdb-server did not open port {port}");
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Directory.Packages.props")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
 }

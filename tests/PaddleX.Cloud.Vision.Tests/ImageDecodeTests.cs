@@ -5,35 +5,6 @@ namespace PaddleX.Cloud.Vision.Tests;
 
 public class ImageDecodeTests
 {
-    /// <summary>A 24-bit bottom-up BMP (BGR rows padded to 4 bytes).</summary>
-    private static byte[] Bmp(int w, int h, Func<int, int, (byte R, byte G, byte B)> pixel)
-    {
-        int stride = (w * 3 + 3) & ~3, size = 54 + stride * h;
-        var b = new byte[size];
-        b[0] = (byte)'B';
-        b[1] = (byte)'M';
-        BitConverter.GetBytes(size).CopyTo(b, 2);
-        BitConverter.GetBytes(54).CopyTo(b, 10);
-        BitConverter.GetBytes(40).CopyTo(b, 14);
-        BitConverter.GetBytes(w).CopyTo(b, 18);
-        BitConverter.GetBytes(h).CopyTo(b, 22);
-        BitConverter.GetBytes((short)1).CopyTo(b, 26);
-        BitConverter.GetBytes((short)24).CopyTo(b, 28);
-        for (int y = 0; y < h; y++)
-        {
-            for (int x = 0; x < w; x++)
-            {
-                var (r, g, bl) = pixel(x, y);
-                int o = 54 + (h - 1 - y) * stride + x * 3;
-                b[o] = bl;
-                b[o + 1] = g;
-                b[o + 2] = r;
-            }
-        }
-
-        return b;
-    }
-
     [Fact]
     public void Decodes_bmp_jpeg_and_png_to_rgb()
     {
@@ -41,7 +12,7 @@ public class ImageDecodeTests
         try
         {
             string bmp = Path.Combine(dir, "a.bmp");
-            File.WriteAllBytes(bmp, Bmp(8, 4, (x, y) => x < 4 ? ((byte)250, (byte)10, (byte)10) : ((byte)10, (byte)10, (byte)250)));
+            File.WriteAllBytes(bmp, TestImages.Bmp(8, 4, (x, y) => x < 4 ? ((byte)250, (byte)10, (byte)10) : ((byte)10, (byte)10, (byte)250)));
             using (SKBitmap d = ImageIO.Decode(bmp))
             {
                 Assert.Equal(8, d.Width);

@@ -11,6 +11,9 @@ namespace PaddleX.Cloud.Worker.Tests;
 
 public sealed class JobRunnerTests : IDisposable
 {
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(50);
+
     private readonly string workspace = Path.Combine(Path.GetTempPath(), "paddlex-tests", "runner-" + Guid.NewGuid().ToString("N"));
     private readonly LocalMetadataStore metadata;
     private readonly LocalJobQueue queue;
@@ -30,8 +33,8 @@ public sealed class JobRunnerTests : IDisposable
     {
         var message = await EnqueueAsync("ok");
         using var runner = await StartAsync();
-        await WaitForAsync(async () => (await metadata.Datasets.GetAsync(message.TargetId))!.State.Status == (int)DatasetStatus.XCOPYDONE);
-        await WaitForAsync(() => Task.FromResult(queue.PendingIds().Count == 0));
+        await Polling.WaitUntilAsync(async () => (await metadata.Datasets.GetAsync(message.TargetId))!.State.Status == (int)DatasetStatus.XCOPYDONE, Within, Every);
+        await Polling.WaitUntilAsync(() => Task.FromResult(queue.PendingIds().Count == 0), Within, Every);
         Assert.Equal(1, probe.Runs);
     }
 
@@ -41,7 +44,7 @@ public sealed class JobRunnerTests : IDisposable
         var message = JobMessageFactory.Create("teleport", "local", "D0001");
         await queue.EnqueueAsync(message);
         using var runner = await StartAsync();
-        await WaitForAsync(() => Task.FromResult(queue.DeadLetters().Count == 1));
+        await Polling.WaitUntilAsync(() => Task.FromResult(queue.DeadLetters().Count == 1), Within, Every);
         Assert.Contains("teleport", queue.DeadLetters()[0].Reason, StringComparison.Ordinal);
     }
 
@@ -50,7 +53,7 @@ public sealed class JobRunnerTests : IDisposable
     {
         var message = await EnqueueAsync("fault");
         using var runner = await StartAsync(maxDeliveries: 3);
-        await WaitForAsync(() => Task.FromResult(queue.DeadLetters().Count == 1));
+        await Polling.WaitUntilAsync(() => Task.FromResult(queue.DeadLetters().Count == 1), Within, Every);
         Assert.Equal(3, probe.Runs);
         Assert.Contains("probe fault", probe.DeadLetterReason, StringComparison.Ordinal);
         var state = (await metadata.Datasets.GetAsync(message.TargetId))!.State;
@@ -64,8 +67,8 @@ public sealed class JobRunnerTests : IDisposable
         using var runner = await StartAsync();
         await probe.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await metadata.Datasets.UpdateAsync(message.TargetId, d => d.State.CancelRequested = true);
-        await WaitForAsync(async () => (await metadata.Datasets.GetAsync(message.TargetId))!.State.Message == "stopped", TimeSpan.FromSeconds(5));
-        await WaitForAsync(() => Task.FromResult(queue.PendingIds().Count == 0));
+        await Polling.WaitUntilAsync(async () => (await metadata.Datasets.GetAsync(message.TargetId))!.State.Message == "stopped", TimeSpan.FromSeconds(5), Every);
+        await Polling.WaitUntilAsync(() => Task.FromResult(queue.PendingIds().Count == 0), Within, Every);
     }
 
     [Fact]
@@ -91,7 +94,7 @@ public sealed class JobRunnerTests : IDisposable
         var message = await EnqueueAsync("ok");
         await metadata.Datasets.UpdateAsync(message.TargetId, d => d.State.JobId = "someone-else");
         using var runner = await StartAsync();
-        await WaitForAsync(() => Task.FromResult(queue.PendingIds().Count == 0));
+        await Polling.WaitUntilAsync(() => Task.FromResult(queue.PendingIds().Count == 0), Within, Every);
         Assert.Equal(0, probe.Runs);
     }
 
@@ -104,16 +107,16 @@ public sealed class JobRunnerTests : IDisposable
         for (var stop = 1; stop <= 3; stop++)
         {
             var runner = await StartAsync(maxDeliveries: 2, on: strict);
-            await WaitForAsync(() => Task.FromResult(Volatile.Read(ref probe.Runs) == stop));
+            await Polling.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref probe.Runs) == stop), Within, Every);
             await runner.StopAsync(CancellationToken.None);
             runner.Dispose();
         }
 
         using var last = await StartAsync(maxDeliveries: 2, on: strict);
-        await WaitForAsync(() => Task.FromResult(Volatile.Read(ref probe.Runs) == 4));
+        await Polling.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref probe.Runs) == 4), Within, Every);
         Assert.Empty(strict.DeadLetters());
         await metadata.Datasets.UpdateAsync(message.TargetId, d => d.State.CancelRequested = true);
-        await WaitForAsync(() => Task.FromResult(strict.PendingIds().Count == 0));
+        await Polling.WaitUntilAsync(() => Task.FromResult(strict.PendingIds().Count == 0), Within, Every);
         Assert.Equal("stopped", (await metadata.Datasets.GetAsync(message.TargetId))!.State.Message);
     }
 
@@ -152,7 +155,7 @@ public sealed class JobRunnerTests : IDisposable
         await Task.Delay(TimeSpan.FromSeconds(5));
         var renewals = counting.Renewals;
         await metadata.Datasets.UpdateAsync(message.TargetId, d => d.State.CancelRequested = true);
-        await WaitForAsync(() => Task.FromResult(leased.PendingIds().Count == 0));
+        await Polling.WaitUntilAsync(() => Task.FromResult(leased.PendingIds().Count == 0), Within, Every);
 
         // Every 2 s (a third of the lease): about 2 in 5 s, where a renewal per cancel check (200 ms) would make about 25.
         Assert.InRange(renewals, 1, 5);
@@ -215,16 +218,6 @@ public sealed class JobRunnerTests : IDisposable
             public ValueTask HandBackAsync(CancellationToken cancellationToken = default) => inner.HandBackAsync(cancellationToken);
 
             public ValueTask DeadLetterAsync(string reason, CancellationToken cancellationToken = default) => inner.DeadLetterAsync(reason, cancellationToken);
-        }
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan? within = null)
-    {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(50);
         }
     }
 }

@@ -49,7 +49,7 @@ public sealed class TrainShutdownTests : IDisposable
         // Replica 1 is stopped during epoch 2.
         using (var first = await StartReplicaAsync(metadata, shared, queue, "replica-1"))
         {
-            await WaitForAsync(async () => Progress(await metadata.Tasks.GetAsync(task.Id)) is { Epoch: 2, Step: >= 2 });
+            await Polling.WaitUntilAsync(async () => Progress(await metadata.Tasks.GetAsync(task.Id)) is { Epoch: 2, Step: >= 2 }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20));
             await first.StopAsync(CancellationToken.None);
         }
 
@@ -70,7 +70,7 @@ public sealed class TrainShutdownTests : IDisposable
         // Replica 2 (nothing local) gets the redelivery and continues at the next batch.
         using (var second = await StartReplicaAsync(metadata, shared, queue, "replica-2"))
         {
-            await WaitForAsync(async () => (await metadata.Tasks.GetAsync(task.Id))!.State.Status != (int)Contracts.TaskStatus.XTRAINING);
+            await Polling.WaitUntilAsync(async () => (await metadata.Tasks.GetAsync(task.Id))!.State.Status != (int)Contracts.TaskStatus.XTRAINING, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20));
             await second.StopAsync(CancellationToken.None);
         }
 
@@ -108,15 +108,5 @@ public sealed class TrainShutdownTests : IDisposable
     {
         await using var stream = await store.OpenReadAsync($"{checkpoint}/{Checkpoints.StateFile}");
         return (await JsonNode.ParseAsync(stream))!.AsObject();
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(20);
-        }
     }
 }

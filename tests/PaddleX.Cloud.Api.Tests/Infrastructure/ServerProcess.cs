@@ -35,7 +35,7 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Starts a local-backend server on <paramref name="workspace"/> at a free port (or <paramref name="port"/>).</summary>
     public static ServerProcess Start(string workspace, int? port = null, params string[] extraArgs)
     {
-        var chosen = port ?? TestServer.FreePort();
+        var chosen = port ?? Network.FreePort();
         var dll = Path.Combine(AppContext.BaseDirectory, "PaddleX.Cloud.Server.dll");
         var info = new ProcessStartInfo("dotnet")
         {

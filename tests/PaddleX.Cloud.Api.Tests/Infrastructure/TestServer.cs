@@ -64,14 +64,14 @@ public sealed class TestServer : IAsyncDisposable
             new("Cosmos:LimitToEndpoint", "true"),
             new("Storage:EnsureCreated", "true"),
         };
-        var server = new TestServer(TempFolder.Create("ws"), FreePort(), ["--backend", "azure", "--tenant", tenant, .. extraArgs], settings) { Tenant = tenant };
+        var server = new TestServer(TempFolder.Create("ws"), Network.FreePort(), ["--backend", "azure", "--tenant", tenant, .. extraArgs], settings) { Tenant = tenant };
         await server.StartAppAsync();
         return server;
     }
 
     public static async Task<TestServer> StartAsync(string? workspace = null, params string[] extraArgs)
     {
-        var server = new TestServer(workspace ?? TempFolder.Create("ws"), FreePort(), extraArgs);
+        var server = new TestServer(workspace ?? TempFolder.Create("ws"), Network.FreePort(), extraArgs);
         await server.StartAppAsync();
         return server;
     }
@@ -89,12 +89,6 @@ public sealed class TestServer : IAsyncDisposable
         Client.Dispose();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Blanks the cloud-store settings tests/emulators/start.sh exports, so a local server
     /// started beside them is local on purpose (it refuses to start while they name cloud stores).</summary>

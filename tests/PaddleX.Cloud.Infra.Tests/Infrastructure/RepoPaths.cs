@@ -5,9 +5,7 @@ namespace PaddleX.Cloud.Infra.Tests.Infrastructure;
 /// <summary>Well-known locations in the repository and the tool caches.</summary>
 internal static class RepoPaths
 {
-    private static readonly Lazy<string> LazyRoot = new(FindRoot);
-
-    public static string Root => LazyRoot.Value;
+    public static string Root => Repository.Root;
 
     public static string Combine(params string[] parts) => Path.Combine([Root, .. parts]);
 
@@ -21,30 +19,6 @@ internal static class RepoPaths
         typeof(RepoPaths).Assembly
             .GetCustomAttributes<AssemblyMetadataAttribute>()
             .FirstOrDefault(a => a.Key == key)?.Value;
-
-    private static string FindRoot()
-    {
-        var fromBuild = Metadata("RepoRoot");
-        if (!string.IsNullOrEmpty(fromBuild) && IsRoot(fromBuild))
-        {
-            return Path.GetFullPath(fromBuild);
-        }
-
-        // Fallback: walk up from the test binaries (the repository may have moved since the build).
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (IsRoot(dir.FullName))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException(
-            "Cannot find the repository root (a folder with azure.yaml and Directory.Build.props).");
-    }
-
-    private static bool IsRoot(string dir) =>
-        File.Exists(Path.Combine(dir, "azure.yaml")) && File.Exists(Path.Combine(dir, "Directory.Build.props"));
 
     /// <summary>Every file under the repository root with the given extension, minus build and tool output.</summary>
     public static IReadOnlyList<string> FilesWithExtension(string extension)
