@@ -162,6 +162,37 @@ public sealed class JobRunnerTests : IDisposable
         Assert.Equal(1, probe.Runs); // the lease never lapsed
     }
 
+    [Fact]
+    public async Task A_run_whose_job_a_later_delivery_claimed_stops_without_writing_or_settling()
+    {
+        var message = await EnqueueAsync("wait");
+        using var runner = await StartAsync();
+        await probe.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, (await metadata.Datasets.GetAsync(message.TargetId))!.State.Delivery); // claimed by delivery 1
+
+        // What another worker's claim looks like after this one was paused past its lease.
+        await metadata.Datasets.UpdateAsync(message.TargetId, d => d.State.Delivery = 2);
+        await Polling.WaitUntilAsync(() => probe.Cancelled, Within, Every);
+        await Task.Delay(500);
+
+        var state = (await metadata.Datasets.GetAsync(message.TargetId))!.State;
+        Assert.Equal((int)DatasetStatus.XCHECKING, state.Status); // its "stopped" write was fenced off
+        Assert.Equal(message.JobId, state.JobId);
+        Assert.Equal([message.JobId], queue.PendingIds()); // not settled: the lease is the later delivery's
+        Assert.Empty(queue.DeadLetters());
+    }
+
+    [Fact]
+    public async Task A_delivery_older_than_the_claim_on_its_job_does_not_run()
+    {
+        var message = await EnqueueAsync("ok");
+        await metadata.Datasets.UpdateAsync(message.TargetId, d => d.State.Delivery = 3);
+        using var runner = await StartAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.Equal(0, probe.Runs);
+        Assert.Equal((int)DatasetStatus.XCHECKING, (await metadata.Datasets.GetAsync(message.TargetId))!.State.Status);
+    }
+
     private Task<JobMessage> EnqueueAsync(string what) => EnqueueAsync(what, queue);
 
     private async Task<JobMessage> EnqueueAsync(string what, IJobQueue target)

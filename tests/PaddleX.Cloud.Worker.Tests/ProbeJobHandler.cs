@@ -1,5 +1,6 @@
 using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Contracts.Jobs;
+using PaddleX.Cloud.Datasets.Jobs;
 using PaddleX.Cloud.Storage.Ports;
 using PaddleX.Cloud.Worker.Jobs;
 
@@ -15,12 +16,24 @@ public sealed class ProbeJobHandler(IMetadataStore metadata) : IJobHandler
 
     public int Runs;
 
+    private bool cancelled;
+
+    /// <summary>Whether a "wait" run saw its cancellation (stop, or superseded).</summary>
+    public bool Cancelled => Volatile.Read(ref cancelled);
+
     public string? DeadLetterReason { get; private set; }
 
     public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
         (await metadata.Datasets.GetAsync(message.TargetId, cancellationToken))?.State;
+
+    public async ValueTask<bool> ClaimAsync(JobMessage message, int delivery, CancellationToken cancellationToken)
+    {
+        var claimed = false;
+        await metadata.Datasets.UpdateAsync(message.TargetId, d => claimed = JobFence.TryClaim(d.State, message.JobId, delivery), cancellationToken);
+        return claimed;
+    }
 
     public async ValueTask RunAsync(JobContext context)
     {
@@ -37,6 +50,7 @@ public sealed class ProbeJobHandler(IMetadataStore metadata) : IJobHandler
                 }
                 catch (OperationCanceledException) when (!context.IsShuttingDown())
                 {
+                    Volatile.Write(ref cancelled, true);
                     await SetAsync(context.Message.TargetId, DatasetStatus.XCOPYFAIL, "stopped");
                     throw;
                 }
@@ -55,5 +69,11 @@ public sealed class ProbeJobHandler(IMetadataStore metadata) : IJobHandler
     }
 
     private async ValueTask SetAsync(string did, DatasetStatus status, string text) =>
-        await metadata.Datasets.UpdateAsync(did, d => d.State = new JobState { Status = (int)status, Message = text });
+        await metadata.Datasets.UpdateAsync(did, d =>
+        {
+            if (d.State is null || JobFence.Allows(d.State))
+            {
+                d.State = new JobState { Status = (int)status, Message = text };
+            }
+        });
 }

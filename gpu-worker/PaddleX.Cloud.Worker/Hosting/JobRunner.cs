@@ -1,7 +1,9 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PaddleX.Cloud.Datasets.Jobs;
 using PaddleX.Cloud.ServiceDefaults;
 using PaddleX.Cloud.Storage.Ports;
 using PaddleX.Cloud.Worker.Jobs;
@@ -110,9 +112,18 @@ public sealed partial class JobRunner(
             return;
         }
 
+        // Fence off a stale run of an earlier delivery (see JobFence); a later delivery already claimed: nothing to do.
+        JobFence.Current = lease.DeliveryCount;
+        if (!await handler.ClaimAsync(message, lease.DeliveryCount, stoppingToken))
+        {
+            LogSuperseded(message.Kind, message.JobId, lease.DeliveryCount);
+            return;
+        }
+
         running[message.JobId] = 0;
+        var superseded = new StrongBox<bool>();
         using var jobCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        using var watcher = new Timer(_ => _ = WatchAsync(handler, lease, jobCancel), null, options.CancelCheckInterval, options.CancelCheckInterval);
+        using var watcher = new Timer(_ => _ = WatchAsync(handler, lease, jobCancel, superseded), null, options.CancelCheckInterval, options.CancelCheckInterval);
         // Renewed until settled, also while a stopping job publishes its checkpoint: a lease lost
         // then would turn the hand-back into a lapse, which counts as a fault.
         var renewEvery = RenewInterval(lease.LeaseDuration);
@@ -120,6 +131,7 @@ public sealed partial class JobRunner(
         var context = new JobContext(message, lease.DeliveryCount, services, logger, jobCancel.Token)
         {
             IsShuttingDown = () => stoppingToken.IsCancellationRequested,
+            IsSuperseded = () => Volatile.Read(ref superseded.Value),
         };
         try
         {
@@ -127,6 +139,11 @@ public sealed partial class JobRunner(
             await handler.RunAsync(context);
             await lease.CompleteAsync(CancellationToken.None);
             LogFinished(message.Kind, message.JobId);
+        }
+        catch (OperationCanceledException) when (Volatile.Read(ref superseded.Value))
+        {
+            // The lease is the later delivery's now: settling it from here would fail or settle the other run.
+            LogSuperseded(message.Kind, message.JobId, lease.DeliveryCount);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -160,7 +177,7 @@ public sealed partial class JobRunner(
         }
     }
 
-    private async Task WatchAsync(IJobHandler handler, IJobLease lease, CancellationTokenSource jobCancel)
+    private async Task WatchAsync(IJobHandler handler, IJobLease lease, CancellationTokenSource jobCancel, StrongBox<bool> superseded)
     {
         try
         {
@@ -170,7 +187,12 @@ public sealed partial class JobRunner(
             }
 
             var state = await handler.ReadStateAsync(lease.Message, CancellationToken.None);
-            if (state is null || state.CancelRequested || state.JobId != lease.Message.JobId)
+            if (state is not null && state.JobId == lease.Message.JobId && state.Delivery > lease.DeliveryCount)
+            {
+                Volatile.Write(ref superseded.Value, true);
+            }
+
+            if (state is null || state.CancelRequested || state.JobId != lease.Message.JobId || superseded.Value)
             {
                 await jobCancel.CancelAsync();
             }
@@ -210,6 +232,9 @@ public sealed partial class JobRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Starting {Kind} job on {Target} ({JobId}, delivery {Delivery})")]
     private partial void LogStarting(string kind, string target, string jobId, int delivery);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} job {JobId}: delivery {Delivery} superseded by a later delivery (this worker was paused past its lease); stopped without writing")]
+    private partial void LogSuperseded(string kind, string jobId, int delivery);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Finished {Kind} job {JobId}")]
     private partial void LogFinished(string kind, string jobId);

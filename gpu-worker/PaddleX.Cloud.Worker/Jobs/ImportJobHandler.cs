@@ -31,6 +31,9 @@ public sealed partial class ImportJobHandler(
     public ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
         target.ReadStateAsync(message, cancellationToken);
 
+    public ValueTask<bool> ClaimAsync(JobMessage message, int delivery, CancellationToken cancellationToken) =>
+        target.ClaimAsync(message, delivery, cancellationToken);
+
     public ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken) =>
         target.OnDeadLetteredAsync(message, reason, cancellationToken);
 

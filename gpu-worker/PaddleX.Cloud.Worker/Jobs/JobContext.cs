@@ -15,4 +15,8 @@ public sealed record JobContext(
     /// <summary>True when <see cref="Cancellation"/> fired because the worker is shutting down, in
     /// which case the job is handed back to the queue rather than recorded as stopped.</summary>
     public Func<bool> IsShuttingDown { get; init; } = () => false;
+
+    /// <summary>True when <see cref="Cancellation"/> fired because a later delivery of this job claimed it (this
+    /// worker was paused past its lease): the run stops without writing anything more (see JobFence).</summary>
+    public Func<bool> IsSuperseded { get; init; } = () => false;
 }

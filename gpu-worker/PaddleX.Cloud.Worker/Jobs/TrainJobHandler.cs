@@ -60,6 +60,11 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
                 OnStep = progress.Report,
                 OnEpochEnd = _ =>
                 {
+                    if (context.IsSuperseded())
+                    {
+                        return; // the later delivery's run owns the task's blobs now
+                    }
+
                     PublishAsync(task, outputDir, CancellationToken.None).AsTask().GetAwaiter().GetResult();
                     interrupted.DeleteIfSupersededAsync().AsTask().GetAwaiter().GetResult();
                 },
@@ -69,7 +74,7 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
             await interrupted.DeleteIfSupersededAsync();
             LogTrained(task.Id, result.Outcome.ToString(), result.LastEpoch, result.BestMetric, result.BestAcc1);
         }
-        catch (Exception failure) when (failure is not OperationCanceledException)
+        catch (Exception failure) when (failure is not OperationCanceledException && !context.IsSuperseded())
         {
             // Deterministic failures (bad data, unsupported model) are recorded, not retried.
             await File.AppendAllTextAsync(logPath, PaddleXLogFormat.Line(DateTime.Now, "ERROR", $"{PaddleXLogFormat.TrainError} {FailureText(failure)}") + "\n", CancellationToken.None);
@@ -83,6 +88,11 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
             {
                 Directory.Delete(catalogScratch, recursive: true);
             }
+        }
+
+        if (context.IsSuperseded())
+        {
+            throw new OperationCanceledException(context.Cancellation);
         }
 
         if (result.Outcome == TrainingOutcome.Cancelled && context.IsShuttingDown())

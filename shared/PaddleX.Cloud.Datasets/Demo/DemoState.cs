@@ -21,6 +21,10 @@ public sealed record DemoState
     [JsonPropertyName("job_id")]
     public string JobId { get; init; } = string.Empty;
 
+    /// <summary>The queue delivery running the download (see JobFence).</summary>
+    [JsonPropertyName("delivery")]
+    public int Delivery { get; init; }
+
     public static async ValueTask<DemoState?> ReadAsync(IArtifactStore artifacts, DemoEntry demo, CancellationToken cancellation)
     {
         if (!await artifacts.ExistsAsync(demo.StatusFile, cancellation))

@@ -21,7 +21,22 @@ public sealed class DemoJobTarget(IArtifactStore artifacts) : IJobTarget
         }
 
         var stop = await DemoState.StopRequestAsync(artifacts, demo!, cancellationToken);
-        return new JobState { Status = state.Status, Message = state.Message, JobId = state.JobId, CancelRequested = stop == state.JobId && stop.Length > 0 };
+        return new JobState { Status = state.Status, Message = state.Message, JobId = state.JobId, Delivery = state.Delivery, CancelRequested = stop == state.JobId && stop.Length > 0 };
+    }
+
+    /// <remarks>Read then write: the artifact store has no compare-and-swap. That suffices here because a later
+    /// delivery exists only after the earlier one's lease lapsed; what the claim has to catch is the stale run waking up.</remarks>
+    public async ValueTask<bool> ClaimAsync(JobMessage message, int delivery, CancellationToken cancellationToken)
+    {
+        var demo = DemoCatalog.Find(message.TargetId);
+        var current = demo is null ? null : await DemoState.ReadAsync(artifacts, demo, cancellationToken);
+        if (current is null || current.JobId != message.JobId || current.Delivery > delivery)
+        {
+            return false;
+        }
+
+        await (current with { Delivery = delivery }).WriteAsync(artifacts, demo!, cancellationToken);
+        return true;
     }
 
     public async ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken)
@@ -36,7 +51,7 @@ public sealed class DemoJobTarget(IArtifactStore artifacts) : IJobTarget
     public async Task SetAsync(DemoEntry demo, string jobId, DownloadStatus status, string message, double percent, CancellationToken cancellation)
     {
         var current = await DemoState.ReadAsync(artifacts, demo, cancellation);
-        if (current is null || current.JobId != jobId)
+        if (current is null || current.JobId != jobId || (JobFence.Current > 0 && current.Delivery > JobFence.Current))
         {
             return;
         }

@@ -13,6 +13,10 @@ public interface IJobTarget
     /// <summary>The state this job owns on its target, or null when the target no longer exists.</summary>
     ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken);
 
+    /// <summary>Marks the state as run by <paramref name="delivery"/> of the job (see <see cref="JobFence"/>); false when the
+    /// job no longer owns it or a later delivery claimed it, in which case this delivery must not run.</summary>
+    ValueTask<bool> ClaimAsync(JobMessage message, int delivery, CancellationToken cancellationToken);
+
     /// <summary>Records on the target that the job was given up after repeated faults.</summary>
     ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken);
 }

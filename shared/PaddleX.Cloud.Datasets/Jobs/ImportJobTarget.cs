@@ -13,6 +13,13 @@ public sealed class ImportJobTarget(IMetadataStore metadata, TimeProvider clock)
     public async ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
         (await metadata.Datasets.GetAsync(message.TargetId, cancellationToken))?.State;
 
+    public async ValueTask<bool> ClaimAsync(JobMessage message, int delivery, CancellationToken cancellationToken)
+    {
+        var claimed = false;
+        await metadata.Datasets.UpdateAsync(message.TargetId, d => claimed = JobFence.TryClaim(d.State, message.JobId, delivery), cancellationToken);
+        return claimed;
+    }
+
     public async ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken) =>
         await SetStateAsync(message.TargetId, message.JobId, DatasetStatus.XCOPYFAIL, reason, finish: true, cancellationToken);
 
@@ -24,7 +31,7 @@ public sealed class ImportJobTarget(IMetadataStore metadata, TimeProvider clock)
             did,
             d =>
             {
-                if (d.State is null || d.State.JobId != jobId)
+                if (d.State is null || d.State.JobId != jobId || !JobFence.Allows(d.State))
                 {
                     return;
                 }

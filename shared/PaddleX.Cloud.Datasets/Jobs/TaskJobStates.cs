@@ -13,6 +13,14 @@ public sealed class TaskJobStates(IMetadataStore metadata, string kind, bool mir
     public async ValueTask<JobState?> ReadAsync(string tid, CancellationToken cancellationToken) =>
         (await metadata.Tasks.GetAsync(tid, cancellationToken))?.Jobs.GetValueOrDefault(kind);
 
+    /// <summary>Claims the state for a delivery of its job (<see cref="JobFence"/>).</summary>
+    public async ValueTask<bool> ClaimAsync(string tid, string jobId, int delivery, CancellationToken cancellationToken)
+    {
+        var claimed = false;
+        await metadata.Tasks.UpdateAsync(tid, t => claimed = JobFence.TryClaim(t.Jobs.GetValueOrDefault(kind), jobId, delivery), cancellationToken);
+        return claimed;
+    }
+
     /// <summary>Sets status and message while the job still owns the state; <paramref name="finished"/>
     /// releases it. A job that no longer owns its state (stopped, superseded) changes nothing.</summary>
     public async ValueTask SetAsync(string tid, string jobId, int status, string message, bool finished = false)
@@ -22,7 +30,7 @@ public sealed class TaskJobStates(IMetadataStore metadata, string kind, bool mir
             tid,
             t =>
             {
-                if (!t.Jobs.TryGetValue(kind, out var job) || job.JobId != jobId)
+                if (!t.Jobs.TryGetValue(kind, out var job) || job.JobId != jobId || !JobFence.Allows(job))
                 {
                     return;
                 }

@@ -31,6 +31,9 @@ public sealed class TaskJobTarget(IMetadataStore metadata, string kind, int fail
     public ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
         States.ReadAsync(message.TargetId, cancellationToken);
 
+    public ValueTask<bool> ClaimAsync(JobMessage message, int delivery, CancellationToken cancellationToken) =>
+        States.ClaimAsync(message.TargetId, message.JobId, delivery, cancellationToken);
+
     public ValueTask OnDeadLetteredAsync(JobMessage message, string reason, CancellationToken cancellationToken) =>
         States.SetAsync(message.TargetId, message.JobId, failedStatus, $"{deadLetterPrefix}: {reason}\n", finished: true);
 }
