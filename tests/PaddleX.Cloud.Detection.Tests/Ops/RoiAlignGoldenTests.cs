@@ -6,22 +6,34 @@ using static TorchSharp.torch;
 namespace PaddleX.Cloud.Detection.Tests.Ops;
 
 /// <summary>RoIAlign forward and input gradient, and the FPN pooler, against torchvision 0.14 (boxes inside, across
-/// and outside the map, smaller than a cell, fixed and adaptive sampling, aligned and not).</summary>
+/// and outside the map, smaller than a cell, fixed and adaptive sampling, aligned and not) — both the CPU kernel and
+/// the portable libtorch-ops path that other devices take.</summary>
 public class RoiAlignGoldenTests
 {
     private static JsonElement Fixture => Root.GetProperty("roi_align");
 
-    public static TheoryData<int> Configs() => new(Enumerable.Range(0, Fixture.GetProperty("cases").GetArrayLength()));
+    public static TheoryData<int, bool> Configs()
+    {
+        var data = new TheoryData<int, bool>();
+        foreach (int i in Enumerable.Range(0, Fixture.GetProperty("cases").GetArrayLength()))
+        {
+            data.Add(i, false);
+            data.Add(i, true);
+        }
+
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Configs))]
-    public void Forward_and_input_gradient_match_torchvision(int index)
+    public void Forward_and_input_gradient_match_torchvision(int index, bool portable)
     {
         JsonElement c = Fixture.GetProperty("cases")[index];
         using var input = Floats(Fixture.GetProperty("input")).requires_grad_(true);
-        using var rois = Floats(Fixture.GetProperty("rois"));
-        using var output = RoiAlign.Apply(input, rois, c.GetProperty("output_height").GetInt32(), c.GetProperty("output_width").GetInt32(),
-            c.GetProperty("spatial_scale").GetDouble(), c.GetProperty("sampling_ratio").GetInt32(), c.GetProperty("aligned").GetBoolean());
+        float[] rois = Floats(Fixture.GetProperty("rois")).data<float>().ToArray();
+        using var output = RoiAlign.Pool([input], [c.GetProperty("spatial_scale").GetDouble()], rois, new int[rois.Length / 5],
+            c.GetProperty("output_height").GetInt32(), c.GetProperty("output_width").GetInt32(), c.GetProperty("sampling_ratio").GetInt32(),
+            c.GetProperty("aligned").GetBoolean(), portable);
         AssertClose(Floats(c.GetProperty("output")), output, what: "output");
 
         using var upstream = Floats(c.GetProperty("upstream"));
@@ -30,11 +42,23 @@ public class RoiAlignGoldenTests
     }
 
     [Fact]
-    public void No_rois_give_an_empty_result_of_the_right_shape()
+    public void The_public_entry_takes_rois_as_a_tensor()
+    {
+        JsonElement c = Fixture.GetProperty("cases")[0];
+        using var input = Floats(Fixture.GetProperty("input"));
+        using var rois = Floats(Fixture.GetProperty("rois"));
+        using var output = RoiAlign.Apply(input, rois, c.GetProperty("output_height").GetInt32(), c.GetProperty("output_width").GetInt32(),
+            c.GetProperty("spatial_scale").GetDouble(), c.GetProperty("sampling_ratio").GetInt32(), c.GetProperty("aligned").GetBoolean());
+        AssertClose(Floats(c.GetProperty("output")), output, what: "output");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void No_rois_give_an_empty_result_of_the_right_shape(bool portable)
     {
         using var input = randn(1, 3, 8, 8);
-        using var rois = zeros(0, 5);
-        using var output = RoiAlign.Apply(input, rois, 7, 7, 1.0, 2, aligned: true);
+        using var output = RoiAlign.Pool([input], [1.0], [], [], 7, 7, 2, aligned: true, portable);
         Assert.Equal([0L, 3, 7, 7], output.shape);
     }
 
