@@ -31,7 +31,7 @@ public static class RoiAlign
             throw new ArgumentException($"rois must be [K, 5] (batch index, x1, y1, x2, y2), got [{string.Join(", ", rois.shape)}]", nameof(rois));
         }
 
-        float[] r = Nms.ToArray<float>(rois, ScalarType.Float32);
+        float[] r = HostArrays.Of<float>(rois, ScalarType.Float32);
         return Pool([input], [spatialScale], r, new int[r.Length / 5], outputHeight, outputWidth, samplingRatio, aligned);
     }
 

@@ -41,7 +41,7 @@ internal static class RoiAlignCpu
             var plan = (SamplingPlan)vars[1];
             ctx.save_data(nameof(SamplingPlan), plan);
             int channels = (int)table.shape[1];
-            float[] pooled = plan.Gather(Nms.ToArray<float>(table, ScalarType.Float32), channels);
+            float[] pooled = plan.Gather(HostArrays.Of<float>(table, ScalarType.Float32), channels);
             return tensor(pooled).view(plan.Rows, channels);
         }
 
@@ -49,7 +49,7 @@ internal static class RoiAlignCpu
         {
             var plan = (SamplingPlan)ctx.get_data(nameof(SamplingPlan));
             int channels = (int)grad_output.shape[1];
-            float[] grad = plan.Scatter(Nms.ToArray<float>(grad_output, ScalarType.Float32), channels);
+            float[] grad = plan.Scatter(HostArrays.Of<float>(grad_output, ScalarType.Float32), channels);
             return [tensor(grad).view(plan.TableRows, channels), null!];
         }
     }
