@@ -152,9 +152,13 @@ public sealed class CocoSegmentation
             throw new InvalidDataException("an RLE segmentation needs size [height, width]");
         }
 
-        return CountList is not null
+        var rle = CountList is not null
             ? new Rle(Size[0], Size[1], CountList)
             : CocoMask.FromCompressedString(Counts ?? throw new InvalidDataException("an RLE segmentation needs counts"), Size[0], Size[1]);
+        var pixels = rle.Counts.Sum(c => (long)c);
+        return pixels == (long)Size[0] * Size[1]
+            ? rle
+            : throw new InvalidDataException($"the RLE counts cover {pixels} pixels, not {Size[0]}×{Size[1]}");
     }
 }
 

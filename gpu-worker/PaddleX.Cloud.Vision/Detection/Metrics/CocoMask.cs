@@ -105,6 +105,11 @@ public static class CocoMask
                 }
 
                 var c = counts[p] - 48;
+                if (c is < 0 or > 63)
+                {
+                    throw new InvalidDataException($"'{counts[p]}' is not a character of a compressed RLE");
+                }
+
                 x |= (long)(c & 0x1f) << (5 * k);
                 more = (c & 0x20) != 0;
                 p++;
