@@ -11,6 +11,9 @@ public sealed class CocoEvaluator
 {
     private readonly Dictionary<(long Image, long Category), List<Instance>> gts = [];
     private readonly Dictionary<(long Image, long Category), List<Instance>> dts = [];
+
+    // Detections of an image and category by descending score (stable), at most the largest detection limit.
+    private readonly Dictionary<(long Image, long Category), List<Instance>> topDts = [];
     private readonly Dictionary<(long Image, long Category), double[,]?> ious = [];
     // numpy's spacing(1), which COCOeval adds to the precision denominator.
     private const double NumpySpacingOfOne = 2.220446049250313e-16;
@@ -66,6 +69,12 @@ public sealed class CocoEvaluator
         p.CategoryIds = [.. p.CategoryIds.Distinct().Order()];
         p.MaxDetections = [.. p.MaxDetections.Order()];
         Prepare();
+        topDts.Clear();
+        foreach (var (key, list) in dts)
+        {
+            topDts[key] = list.OrderByDescending(d => d.Score).Take(p.MaxDetections[^1]).ToList();
+        }
+
         ious.Clear();
         foreach (var image in p.ImageIds)
         {
@@ -75,7 +84,6 @@ public sealed class CocoEvaluator
             }
         }
 
-        var maxDet = p.MaxDetections[^1];
         evalImages = new ImageResult?[p.CategoryIds.Count, p.AreaRanges.Length, p.ImageIds.Count];
         for (var k = 0; k < p.CategoryIds.Count; k++)
         {
@@ -83,7 +91,7 @@ public sealed class CocoEvaluator
             {
                 for (var i = 0; i < p.ImageIds.Count; i++)
                 {
-                    evalImages[k, a, i] = EvaluateImage(p.ImageIds[i], p.CategoryIds[k], p.AreaRanges[a], maxDet);
+                    evalImages[k, a, i] = EvaluateImage(p.ImageIds[i], p.CategoryIds[k], p.AreaRanges[a]);
                 }
             }
         }
@@ -191,14 +199,12 @@ public sealed class CocoEvaluator
 
     private List<Instance> Gt(long image, long category) => gts.TryGetValue((image, category), out var l) ? l : [];
 
-    private List<Instance> Dt(long image, long category) => dts.TryGetValue((image, category), out var l) ? l : [];
-
-    private static List<Instance> ByScore(List<Instance> dt, int limit) => dt.OrderByDescending(d => d.Score).Take(limit).ToList();
+    private List<Instance> TopDt(long image, long category) => topDts.TryGetValue((image, category), out var l) ? l : [];
 
     private double[,]? ComputeIou(long image, long category)
     {
         var gt = Gt(image, category);
-        var dt = ByScore(Dt(image, category), Params.MaxDetections[^1]);
+        var dt = TopDt(image, category);
         if (gt.Count == 0 || dt.Count == 0)
         {
             return null;
@@ -210,11 +216,12 @@ public sealed class CocoEvaluator
             : CocoMask.BoxIou(dt.Select(d => d.Box).ToList(), gt.Select(g => g.Box).ToList(), crowd);
     }
 
-    private ImageResult? EvaluateImage(long image, long category, (double Min, double Max) range, int maxDet)
+    /// <summary>COCOeval's evaluateImg at its largest detection limit (the smaller ones are prefixes).</summary>
+    private ImageResult? EvaluateImage(long image, long category, (double Min, double Max) range)
     {
         var allGt = Gt(image, category);
-        var allDt = Dt(image, category);
-        if (allGt.Count == 0 && allDt.Count == 0)
+        var dt = TopDt(image, category);
+        if (allGt.Count == 0 && dt.Count == 0)
         {
             return null;
         }
@@ -223,7 +230,6 @@ public sealed class CocoEvaluator
         var gtOrder = Enumerable.Range(0, allGt.Count).OrderBy(i => outside[i] ? 1 : 0).ToArray();
         var gt = gtOrder.Select(i => allGt[i]).ToArray();
         var gtIgnore = gtOrder.Select(i => outside[i]).ToArray();
-        var dt = ByScore(allDt, maxDet);
         var iou = ious[(image, category)];
         var thresholds = Params.IouThresholds;
         int t = thresholds.Length, g = gt.Length, d = dt.Count;
@@ -294,32 +300,30 @@ public sealed class CocoEvaluator
         var precision = Filled(new double[t, r, k, a, m]);
         var recall = new double[t, k, a, m];
         var scores = Filled(new double[t, r, k, a, m]);
-        foreach (ref var x in System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref recall[0, 0, 0, 0], recall.Length))
+        if (recall.Length > 0)
         {
-            x = -1;
+            System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref recall[0, 0, 0, 0], recall.Length).Fill(-1);
         }
 
         for (var ki = 0; ki < k; ki++)
         {
             for (var ai = 0; ai < a; ai++)
             {
+                var e = Enumerable.Range(0, p.ImageIds.Count).Select(i => images[ki, ai, i]).Where(x => x is not null).Select(x => x!).ToList();
+                var npig = e.Sum(x => x.GtIgnore.Count(ig => !ig));
+                if (e.Count == 0 || npig == 0)
+                {
+                    continue;
+                }
+
+                // All detections by descending score, ties in image order (stable); a smaller detection limit keeps
+                // the subsequence of each image's first ones, which is what sorting only those would give.
+                var all = e.SelectMany(x => Enumerable.Range(0, x.Scores.Length).Select(j => (Image: x, Index: j))).ToList();
+                var allOrder = Enumerable.Range(0, all.Count).OrderByDescending(j => all[j].Image.Scores[all[j].Index]).ToArray();
                 for (var mi = 0; mi < m; mi++)
                 {
                     var maxDet = p.MaxDetections[mi];
-                    var e = Enumerable.Range(0, p.ImageIds.Count).Select(i => images[ki, ai, i]).Where(x => x is not null).Select(x => x!).ToList();
-                    if (e.Count == 0)
-                    {
-                        continue;
-                    }
-
-                    var entries = e.SelectMany(x => Enumerable.Range(0, Math.Min(maxDet, x.Scores.Length)).Select(j => (Image: x, Index: j))).ToList();
-                    var order = Enumerable.Range(0, entries.Count).OrderByDescending(j => entries[j].Image.Scores[entries[j].Index]).ToArray();
-                    var npig = e.Sum(x => x.GtIgnore.Count(ig => !ig));
-                    if (npig == 0)
-                    {
-                        continue;
-                    }
-
+                    var order = allOrder.Where(j => all[j].Index < maxDet).ToArray();
                     for (var ti = 0; ti < t; ti++)
                     {
                         var nd = order.Length;
@@ -328,7 +332,7 @@ public sealed class CocoEvaluator
                         double tp = 0, fp = 0;
                         for (var j = 0; j < nd; j++)
                         {
-                            var (image, index) = entries[order[j]];
+                            var (image, index) = all[order[j]];
                             if (!image.DtIgnore[ti, index])
                             {
                                 if (image.DtMatch[ti, index] != 0)
@@ -370,7 +374,7 @@ public sealed class CocoEvaluator
                             }
 
                             precision[ti, ri, ki, ai, mi] = pr[pi];
-                            var (image, index) = entries[order[pi]];
+                            var (image, index) = all[order[pi]];
                             scores[ti, ri, ki, ai, mi] = image.Scores[index];
                         }
                     }
