@@ -66,6 +66,17 @@ public class DetectionLoaderTests
     }
 
     [Fact]
+    public void Prediction_batches_resize_pictures_without_annotations_and_record_their_scale()
+    {
+        var p = new TrainParams { Model = "YOLOv3", ImageShape = [96, 96] };
+        DetectionBatch batch = DetectionPipeline.ForEvaluation(p).Batch([PlanarImage.Filled(120, 60, [10, 20, 30]), PlanarImage.Filled(48, 48, [200, 200, 200])]);
+        Assert.Equal((2, 96, 96), (batch.Count, batch.Height, batch.Width));
+        Assert.Equal((0.8f, 1.6f), (batch.Items[0].ScaleX, batch.Items[0].ScaleY));
+        Assert.Equal((120, 60, 0), (batch.Items[0].OriginalWidth, batch.Items[0].OriginalHeight, batch.Items[0].Count));
+        Assert.Equal((200 / 255f - 0.485f) / 0.229f, batch.Images[3 * 96 * 96], 4);
+    }
+
+    [Fact]
     public void Outlines_become_instance_masks_inside_their_boxes()
     {
         var (_, dir) = DetectionShapes.Prepare(new ShapeDetectionOptions { Count = 10, MinSide = 64, MaxSide = 96, Coco = true, Polygons = true, Seed = 2 }, type: "instance_segmentation");
