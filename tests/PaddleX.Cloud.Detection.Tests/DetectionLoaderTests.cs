@@ -66,6 +66,33 @@ public class DetectionLoaderTests
     }
 
     [Fact]
+    public void Stored_detection_params_switch_the_pipeline_steps()
+    {
+        // As the API stores them for a detection task (snake_case names of the original Params).
+        TrainParams p = TrainParams.FromJson("""
+            {"model": "YOLOv3", "image_shape": [320, 320], "num_epochs": 270, "use_mixup": true, "mixup_alpha": 2.0,
+             "mixup_beta": 1.0, "expand_prob": 0.3, "expand_image": true, "crop_image": false, "random_shape": true,
+             "random_shape_sizes": [320, 352], "with_fpn": false, "horizontal_flip": true, "horizontal_flip_prob": 0.4,
+             "brightness": true, "brightness_prob": 0.5, "contrast": false, "saturation": false, "hue": false,
+             "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]}
+            """);
+        DetectionPipeline yolo = DetectionPipeline.ForTraining(p);
+        Assert.Equal((DetectionPipelineKind.Yolo, true, 250, 2.0, 1.0), (yolo.Kind, yolo.Mixup, yolo.MixupEpochs, yolo.MixupAlpha, yolo.MixupBeta));
+        Assert.Equal((0.3, false, 0.4, 0), (yolo.ExpandProb, yolo.Crop, yolo.FlipProb, yolo.PadStride));
+        Assert.Equal([320, 352], yolo.RandomSizes);
+        Assert.Equal((0.5, 0.0, 0.0, 0.0), (yolo.Distort!.BrightnessProb, yolo.Distort.ContrastProb, yolo.Distort.SaturationProb, yolo.Distort.HueProb));
+        DetectionPipeline off = DetectionPipeline.ForTraining(p with { UseMixup = false, ExpandImage = false, RandomShape = false, HorizontalFlip = false, Brightness = false });
+        Assert.Equal((false, 0.0, null, 0.0, null), (off.Mixup, off.ExpandProb, off.RandomSizes, off.FlipProb, off.Distort));
+        Assert.Null(off.BatchSide(1, 1, 0));
+        Assert.Null(DetectionPipeline.ForEvaluation(p).BatchSide(1, 1, 0));
+
+        DetectionPipeline rcnn = DetectionPipeline.ForTraining(p with { Model = "FasterRCNN", WithFpn = true });
+        Assert.Equal((DetectionPipelineKind.Rcnn, false, 0.0, false, null, 32), (rcnn.Kind, rcnn.Mixup, rcnn.ExpandProb, rcnn.Crop, rcnn.RandomSizes, rcnn.PadStride));
+        Assert.Equal(0, DetectionPipeline.ForEvaluation(p with { Model = "FasterRCNN", WithFpn = false }).PadStride);
+        Assert.Throws<ArgumentException>(() => DetectionPipeline.ForEvaluation(p with { ImageShape = [16, 16] }));
+    }
+
+    [Fact]
     public void Prediction_batches_resize_pictures_without_annotations_and_record_their_scale()
     {
         var p = new TrainParams { Model = "YOLOv3", ImageShape = [96, 96] };
