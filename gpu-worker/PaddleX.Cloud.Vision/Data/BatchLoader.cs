@@ -2,7 +2,7 @@ namespace PaddleX.Cloud.Vision.Data;
 
 /// <summary>A decoded batch in host memory: NCHW float32 plus int64 labels (one per sample for
 /// classification, one per pixel — N×H×W — for segmentation).</summary>
-public sealed record HostBatch(int Index, int Count, int Channels, int Height, int Width, float[] Data, long[] Labels);
+public sealed record HostBatch(int Index, int Count, int Channels, int Height, int Width, float[] Data, long[] Labels) : Training.ITrainingBatch;
 
 /// <summary>The samples a <see cref="BatchLoader"/> batches: each one decoded, augmented (when a random
 /// source is given) and written into fixed-size slots.</summary>
