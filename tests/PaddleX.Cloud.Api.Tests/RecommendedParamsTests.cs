@@ -184,6 +184,26 @@ public sealed class RecommendedParamsTests
     }
 
     [Fact]
+    public void The_api_detection_backbones_are_the_engine_registry_s()
+    {
+        foreach (var model in ModelCatalog.For("detection").Where(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.IsKnown))
+        {
+            var api = ModelCatalog.Backbones("detection", model);
+            foreach (var backbone in api)
+            {
+                Assert.NotNull(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.ResolveBackbone(model, backbone));
+            }
+
+            foreach (var backbone in PaddleX.Cloud.Vision.Detection.Models.DetectionModels.Backbones(model))
+            {
+                Assert.Contains(backbone, api);
+            }
+        }
+
+        Assert.True(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.IsKnown("PPYOLOv2"));
+    }
+
+    [Fact]
     public void Task_creation_accepts_exactly_what_the_recommendation_returns_for_every_model()
     {
         foreach (var type in ProjectTypes.All)
