@@ -15,6 +15,9 @@ using static TorchSharp.torch;
 //            per-pixel cross-entropy over 21 classes; --classes to change)
 //   params   --model DeepLabV3P --backbone ResNet50_vd --classes 21   (parameter count, then one line per parameter
 //            tensor: name and shape, in registration order; to check a baseline re-implementation against ours)
+//   dcn      --op dcn|conv --channels 512 --size 20 --batch 4 --steps 10 --warmup 2 --threads 2   (one 3×3 layer,
+//            forward + backward: deformable convolution v2 with random offsets and mask, or the plain convolution
+//            of the same shape; "images/s" = feature maps per second)
 //   make-data --dir DIR --count 256 --source-size 256
 //   data     --dir DIR --size 64 --batch 32 --threads 2 --epochs 2
 //   finetune --dir DATASET --pretrain IMAGENET|none --pretrain-dir DIR --model ResNet18 --size 64 --batch 16 --epochs 5 --lr 0.005
@@ -33,6 +36,9 @@ switch (mode)
     case "params":
         ParamsDump(opts);
         break;
+    case "dcn":
+        DeformConvBench(opts);
+        break;
     case "make-data":
         MakeData(opts.Get("dir", Path.Combine(Path.GetTempPath(), "pdx-bench-data")), opts.Int("count", 256), opts.Int("source-size", 256));
         break;
@@ -46,7 +52,7 @@ switch (mode)
         DetOpsBench.Run(opts);
         break;
     default:
-        Console.Error.WriteLine($"unknown mode {mode} (train|infer|params|make-data|data|finetune|detops)");
+        Console.Error.WriteLine($"unknown mode {mode} (train|infer|params|dcn|make-data|data|finetune|detops)");
         return 2;
 }
 
@@ -102,6 +108,37 @@ static void ModelBench(string mode, Options o)
     watch.Stop();
     double ips = steps * batch / watch.Elapsed.TotalSeconds;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {mode} {name} {size} {batch} {threads} {ips:0.00}"));
+}
+
+static void DeformConvBench(Options o)
+{
+    string op = o.Get("op", "dcn");
+    int channels = o.Int("channels", 512), size = o.Int("size", 20), batch = o.Int("batch", 4), steps = o.Int("steps", 10), warmup = o.Int("warmup", 2), threads = o.Int("threads", 2);
+    TorchRuntime.ConfigureThreads(threads);
+    torch.manual_seed(0);
+    using var x = torch.randn(batch, channels, size, size).requires_grad_();
+    using var weight = (torch.randn(channels, channels, 3, 3) * 0.01).requires_grad_();
+    using var offset = (torch.randn(batch, 18, size, size) * 2).requires_grad_();
+    using var mask = torch.rand(batch, 9, size, size).requires_grad_();
+    var watch = new Stopwatch();
+    for (int i = 0; i < warmup + steps; i++)
+    {
+        if (i == warmup)
+        {
+            watch.Start();
+        }
+
+        using var scope = torch.NewDisposeScope();
+        Tensor y = op == "dcn"
+            ? PaddleX.Cloud.Vision.Detection.Ops.DeformConv2d.Apply(x, offset, weight, null, mask, 1, 1, 1)
+            : nn.functional.conv2d(x, weight, padding: [1]);
+        y.sum().backward();
+        _ = x.grad!.sum().item<float>();
+    }
+
+    watch.Stop();
+    string name = op == "dcn" ? "DeformConv2d" : "Conv2d";
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT dcn {name}-{channels} {size} {batch} {threads} {steps * batch / watch.Elapsed.TotalSeconds:0.00}"));
 }
 
 static void ParamsDump(Options o)

@@ -42,6 +42,99 @@ public sealed class RecommendedParamsTests
         Assert.Equal("[716,743]", shifted["lr_decay_epochs"]!.ToJsonString());
     }
 
+    public static TheoryData<string, string, int[], int, int, int[], double> DetectionSchedules() => new()
+    {
+        // model, default backbone, image shape, save interval, epochs, decay epochs, lr per image of batch (behavior.md §6.2).
+        { "YOLOv3", "DarkNet53", [608, 608], 30, 270, [216, 243], 0.005 / 12 / 8 },
+        { "PPYOLO", "ResNet50_vd_dcn", [608, 608], 30, 200, [85, 135], 0.005 / 12 / 8 },
+        { "PPYOLOTiny", "MobileNetV3", [320, 320], 30, 550, [130, 540], 0.005 / 16 },
+        { "PPYOLOv2", "ResNet50_vd_dcn", [608, 608], 30, 170, [105, 135, 150], 0.005 / 12 / 8 },
+        { "FasterRCNN", "ResNet50", [800, 1333], 1, 12, [8, 11], 0.02 / 16 },
+    };
+
+    [Theory]
+    [MemberData(nameof(DetectionSchedules))]
+    public void Detection_schedule_backbone_and_augmentation_per_model(string model, string backbone, int[] shape, int save, int epochs, int[] decay, double lrPerImage)
+    {
+        // 10,000 images, 4 classes, one GPU with 16,000 MiB free: no warmup shift (warmup ≤ 800 steps < first decay).
+        var p = RecommendedParams.For("detection", model, 10_000, 4, [0], [16_000]);
+        var (a, b, cap) = model switch
+        {
+            "YOLOv3" => (1555, 943, 8),
+            "PPYOLOTiny" => (579, 1025, 16),
+            "FasterRCNN" => (1755, 915, 2),
+            _ => (1691, 1025, 4),
+        };
+        var batch = Math.Min((16_000 - a) / b, cap);
+        Assert.Equal(batch, p["batch_size"]!.GetValue<int>());
+        Assert.Equal(lrPerImage * batch, p["learning_rate"]!.GetValue<double>(), 12);
+        Assert.Equal(backbone, p["backbone"]!.GetValue<string>());
+        Assert.Contains(backbone, ModelCatalog.Backbones("detection", model));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(shape), p["image_shape"]!.ToJsonString());
+        Assert.Equal((save, epochs), (p["save_interval_epochs"]!.GetValue<int>(), p["num_epochs"]!.GetValue<int>()));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(decay), p["lr_decay_epochs"]!.ToJsonString());
+        Assert.Equal("[0.485,0.456,0.406]", p["image_mean"]!.ToJsonString());
+        Assert.True(p["with_fpn"]!.GetValue<bool>());
+        Assert.Equal("IMAGENET", p["pretrain_weights"]!.GetValue<string>());
+        var steps = 10_000 / batch;
+        var rcnn = model == "FasterRCNN";
+        var warmup = rcnn ? Math.Min(Math.Max(steps, 50), 4000) : Math.Min(Math.Max(3 * steps, 50 * 4), 400 * 4);
+        Assert.Equal(warmup, p["warmup_steps"]!.GetValue<int>());
+        Assert.Equal(!rcnn, p["brightness"]!.GetValue<bool>());
+        Assert.Equal(!rcnn, p["hue"]!.GetValue<bool>());
+        Assert.Equal(!rcnn, p.ContainsKey("use_mixup"));
+        Assert.Equal(!rcnn, p.ContainsKey("random_shape_sizes"));
+    }
+
+    [Fact]
+    public void Detection_warmup_longer_than_the_first_decay_shifts_every_decay_epoch_for_each_family()
+    {
+        // CPU, 8 images, 10 classes: batch 4, 2 steps/epoch. YOLO family warmup = min(max(6, 500), 4000) = 500 ≥ 130·2 → shift 250.
+        var tiny = RecommendedParams.For("detection", "PPYOLOTiny", 8, 10, [], []);
+        Assert.Equal(500, tiny["warmup_steps"]!.GetValue<int>());
+        Assert.Equal("[380,790]", tiny["lr_decay_epochs"]!.ToJsonString());
+        Assert.Equal(800, tiny["num_epochs"]!.GetValue<int>());
+        // PPYOLOv2 on two GPUs: batch capped at half the images (4); two GPUs halve the warmup cap (400·10/2 = 2000).
+        var v2 = RecommendedParams.For("detection", "PPYOLOv2", 8, 10, [0, 1], [16_000, 16_000]);
+        Assert.Equal((4, 500), (v2["batch_size"]!.GetValue<int>(), v2["warmup_steps"]!.GetValue<int>()));
+        Assert.Equal("[355,385,400]", v2["lr_decay_epochs"]!.ToJsonString());
+        // Three classes: warmup min(max(6, 150), 1200) = 150 < 130·2, no shift.
+        Assert.Equal("[130,540]", RecommendedParams.For("detection", "PPYOLOTiny", 8, 3, [], [])["lr_decay_epochs"]!.ToJsonString());
+        // FasterRCNN: warmup = min(max(2, 50), 4000) = 50 ≥ 8·2 → shift 25.
+        var rcnn = RecommendedParams.For("detection", "FasterRCNN", 8, 3, [], []);
+        Assert.Equal(50, rcnn["warmup_steps"]!.GetValue<int>());
+        Assert.Equal(("[33,36]", 37), (rcnn["lr_decay_epochs"]!.ToJsonString(), rcnn["num_epochs"]!.GetValue<int>()));
+        // No images yet (not split): the original divides by zero; here batch 1 and one step per epoch stand in.
+        var empty = RecommendedParams.For("detection", "PPYOLO", 0, 3, [], []);
+        Assert.Equal((1, 150, 350), (empty["batch_size"]!.GetValue<int>(), empty["warmup_steps"]!.GetValue<int>(), empty["num_epochs"]!.GetValue<int>()));
+        Assert.Equal("[235,285]", empty["lr_decay_epochs"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Every_detection_model_recommends_a_backbone_it_builds_and_a_model_switch_moves_an_unbuildable_one()
+    {
+        foreach (var type in new[] { "detection", "instance_segmentation" })
+        {
+            foreach (var model in ModelCatalog.For(type))
+            {
+                var backbone = RecommendedParams.For(type, model, 50, 3, [], [])["backbone"]!.GetValue<string>();
+                Assert.Equal(ModelCatalog.Backbones(type, model)[0], backbone);
+            }
+        }
+
+        // The original recommended ResNet50_vd_ssld for PP-YOLO, which its constructor rejects.
+        Assert.DoesNotContain("ResNet50_vd_ssld", ModelCatalog.Backbones("detection", "PPYOLO"));
+        var stored = TrainingParams.Defaults("detection");
+        Assert.Contains(stored["backbone"]!.GetValue<string>(), ModelCatalog.Backbones("detection", stored["model"]!.GetValue<string>()));
+        TrainingParams.Merge(stored, new System.Text.Json.Nodes.JsonObject { ["model"] = "PPYOLOv2" }, "detection");
+        Assert.Equal("ResNet50_vd_dcn", stored["backbone"]!.GetValue<string>());
+        TrainingParams.Merge(stored, new System.Text.Json.Nodes.JsonObject { ["model"] = "PPYOLO", ["backbone"] = "MobileNetV3_small" }, "detection");
+        Assert.Equal(("PPYOLO", "MobileNetV3_small"), (stored["model"]!.GetValue<string>(), stored["backbone"]!.GetValue<string>()));
+        var rejected = Assert.Throws<ApiException>(() => TrainingParams.Merge(stored, new System.Text.Json.Nodes.JsonObject { ["backbone"] = "ResNet50_vd_ssld" }, "detection"));
+        Assert.Contains("ResNet50_vd_dcn, ResNet18_vd, MobileNetV3_large, MobileNetV3_small", rejected.Message, StringComparison.Ordinal);
+        Assert.Equal("MobileNetV3_small", stored["backbone"]!.GetValue<string>());
+    }
+
     [Fact]
     public void Unknown_model_type_lists_the_valid_names()
     {
@@ -88,6 +181,26 @@ public sealed class RecommendedParamsTests
         {
             Assert.Equal(PaddleX.Cloud.Vision.Models.Segmentation.SegmentationModels.Canonical(alias), ModelCatalog.Canonical("segmentation", alias));
         }
+    }
+
+    [Fact]
+    public void The_api_detection_backbones_are_the_engine_registry_s()
+    {
+        foreach (var model in ModelCatalog.For("detection").Where(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.IsKnown))
+        {
+            var api = ModelCatalog.Backbones("detection", model);
+            foreach (var backbone in api)
+            {
+                Assert.NotNull(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.ResolveBackbone(model, backbone));
+            }
+
+            foreach (var backbone in PaddleX.Cloud.Vision.Detection.Models.DetectionModels.Backbones(model))
+            {
+                Assert.Contains(backbone, api);
+            }
+        }
+
+        Assert.True(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.IsKnown("PPYOLOv2"));
     }
 
     [Fact]

@@ -72,7 +72,7 @@ public static class RecommendedParams
                 p["rotate_range"] = 30;
                 break;
             case "detection" or "instance_segmentation":
-                Detection(p, model, batch, stepsPerEpoch, classNum, gpuNum);
+                Detection(p, projectType, model, batch, stepsPerEpoch, classNum, gpuNum);
                 break;
             default:
                 Schedule(p, [512, 512], 10, 100, [10, 20], 0.01 * batch / 2);
@@ -133,7 +133,8 @@ public static class RecommendedParams
         p["learning_rate"] = lr;
     }
 
-    private static void Detection(JsonObject p, string model, int batch, int s, int classNum, int gpuNum)
+    /// <param name="s">Steps per epoch.</param>
+    private static void Detection(JsonObject p, string projectType, string model, int batch, int s, int classNum, int gpuNum)
     {
         var gpus = Math.Max(gpuNum, 1);
         int warmup;
@@ -143,7 +144,6 @@ public static class RecommendedParams
                 Schedule(p, [800, 1333], 1, 12, [8, 11], 0.02 * batch / 16);
                 p["brightness"] = false;
                 p["contrast"] = false;
-                p["backbone"] = "ResNet50";
                 warmup = Math.Min(Math.Max(s, 50), 4000 / gpus);
                 break;
             default:
@@ -166,7 +166,6 @@ public static class RecommendedParams
 
                 p["saturation"] = true;
                 p["hue"] = true;
-                p["backbone"] = model.StartsWith("YOLOv3", StringComparison.Ordinal) ? "DarkNet53" : "ResNet50_vd_ssld";
                 p["use_mixup"] = true;
                 p["mixup_alpha"] = 1.5;
                 p["mixup_beta"] = 1.5;
@@ -179,6 +178,9 @@ public static class RecommendedParams
                 break;
         }
 
+        p["backbone"] = ModelCatalog.Backbones(projectType, model)[0];
+        p["image_mean"] = new JsonArray(0.485, 0.456, 0.406);
+        p["image_std"] = new JsonArray(0.229, 0.224, 0.225);
         p["with_fpn"] = true;
         p["pretrain_weights"] = "IMAGENET";
         var decay = p["lr_decay_epochs"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray();

@@ -85,7 +85,7 @@ public static class TrainingParams
                 p["expand_prob"] = 0.5;
                 p["expand_image"] = true;
                 p["crop_image"] = true;
-                p["backbone"] = "ResNet18";
+                p["backbone"] = "ResNet50"; // the original's ResNet18 is no backbone of FasterRCNN or MaskRCNN
                 p["pretrain_weights"] = "COCO";
                 p["model"] = projectType == "detection" ? "FasterRCNN" : "MaskRCNN";
                 p["with_fpn"] = true;
@@ -171,7 +171,7 @@ public static class TrainingParams
             }
         }
 
-        CheckBackbone(result, projectType);
+        CheckBackbone(result, projectType, backboneGiven: incoming.ContainsKey("backbone"));
         stored.Clear();
         foreach (var (key, value) in result.ToList())
         {
@@ -339,8 +339,10 @@ public static class TrainingParams
     private static bool IsWhole(JsonNode? node) =>
         node?.GetValueKind() == JsonValueKind.Number && node.AsDouble() is var d && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue;
 
-    /// <summary>A model with a backbone choice (DeepLabV3P) takes only its own backbones (not 1.x's Xception65).</summary>
-    private static void CheckBackbone(JsonObject p, string projectType)
+    /// <summary>A model with a backbone choice (DeepLabV3P, the detection models) takes only its own backbones (not
+    /// 1.x's Xception65, nor ResNet50_vd_ssld for PP-YOLO). Switching the model without naming a backbone moves a
+    /// backbone the new model cannot build to the new model's default, so <c>{"model": "PPYOLOv2"}</c> alone works.</summary>
+    private static void CheckBackbone(JsonObject p, string projectType, bool backboneGiven)
     {
         if (p["model"]?.GetValueKind() != JsonValueKind.String || p["backbone"]?.GetValueKind() != JsonValueKind.String)
         {
@@ -350,10 +352,18 @@ public static class TrainingParams
         var model = p["model"]!.GetValue<string>();
         var backbone = p["backbone"]!.GetValue<string>();
         var valid = ModelCatalog.Backbones(projectType, model);
-        if (valid.Count > 0 && !valid.Contains(backbone, StringComparer.Ordinal))
+        if (valid.Count == 0 || valid.Contains(backbone, StringComparer.Ordinal))
         {
-            throw ApiException.Invalid($"模型{model}不支持骨干网络{backbone}，可选: {string.Join(", ", valid)} (backbone '{backbone}' is not available for {model}; valid: {string.Join(", ", valid)})");
+            return;
         }
+
+        if (!backboneGiven)
+        {
+            p["backbone"] = valid[0];
+            return;
+        }
+
+        throw ApiException.Invalid($"模型{model}不支持骨干网络{backbone}，可选: {string.Join(", ", valid)} (backbone '{backbone}' is not available for {model}; valid: {string.Join(", ", valid)})");
     }
 
     private static ApiException Wrong(string key) =>

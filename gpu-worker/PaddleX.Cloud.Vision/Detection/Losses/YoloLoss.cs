@@ -114,7 +114,7 @@ public sealed class YoloLoss(YoloHead head)
     }
 
     /// <summary>Sum over everything but the batch, mean over the batch.</summary>
-    private static Tensor PerImage(Tensor x) => x.reshape(x.shape[0], -1).sum(1).mean();
+    internal static Tensor PerImage(Tensor x) => x.reshape(x.shape[0], -1).sum(1).mean();
 
     /// <summary>The assigned ground truth decoded back to input pixels (the inverse of the target encoding).</summary>
     private Tensor TargetBoxes(int level, LevelTargets t)

@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Detection.Models.PPYolo;
 using PaddleX.Cloud.Vision.Detection.Models.Yolo;
 using static TorchSharp.torch;
 
@@ -16,6 +17,9 @@ public static class DetectionModels
     private static readonly Dictionary<string, Entry> Entries = new(StringComparer.Ordinal)
     {
         [YoloV3.Name] = new([.. YoloV3.Backbones], YoloV3.Create),
+        [PPYoloV1.Name] = new([.. PPYoloV1.Backbones], PPYoloV1.Create),
+        [PPYoloTiny.Name] = new([.. PPYoloTiny.Backbones], PPYoloTiny.Create),
+        [PPYoloV2.Name] = new([.. PPYoloV2.Backbones], PPYoloV2.Create),
     };
 
     /// <summary>Spellings PaddleX accepts for the same backbone.</summary>
@@ -41,6 +45,11 @@ public static class DetectionModels
         }
 
         string name = backbone.Trim();
+        if (entry.Backbones.Contains(name))
+        {
+            return name; // PP-YOLO's MobileNetV3_large is its own backbone, not YOLOv3's alias
+        }
+
         name = BackboneAliases.GetValueOrDefault(name, name);
         if (name.EndsWith("_ssld", StringComparison.Ordinal) && !entry.Backbones.Contains(name))
         {

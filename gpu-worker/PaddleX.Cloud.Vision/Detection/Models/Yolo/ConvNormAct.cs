@@ -13,6 +13,9 @@ public enum Activation
 
     /// <summary>Leaky ReLU with slope 0.1 (DarkNet and the YOLOv3 neck).</summary>
     Leaky,
+
+    /// <summary><c>x·tanh(softplus(x))</c> (PP-YOLOv2's PAN neck).</summary>
+    Mish,
 }
 
 /// <summary>Convolution without bias → BatchNorm → activation: PaddleDetection's <c>ConvBNLayer</c>, the unit the
@@ -43,6 +46,7 @@ public sealed class ConvNormAct : Module<Tensor, Tensor>, IOnnxExportable
         {
             Activation.Relu => y.relu_(),
             Activation.Leaky => functional.leaky_relu(y, LeakySlope, inplace: true),
+            Activation.Mish => functional.mish(y),
             _ => y,
         };
     }
@@ -54,6 +58,7 @@ public sealed class ConvNormAct : Module<Tensor, Tensor>, IOnnxExportable
         {
             Activation.Relu => graph.Relu(y),
             Activation.Leaky => graph.Node("LeakyRelu", [y], OnnxGraph.Attr("alpha", (float)LeakySlope)),
+            Activation.Mish => graph.Node("Mul", [y, graph.Node("Tanh", [graph.Node("Softplus", [y])])]),
             _ => y,
         };
     }

@@ -67,33 +67,44 @@ public sealed class YoloResNet34 : YoloBackbone
     }
 }
 
-/// <summary>TorchVision's MobileNetV3-large feature extractor (its <c>features</c> child, names kept), returning
-/// the last blocks at strides 8, 16 and 32 (40, 112, 160 channels) — PaddleX's feature maps 7, 13 and 16 of
-/// MobileNetV3-large. The final 1×1 expansion to 960 channels is not used.</summary>
+/// <summary>TorchVision's MobileNetV3 feature extractor (its <c>features</c> child, names kept), returning the outputs
+/// of chosen blocks, shallow to deep. YOLOv3 takes the large network's last blocks at strides 8, 16 and 32 (40, 112,
+/// 160 channels: PaddleX's feature maps 7, 13 and 16); PP-YOLO takes strides 16 and 32 of the large (112, 160) or the
+/// small network (48, 96: PaddleX's maps 9 and 12). Block <c>features[i]</c> is PaddleX's feature map <c>i + 1</c>.
+/// The final 1×1 expansion is not used.</summary>
 public sealed class YoloMobileNetV3 : YoloBackbone
 {
-    private static readonly int[] Taps = [6, 12, 15];
+    private static readonly long[] LargeChannels = [16, 16, 24, 24, 40, 40, 40, 80, 80, 80, 80, 112, 112, 160, 160, 160];
+    private static readonly long[] SmallChannels = [16, 16, 24, 24, 40, 40, 40, 48, 48, 96, 96, 96];
 
+    private readonly int[] taps;
     private readonly Sequential features;
 
-    public YoloMobileNetV3()
-        : base("MobileNetV3")
+    /// <param name="small">mobilenet_v3_small instead of _large.</param>
+    /// <param name="taps">indexes into <c>features</c> whose outputs are returned (default: YOLOv3's 6, 12, 15).</param>
+    public YoloMobileNetV3(bool small = false, int[]? taps = null)
+        : base(small ? "MobileNetV3_small" : "MobileNetV3")
     {
+        this.taps = taps ?? [6, 12, 15];
+        var channels = small ? SmallChannels : LargeChannels;
+        Channels = this.taps.Select(t => channels[t]).ToArray();
+
         // Not disposed: torchvision's modules dispose their children, which live on here.
-        var children = torchvision.models.mobilenet_v3_large().named_children().ToDictionary(p => p.name, p => p.module);
+        var net = small ? torchvision.models.mobilenet_v3_small() : torchvision.models.mobilenet_v3_large();
+        var children = net.named_children().ToDictionary(p => p.name, p => p.module);
         children["classifier"].Dispose();
         var all = children["features"].named_children().ToList();
         // Blocks after the last tap are dropped, so their parameters neither train nor load.
-        foreach (var (_, unused) in all.Skip(Taps[^1] + 1))
+        foreach (var (_, unused) in all.Skip(this.taps[^1] + 1))
         {
             unused.Dispose();
         }
 
-        features = Sequential(all.Take(Taps[^1] + 1).Select(p => (p.name, (Module<Tensor, Tensor>)p.module)));
+        features = Sequential(all.Take(this.taps[^1] + 1).Select(p => (p.name, (Module<Tensor, Tensor>)p.module)));
         RegisterComponents();
     }
 
-    public override IReadOnlyList<long> Channels { get; } = [40, 112, 160];
+    public override IReadOnlyList<long> Channels { get; }
 
     public override Tensor[] forward(Tensor input)
     {
@@ -103,7 +114,7 @@ public sealed class YoloMobileNetV3 : YoloBackbone
         foreach (var block in features.children().Cast<Module<Tensor, Tensor>>())
         {
             x = block.call(x);
-            if (Taps.Contains(i++))
+            if (taps.Contains(i++))
             {
                 outputs.Add(x);
             }
@@ -120,7 +131,7 @@ public sealed class YoloMobileNetV3 : YoloBackbone
         foreach (var block in features.children())
         {
             x = OnnxExporter.Container(graph, block, x);
-            if (Taps.Contains(i++))
+            if (taps.Contains(i++))
             {
                 outputs.Add(x);
             }

@@ -20,40 +20,58 @@ public abstract class YoloNeck(string name) : nn.Module<Tensor[], Tensor[]>(name
 /// YOLOv3's feature pyramid (PaddleDetection's <c>YOLOv3FPN</c>): from the deepest map up, a detection block of
 /// five convolutions (1×1 c, 3×3 2c, 1×1 c, 3×3 2c, 1×1 c; c = 512, 256, 128) gives the route, a 3×3 to 2c gives
 /// the level's output; the route is reduced (1×1 to c/2), upsampled ×2 (nearest) and concatenated with the next
-/// shallower backbone map. Leaky ReLU throughout.
+/// shallower backbone map. Leaky ReLU throughout. PP-YOLO's pyramids (<c>PPYoloNecks</c>) are the same top-down
+/// flow with other blocks, tips and transitions (<see cref="YoloFpnLevel"/>).
 /// </summary>
 public sealed class YoloV3Fpn : YoloNeck
 {
     private readonly ModuleList<Sequential> blocks = new();
-    private readonly ModuleList<ConvNormAct> tips = new();
-    private readonly ModuleList<ConvNormAct> transitions = new();
+    private readonly ModuleList<Module<Tensor, Tensor>> tips = new();
+    private readonly ModuleList<Module<Tensor, Tensor>> transitions = new();
 
     /// <param name="inChannels">backbone channels, shallow to deep.</param>
     public YoloV3Fpn(IReadOnlyList<long> inChannels)
+        : this(Levels(inChannels))
+    {
+    }
+
+    /// <param name="levels">deep to shallow; every level but the last has a transition.</param>
+    internal YoloV3Fpn(IReadOnlyList<YoloFpnLevel> levels)
         : base(nameof(YoloV3Fpn))
     {
+        foreach (var level in levels)
+        {
+            blocks.Add(level.Block);
+            tips.Add(level.Tip);
+            if (level.Transition is not null)
+            {
+                transitions.Add(level.Transition);
+            }
+        }
+
+        Channels = levels.Select(l => l.OutChannels).ToArray();
+        RegisterComponents();
+    }
+
+    private static List<YoloFpnLevel> Levels(IReadOnlyList<long> inChannels)
+    {
         int levels = inChannels.Count;
-        var outChannels = new List<long>();
+        var result = new List<YoloFpnLevel>();
         for (int i = 0; i < levels; i++)
         {
             long channel = 512 >> i;
             long input = inChannels[levels - 1 - i] + (i > 0 ? channel : 0);
-            blocks.Add(Sequential(
+            var block = Sequential(
                 new ConvNormAct(input, channel, 1),
                 new ConvNormAct(channel, channel * 2, 3),
                 new ConvNormAct(channel * 2, channel, 1),
                 new ConvNormAct(channel, channel * 2, 3),
-                new ConvNormAct(channel * 2, channel, 1)));
-            tips.Add(new ConvNormAct(channel, channel * 2, 3));
-            outChannels.Add(channel * 2);
-            if (i < levels - 1)
-            {
-                transitions.Add(new ConvNormAct(channel, channel / 2, 1));
-            }
+                new ConvNormAct(channel * 2, channel, 1));
+            result.Add(new YoloFpnLevel(block, new ConvNormAct(channel, channel * 2, 3), channel * 2,
+                i < levels - 1 ? new ConvNormAct(channel, channel / 2, 1) : null));
         }
 
-        Channels = outChannels;
-        RegisterComponents();
+        return result;
     }
 
     public override IReadOnlyList<long> Channels { get; }
@@ -94,10 +112,10 @@ public sealed class YoloV3Fpn : YoloNeck
             }
 
             string r = graph.Module(blocks[i], x);
-            outputs.Add(tips[i].EmitOnnx(graph, r));
+            outputs.Add(graph.Module(tips[i], r));
             if (i < transitions.Count)
             {
-                route = graph.Node("Resize", [transitions[i].EmitOnnx(graph, r), string.Empty, graph.Floats(1, 1, 2, 2)],
+                route = graph.Node("Resize", [graph.Module(transitions[i], r), string.Empty, graph.Floats(1, 1, 2, 2)],
                     OnnxGraph.Attr("mode", "nearest"), OnnxGraph.Attr("nearest_mode", "floor"),
                     OnnxGraph.Attr("coordinate_transformation_mode", "asymmetric"));
             }
@@ -118,3 +136,7 @@ public sealed class YoloV3Fpn : YoloNeck
         base.Dispose(disposing);
     }
 }
+
+/// <summary>One level of a top-down YOLO pyramid: the block giving the route, the tip giving the level's output
+/// (<see cref="OutChannels"/>), and the transition applied to the route before it is upsampled into the next level.</summary>
+internal sealed record YoloFpnLevel(Sequential Block, Module<Tensor, Tensor> Tip, long OutChannels, Module<Tensor, Tensor>? Transition);
