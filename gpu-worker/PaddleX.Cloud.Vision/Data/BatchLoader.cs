@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace PaddleX.Cloud.Vision.Data;
 
 /// <summary>A decoded batch in host memory: NCHW float32 plus int64 labels (one per sample for
@@ -103,12 +101,15 @@ public sealed class BatchLoader
     public int BatchesPerEpoch => DropLast ? _source.Count / BatchSize : (_source.Count + BatchSize - 1) / BatchSize;
 
     /// <summary>The sample order of an epoch (a seeded Fisher–Yates shuffle, or identity).</summary>
-    public int[] EpochOrder(int epoch)
+    public int[] EpochOrder(int epoch) => Order(_source.Count, Shuffle, Seed, epoch);
+
+    /// <summary>The sample order of an epoch for any loader: a Fisher–Yates shuffle seeded by (seed, epoch), or identity.</summary>
+    public static int[] Order(int count, bool shuffle, int seed, int epoch)
     {
-        int[] order = Enumerable.Range(0, _source.Count).ToArray();
-        if (Shuffle)
+        int[] order = Enumerable.Range(0, count).ToArray();
+        if (shuffle)
         {
-            var rng = new Random(Mix(Seed, epoch, -1));
+            var rng = new Random(Mix(seed, epoch, -1));
             for (int i = order.Length - 1; i > 0; i--)
             {
                 int j = rng.Next(i + 1);
@@ -153,62 +154,7 @@ public sealed class BatchLoader
     /// are the same batches, same order, as in a full pass.</param>
     public IEnumerable<HostBatch> Epoch(int epoch, CancellationToken cancellationToken = default, int firstBatch = 0)
     {
-        int batches = BatchesPerEpoch;
-        if (batches == 0)
-        {
-            yield break;
-        }
-
         int[] order = EpochOrder(epoch);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var queue = new BlockingCollection<HostBatch>(PrefetchBatches);
-        Exception? failure = null;
-        var producer = Task.Run(() =>
-        {
-            try
-            {
-                var parallel = new ParallelOptions { MaxDegreeOfParallelism = DecodeWorkers, CancellationToken = cts.Token };
-                for (int b = Math.Max(0, firstBatch); b < batches; b++)
-                {
-                    queue.Add(BuildBatch(epoch, b, order, parallel), cts.Token);
-                }
-            }
-            catch (OperationCanceledException) when (cts.IsCancellationRequested)
-            {
-            }
-            catch (Exception ex)
-            {
-                failure = ex;
-            }
-            finally
-            {
-                queue.CompleteAdding();
-            }
-        }, CancellationToken.None);
-
-        try
-        {
-            foreach (HostBatch batch in queue.GetConsumingEnumerable(cancellationToken))
-            {
-                yield return batch;
-            }
-
-            producer.Wait(CancellationToken.None);
-            if (failure is not null)
-            {
-                throw new InvalidDataException($"data pipeline failed: {failure.Message}", failure);
-            }
-        }
-        finally
-        {
-            cts.Cancel();
-            try
-            {
-                producer.Wait(TimeSpan.FromSeconds(30));
-            }
-            catch (AggregateException)
-            {
-            }
-        }
+        return Prefetcher.Stream(firstBatch, BatchesPerEpoch, (b, parallel) => BuildBatch(epoch, b, order, parallel), DecodeWorkers, PrefetchBatches, cancellationToken);
     }
 }

@@ -61,28 +61,7 @@ public static class OnnxExporter
         x = g.MaxPool(x, 3, 2, 1);
         for (var layer = 1; c.ContainsKey($"layer{layer}"); layer++)
         {
-            foreach (var (_, block) in c[$"layer{layer}"].named_children())
-            {
-                var b = Children(block);
-                var identity = x;
-                var y = x;
-                var last = b.ContainsKey("conv3") ? 3 : 2;
-                for (var i = 1; i <= last; i++)
-                {
-                    y = g.ConvBn((Conv2d)b[$"conv{i}"], (BatchNorm2d)b[$"bn{i}"], y);
-                    if (i < last)
-                    {
-                        y = g.Relu(y);
-                    }
-                }
-
-                if (b.TryGetValue("downsample", out var down) && down.named_children().Any())
-                {
-                    identity = g.Module(down, x);
-                }
-
-                x = g.Relu(g.Add(y, identity));
-            }
+            x = ResNetStage(g, c[$"layer{layer}"], x);
         }
 
         x = g.Node("GlobalAveragePool", [x]);
@@ -90,9 +69,38 @@ public static class OnnxExporter
         return g.Linear((Linear)c["fc"], x);
     }
 
+    /// <summary>One torchvision ResNet stage (<c>layerN</c>): its basic or bottleneck blocks in order.</summary>
+    internal static string ResNetStage(OnnxGraph g, nn.Module stage, string x)
+    {
+        foreach (var (_, block) in stage.named_children())
+        {
+            var b = Children(block);
+            var identity = x;
+            var y = x;
+            var last = b.ContainsKey("conv3") ? 3 : 2;
+            for (var i = 1; i <= last; i++)
+            {
+                y = g.ConvBn((Conv2d)b[$"conv{i}"], (BatchNorm2d)b[$"bn{i}"], y);
+                if (i < last)
+                {
+                    y = g.Relu(y);
+                }
+            }
+
+            if (b.TryGetValue("downsample", out var down) && down.named_children().Any())
+            {
+                identity = g.Module(down, x);
+            }
+
+            x = g.Relu(g.Add(y, identity));
+        }
+
+        return x;
+    }
+
     /// <summary>TorchVision's MobileNet containers: squeeze-excitation blocks and inverted residuals
     /// (which add their input when they keep the shape) need their structure; the rest is a sequence.</summary>
-    private static string Container(OnnxGraph g, nn.Module container, string x)
+    internal static string Container(OnnxGraph g, nn.Module container, string x)
     {
         var children = container.named_children().Select(p => p.module).ToList();
         if (children.Count == 0)

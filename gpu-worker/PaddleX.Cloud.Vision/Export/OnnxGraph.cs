@@ -219,6 +219,20 @@ public sealed class OnnxGraph
         return name;
     }
 
+    /// <summary>A float32 constant of the given shape (grids, anchors, scales): kept float32 in float16 exports too.</summary>
+    public string Floats(long[] shape, float[] values)
+    {
+        var name = $"const_{counter++}";
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        t.Dims.Add(shape);
+        t.FloatData.Add(values);
+        graph.Initializer.Add(t);
+        return name;
+    }
+
+    /// <summary>A 1-D float32 constant (e.g. Resize scales).</summary>
+    public string Floats(params float[] values) => Floats([values.Length], values);
+
     /// <summary>A weight as an initializer (float32, or float16 plus a Cast back to float32).</summary>
     public string Initializer(Tensor t)
     {

@@ -24,6 +24,9 @@ public interface IDetector
     /// <summary>Post-processed detections per image (boxes in input pixels, NMS applied, at most
     /// <see cref="DetectOptions.MaxDetections"/>, sorted by score).</summary>
     IReadOnlyList<Detections> Detect(Tensor images, DetectOptions options);
+
+    /// <summary>The architecture's own post-processing settings (PaddleX's defaults for it).</summary>
+    DetectOptions DefaultDetectOptions => new();
 }
 
 /// <summary>Ground truth of one image, in input pixels.</summary>

@@ -1,0 +1,19 @@
+using PaddleX.Cloud.Vision.Detection.Models.Yolo;
+
+namespace PaddleX.Cloud.Vision.Detection.Models;
+
+/// <summary>Construction settings a detection architecture may read (each ignores what it does not use).</summary>
+public sealed record DetectorOptions
+{
+    /// <summary>[width, height] of the training input.</summary>
+    public int[] InputSize { get; init; } = [608, 608];
+
+    /// <summary>Factor on the YOLO anchors (1 = PaddleX's, which are sized for 608-pixel inputs).</summary>
+    public double AnchorScale { get; init; } = 1.0;
+
+    /// <summary>YOLO head, loss and post-processing settings; null = YOLOv3's.</summary>
+    public YoloOptions? Yolo { get; init; }
+
+    /// <summary>Faster R-CNN: a feature pyramid on the backbone.</summary>
+    public bool WithFpn { get; init; } = true;
+}

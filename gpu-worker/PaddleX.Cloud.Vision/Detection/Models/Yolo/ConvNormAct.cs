@@ -1,0 +1,71 @@
+using PaddleX.Cloud.Vision.Export;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace PaddleX.Cloud.Vision.Detection.Models.Yolo;
+
+/// <summary>The activation after a detection convolution unit.</summary>
+public enum Activation
+{
+    None,
+    Relu,
+
+    /// <summary>Leaky ReLU with slope 0.1 (DarkNet and the YOLOv3 neck).</summary>
+    Leaky,
+}
+
+/// <summary>Convolution without bias → BatchNorm → activation: PaddleDetection's <c>ConvBNLayer</c>, the unit the
+/// YOLO backbones and neck are built from (state-dict names <c>conv.*</c>, <c>bn.*</c>).</summary>
+public sealed class ConvNormAct : Module<Tensor, Tensor>, IOnnxExportable
+{
+    public const double LeakySlope = 0.1;
+
+    private readonly Conv2d conv;
+    private readonly BatchNorm2d bn;
+    private readonly Activation act;
+
+    public ConvNormAct(long inChannels, long outChannels, long kernel, long stride = 1, long groups = 1, Activation act = Activation.Leaky)
+        : base(nameof(ConvNormAct))
+    {
+        conv = Conv2d(inChannels, outChannels, kernel, stride: stride, padding: (kernel - 1) / 2, groups: groups, bias: false);
+        bn = BatchNorm2d(outChannels);
+        this.act = act;
+        RegisterComponents();
+    }
+
+    public long OutChannels => conv.out_channels;
+
+    public override Tensor forward(Tensor input)
+    {
+        var y = bn.call(conv.call(input));
+        return act switch
+        {
+            Activation.Relu => y.relu_(),
+            Activation.Leaky => functional.leaky_relu(y, LeakySlope, inplace: true),
+            _ => y,
+        };
+    }
+
+    public string EmitOnnx(OnnxGraph graph, string input)
+    {
+        var y = graph.ConvBn(conv, bn, input);
+        return act switch
+        {
+            Activation.Relu => graph.Relu(y),
+            Activation.Leaky => graph.Node("LeakyRelu", [y], OnnxGraph.Attr("alpha", (float)LeakySlope)),
+            _ => y,
+        };
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            conv.Dispose();
+            bn.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
