@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Detection.Models.Rcnn;
 using PaddleX.Cloud.Vision.Detection.Models.Yolo;
 using static TorchSharp.torch;
 
@@ -16,6 +17,9 @@ public static class DetectionModels
     private static readonly Dictionary<string, Entry> Entries = new(StringComparer.Ordinal)
     {
         [YoloV3.Name] = new([.. YoloV3.Backbones], YoloV3.Create),
+        [nameof(FasterRCNN)] = new(
+            [.. RcnnBackbones.Names.Where(n => !n.EndsWith("_ssld", StringComparison.Ordinal))],
+            (backbone, classes, options) => new FasterRCNN(backbone, classes, options.WithFpn)),
     };
 
     /// <summary>Spellings PaddleX accepts for the same backbone.</summary>

@@ -46,18 +46,9 @@ internal sealed class BoxCoding(double wx, double wy, double ww, double wh)
     }
 }
 
-/// <summary>Box helpers shared by the proposal and detection post-processing.</summary>
+/// <summary>Box filtering shared by the proposal and detection post-processing.</summary>
 internal static class BoxUtil
 {
-    /// <summary>Clamps x to [0, width] and y to [0, height].</summary>
-    public static Tensor Clip(Tensor boxes, long height, long width)
-    {
-        using var scope = NewDisposeScope();
-        return stack(
-            [boxes[.., 0].clamp(0, width), boxes[.., 1].clamp(0, height), boxes[.., 2].clamp(0, width), boxes[.., 3].clamp(0, height)],
-            1).MoveToOuterDisposeScope();
-    }
-
     /// <summary>Indices of boxes whose sides are both at least <paramref name="minSize"/>.</summary>
     public static Tensor KeepLarge(Tensor boxes, double minSize)
     {

@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Models.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -27,16 +28,22 @@ public static class RcnnBackbones
             "ResNet34" => new ResNetBody(torchvision.models.resnet34(), stages, BasicChannels),
             "ResNet50" => new ResNetBody(torchvision.models.resnet50(), stages, BottleneckChannels),
             "ResNet101" => new ResNetBody(torchvision.models.resnet101(), stages, BottleneckChannels),
+            "ResNet34_vd" => new ResNetVdBody(34, stages),
+            "ResNet50_vd" or "ResNet50_vd_ssld" => new ResNetVdBody(50, stages),
+            "ResNet101_vd" => new ResNetVdBody(101, stages),
+            "HRNet_W18" => new HRNetBody(),
             _ => throw new ArgumentException($"Unknown Faster R-CNN backbone '{name}'. Valid backbones: {string.Join(", ", Names)}.", nameof(name)),
         };
         if (!withFpn)
         {
-            var c4 = (ResNetBody)body;
-            var head = new Res5Head(c4.Rest[0], BottleneckChannels[^1]);
+            var stage4 = body is ResNetBody resnet ? resnet.Rest[0] : ResNetVd.Stage(50, 3);
+            var head = new Res5Head(stage4, BottleneckChannels[^1]);
             return (new RcnnBackbone(body, null), head, head.OutFeatures);
         }
 
-        var neck = new FeaturePyramid(body.Channels, settings.FpnChannels);
+        Module<Tensor, Tensor> neck = body is HRNetBody
+            ? new HrFpn(body.Channels, settings.FpnChannels)
+            : new FeaturePyramid(body.Channels, settings.FpnChannels);
         var boxHead = new TwoMlpHead(settings.FpnChannels * settings.RoiResolution * settings.RoiResolution, settings.BoxHeadWidth);
         return (new RcnnBackbone(body, neck), boxHead, boxHead.OutFeatures);
     }

@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Detection.Ops;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -77,12 +78,12 @@ internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
                 levelOf.Add(full(index.shape[0], l, dtype: int64, device: index.device));
             }
 
-            var all = BoxUtil.Clip(cat(boxes, 0), height, width);
+            var all = BoxOps.Clip(cat(boxes, 0), height, width);
             var score = cat(scores, 0);
             var level = cat(levelOf, 0);
             var keep = BoxUtil.KeepLarge(all, 1e-3);
             (all, score, level) = (all[keep], score[keep], level[keep]);
-            keep = BoxNms.Batched(all, score, level, settings.RpnNmsThreshold);
+            keep = Nms.Batched(all, score, level, settings.RpnNmsThreshold);
             keep = keep[..(int)Math.Min(postNms, keep.shape[0])];
             result.Add(all[keep].MoveToOuterDisposeScope());
         }
@@ -110,7 +111,7 @@ internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
             }
             else
             {
-                var matches = matcher.Match(TorchSharp.torchvision.ops.box_iou(gt, anchors));
+                var matches = matcher.Match(BoxOps.Iou(gt, anchors));
                 label = (matches >= 0).to(float32);
                 label[matches == ProposalMatcher.Ignored] = -1;
                 matchedBoxes = gt[matches.clamp(min: 0)];

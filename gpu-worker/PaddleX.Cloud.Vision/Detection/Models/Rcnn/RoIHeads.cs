@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Detection.Ops;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -127,7 +128,7 @@ internal class RoIHeads : Module<Tensor, Tensor>
             }
             else
             {
-                var matches = matcher.Match(TorchSharp.torchvision.ops.box_iou(gt, candidates));
+                var matches = matcher.Match(BoxOps.Iou(gt, candidates));
                 index = matches.clamp(min: 0);
                 cls = targets[i].Labels.to(candidates.device).to(int64)[index] + 1;
                 cls[matches == ProposalMatcher.Background] = 0;
@@ -148,7 +149,7 @@ internal class RoIHeads : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var classes = scores.shape[1] - 1;
-        var clipped = BoxUtil.Clip(boxes.reshape(-1, 4), height, width).reshape(-1, classes + 1, 4);
+        var clipped = BoxOps.Clip(boxes.reshape(-1, 4), height, width).reshape(-1, classes + 1, 4);
         var b = clipped[.., 1..].reshape(-1, 4);
         var s = scores[.., 1..].reshape(-1);
         var labels = arange(classes, dtype: int64, device: boxes.device).repeat(scores.shape[0]);
@@ -156,7 +157,7 @@ internal class RoIHeads : Module<Tensor, Tensor>
         (b, s, labels) = (b[keep], s[keep], labels[keep]);
         keep = BoxUtil.KeepLarge(b, 1e-2);
         (b, s, labels) = (b[keep], s[keep], labels[keep]);
-        keep = BoxNms.Batched(b, s, labels, options.NmsThreshold);
+        keep = Nms.Batched(b, s, labels, options.NmsThreshold);
         keep = keep[..(int)Math.Min(options.MaxDetections, keep.shape[0])];
         return new Detections(b[keep].MoveToOuterDisposeScope(), s[keep].MoveToOuterDisposeScope(), labels[keep].MoveToOuterDisposeScope());
     }

@@ -4,7 +4,7 @@ using PaddleX.Cloud.Vision.Detection.Models.Rcnn;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace PaddleX.Cloud.Detection.Tests;
+namespace PaddleX.Cloud.Detection.Tests.Rcnn;
 
 /// <summary>
 /// Faster R-CNN ResNet50-FPN against TorchVision's <c>fasterrcnn_resnet50_fpn</c> (fixtures/rcnn/make_fixtures.py):

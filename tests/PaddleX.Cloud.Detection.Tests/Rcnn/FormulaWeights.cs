@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace PaddleX.Cloud.Detection.Tests;
+namespace PaddleX.Cloud.Detection.Tests.Rcnn;
 
 /// <summary>
 /// The closed-form weights and input of fixtures/rcnn/make_fixtures.py: every state-dict tensor is an integer hash
