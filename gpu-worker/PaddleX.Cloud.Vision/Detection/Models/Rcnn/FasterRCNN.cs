@@ -44,7 +44,7 @@ public class FasterRCNN : Module<Tensor, Tensor>, IDetector
         Settings = settings ?? (WithFpn ? new RcnnSettings() : RcnnSettings.ForC4);
         var (built, boxHead, headFeatures) = RcnnBackbones.Create(backboneName, WithFpn, Settings);
         backbone = built;
-        rpn = new RegionProposalNetwork(backbone.OutChannels, backbone.RpnStrides, Settings);
+        rpn = new RegionProposalNetwork(backbone.OutChannels, Settings);
         roi_heads = roiHeads(boxHead, headFeatures, numClasses, Settings);
         RegisterComponents();
     }

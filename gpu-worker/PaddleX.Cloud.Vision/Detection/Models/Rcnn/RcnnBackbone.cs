@@ -23,9 +23,6 @@ internal sealed class RcnnBackbone : Module<Tensor, Tensor>
     /// <summary>Channels of the features the RPN and RoI heads see.</summary>
     public long OutChannels => fpn is IPyramidNeck neck ? neck.OutChannels : body.Channels[^1];
 
-    /// <summary>Strides of the RPN levels.</summary>
-    public IReadOnlyList<long> RpnStrides => fpn is null ? [body.Strides[^1]] : [.. body.Strides, body.Strides[^1] * 2];
-
     public (List<Tensor> RpnLevels, RoiFeatures Roi) Features(Tensor images)
     {
         var stages = body.Stages(images);

@@ -39,9 +39,10 @@ public sealed record RcnnSettings
 
     public double BoxBgThreshold { get; init; } = 0.5;
 
-    public long RoiResolution { get; init; } = 7;
+    public int RoiResolution { get; init; } = 7;
 
-    public long RoiSamplingRatio { get; init; } = 2;
+    /// <summary>Samples per bin side; 0 adapts to the bin size (PaddleX's setting).</summary>
+    public int RoiSamplingRatio { get; init; }
 
     public bool RoiAligned { get; init; } = true;
 

@@ -13,20 +13,21 @@ namespace PaddleX.Cloud.Vision.Detection.Models.Rcnn;
 internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
 {
     private readonly RpnHead head;
-    private readonly AnchorGrid[] grids;
+    private readonly AnchorGenerator anchorGenerator;
     private readonly RcnnSettings settings;
-    private readonly BoxCoding coder = new(1, 1, 1, 1);
-    private readonly ProposalMatcher matcher;
-    private readonly BalancedSampler sampler;
+    private readonly BoxCoder coder = new([1, 1, 1, 1]);
+    private readonly Matcher matcher;
+    private readonly BalancedPositiveNegativeSampler sampler;
 
-    public RegionProposalNetwork(long inChannels, IReadOnlyList<long> strides, RcnnSettings settings)
+    public RegionProposalNetwork(long inChannels, RcnnSettings settings)
         : base(nameof(RegionProposalNetwork))
     {
         this.settings = settings;
-        grids = strides.Select((s, i) => new AnchorGrid(settings.AnchorSizes[i], settings.AspectRatios, s)).ToArray();
-        head = new RpnHead(inChannels, grids[0].PerCell);
-        matcher = new ProposalMatcher(settings.RpnPositiveOverlap, settings.RpnNegativeOverlap, allowLowQuality: true);
-        sampler = new BalancedSampler(settings.RpnBatchPerImage, settings.RpnFgFraction);
+        anchorGenerator = new AnchorGenerator(
+            settings.AnchorSizes.Select(s => s.ToArray()).ToArray(), settings.AnchorSizes.Select(_ => settings.AspectRatios.ToArray()).ToArray());
+        head = new RpnHead(inChannels, anchorGenerator.NumAnchorsPerLocation[0]);
+        matcher = new Matcher(settings.RpnPositiveOverlap, settings.RpnNegativeOverlap, allowLowQualityMatches: true);
+        sampler = new BalancedPositiveNegativeSampler(settings.RpnBatchPerImage, settings.RpnFgFraction);
         RegisterComponents();
     }
 
@@ -36,14 +37,14 @@ internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
     {
         var objectness = new List<Tensor>();
         var deltas = new List<Tensor>();
-        var anchors = new List<Tensor>();
-        for (var l = 0; l < levels.Count; l++)
+        foreach (var level in levels)
         {
-            var (o, d) = head.Level(levels[l]);
+            var (o, d) = head.Level(level);
             objectness.Add(o);
             deltas.Add(d);
-            anchors.Add(grids[l].For(levels[l].shape[2], levels[l].shape[3], levels[l].device));
         }
+
+        var anchors = anchorGenerator.GridAnchors(levels.Select(l => (l.shape[2], l.shape[3])).ToArray(), (height, width), levels[0].device).ToList();
 
         var proposals = Filter(objectness, deltas, anchors, height, width);
         var losses = new Dictionary<string, Tensor>();
@@ -73,7 +74,7 @@ internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
             for (var l = 0; l < objectness.Count; l++)
             {
                 var (top, index) = objectness[l][b].topk((int)Math.Min(preNms, objectness[l].shape[1]));
-                boxes.Add(coder.Decode(deltas[l][b][index], anchors[l][index]).squeeze(1));
+                boxes.Add(coder.Decode(deltas[l][b][index], anchors[l][index]));
                 scores.Add(top.sigmoid());
                 levelOf.Add(full(index.shape[0], l, dtype: int64, device: index.device));
             }
@@ -113,11 +114,11 @@ internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
             {
                 var matches = matcher.Match(BoxOps.Iou(gt, anchors));
                 label = (matches >= 0).to(float32);
-                label[matches == ProposalMatcher.Ignored] = -1;
+                label[matches == Matcher.BetweenThresholds] = -1;
                 matchedBoxes = gt[matches.clamp(min: 0)];
             }
 
-            var (pos, neg) = sampler.Sample(label);
+            var (pos, neg) = BoxUtil.Indices(sampler.Sample(label));
             var offset = b * n;
             sampledPos.Add(pos + offset);
             sampledAll.Add(cat([pos, neg], 0) + offset);

@@ -26,9 +26,9 @@ internal class RoIHeads : Module<Tensor, Tensor>
     private readonly Module<Tensor, Tensor> box_head;
     private readonly BoxPredictor box_predictor;
     private readonly RoiAligner aligner;
-    private readonly BoxCoding coder = new(10, 10, 5, 5);
-    private readonly ProposalMatcher matcher;
-    private readonly BalancedSampler sampler;
+    private readonly BoxCoder coder = new([10, 10, 5, 5]);
+    private readonly Matcher matcher;
+    private readonly BalancedPositiveNegativeSampler sampler;
 
     public RoIHeads(Module<Tensor, Tensor> boxHead, long headFeatures, int numClasses, RcnnSettings settings)
         : base(nameof(RoIHeads))
@@ -36,8 +36,8 @@ internal class RoIHeads : Module<Tensor, Tensor>
         box_head = boxHead;
         box_predictor = new BoxPredictor(headFeatures, numClasses + 1);
         aligner = new RoiAligner(settings.RoiResolution, settings.RoiSamplingRatio, settings.RoiAligned);
-        matcher = new ProposalMatcher(settings.BoxFgThreshold, settings.BoxBgThreshold, allowLowQuality: false);
-        sampler = new BalancedSampler(settings.BoxBatchPerImage, settings.BoxFgFraction);
+        matcher = new Matcher(settings.BoxFgThreshold, settings.BoxBgThreshold, allowLowQualityMatches: false);
+        sampler = new BalancedPositiveNegativeSampler(settings.BoxBatchPerImage, settings.BoxFgFraction);
         RegisterComponents();
     }
 
@@ -131,11 +131,11 @@ internal class RoIHeads : Module<Tensor, Tensor>
                 var matches = matcher.Match(BoxOps.Iou(gt, candidates));
                 index = matches.clamp(min: 0);
                 cls = targets[i].Labels.to(candidates.device).to(int64)[index] + 1;
-                cls[matches == ProposalMatcher.Background] = 0;
-                cls[matches == ProposalMatcher.Ignored] = -1;
+                cls[matches == Matcher.BelowLowThreshold] = 0;
+                cls[matches == Matcher.BetweenThresholds] = -1;
             }
 
-            var (pos, neg) = sampler.Sample(cls);
+            var (pos, neg) = BoxUtil.Indices(sampler.Sample(cls));
             var keep = cat([pos, neg], 0);
             boxes.Add(candidates[keep].MoveToOuterDisposeScope());
             classes.Add(cls[keep].MoveToOuterDisposeScope());
