@@ -1,4 +1,5 @@
 using PaddleX.Cloud.Vision.Detection.Models.PPYolo;
+using PaddleX.Cloud.Vision.Detection.Models.Rcnn;
 using PaddleX.Cloud.Vision.Detection.Models.Yolo;
 using static TorchSharp.torch;
 
@@ -20,6 +21,9 @@ public static class DetectionModels
         [PPYoloV1.Name] = new([.. PPYoloV1.Backbones], PPYoloV1.Create),
         [PPYoloTiny.Name] = new([.. PPYoloTiny.Backbones], PPYoloTiny.Create),
         [PPYoloV2.Name] = new([.. PPYoloV2.Backbones], PPYoloV2.Create),
+        [nameof(FasterRCNN)] = new(
+            [.. RcnnBackbones.Names.Where(n => !n.EndsWith("_ssld", StringComparison.Ordinal))],
+            (backbone, classes, options) => new FasterRCNN(backbone, classes, options.WithFpn)),
     };
 
     /// <summary>Spellings PaddleX accepts for the same backbone.</summary>

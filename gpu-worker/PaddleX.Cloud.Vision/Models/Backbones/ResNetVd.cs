@@ -12,7 +12,8 @@ namespace PaddleX.Cloud.Vision.Models.Backbones;
 /// average-pools before its 1×1 convolution, the last stages optionally dilated instead of strided (output stride 8
 /// or 16 for segmentation), and optionally deformable 3×3 convolutions (DCNv2) in chosen bottleneck stages — the
 /// <c>_dcn</c> backbones, which PaddleX builds with DCN in the last stage.
-/// <see cref="Stages"/> returns the four stage outputs (strides 4, 8, 16, 32 undilated; <see cref="StageChannels"/>).
+/// <see cref="Stages"/> returns the stage outputs (strides 4, 8, 16, 32 undilated; <see cref="StageChannels"/>); Faster
+/// R-CNN's C4 layout builds three and runs <see cref="Stage"/> 4 per RoI.
 /// </summary>
 public sealed class ResNetVd : Module<Tensor, Tensor>, IOnnxExportable
 {
@@ -22,18 +23,11 @@ public sealed class ResNetVd : Module<Tensor, Tensor>, IOnnxExportable
     /// <param name="depth">18, 34, 50 or 101.</param>
     /// <param name="outputStride">8 or 16 dilate the last stages (bottlenecks only); 32 keeps every stage strided.</param>
     /// <param name="deformableStages">stage indexes (0–3) whose 3×3 convolutions are deformable (bottlenecks only).</param>
-    public ResNetVd(int depth, int inChannels = 3, int outputStride = 32, IReadOnlyCollection<int>? deformableStages = null)
+    /// <param name="stageCount">how many stages to build (4; 3 when a detector runs the fourth per RoI, see <see cref="Stage"/>).</param>
+    public ResNetVd(int depth, int inChannels = 3, int outputStride = 32, IReadOnlyCollection<int>? deformableStages = null, int stageCount = 4)
         : base(nameof(ResNetVd))
     {
-        int[] blocks = depth switch
-        {
-            18 => [2, 2, 2, 2],
-            34 => [3, 4, 6, 3],
-            50 => [3, 4, 6, 3],
-            101 => [3, 4, 23, 3],
-            _ => throw new ArgumentOutOfRangeException(nameof(depth), depth, "ResNet_vd depth is 18, 34, 50 or 101"),
-        };
-        var bottleneck = depth >= 50;
+        var bottleneck = IsBottleneck(depth);
         long[] dilations = outputStride switch
         {
             8 when bottleneck => [1, 1, 2, 4],
@@ -47,40 +41,56 @@ public sealed class ResNetVd : Module<Tensor, Tensor>, IOnnxExportable
             throw new ArgumentException("deformable stages need a bottleneck depth (50 or 101)", nameof(deformableStages));
         }
 
-        var expansion = bottleneck ? 4L : 1L;
-        StageChannels = Enumerable.Range(0, 4).Select(s => (64L << s) * expansion).ToArray();
+        StageChannels = Enumerable.Range(0, stageCount).Select(s => ChannelsOf(depth, s)).ToArray();
         stem = Sequential(
             ("conv1_1", new ConvBnAct(inChannels, 32, 3, stride: 2)),
             ("conv1_2", new ConvBnAct(32, 32, 3)),
             ("conv1_3", new ConvBnAct(32, 64, 3)));
-        long inCh = 64;
-        for (var s = 0; s < 4; s++)
+        for (var s = 0; s < stageCount; s++)
         {
-            var planes = 64L << s;
-            var stage = Sequential();
-            for (var b = 0; b < blocks[s]; b++)
-            {
-                var stride = b == 0 && s > 0 && dilations[s] == 1 ? 2 : 1;
-                stage.append(bottleneck
-                    ? Bottleneck(inCh, planes, stride, dilations[s], deformableStages.Contains(s))
-                    : Basic(inCh, planes, stride));
-                inCh = planes * expansion;
-            }
-
-            stages.Add(stage);
+            stages.Add(Stage(depth, s, dilations[s], deformableStages.Contains(s)));
         }
 
         RegisterComponents();
     }
 
+    /// <summary>Stage <paramref name="index"/> (0–3) of a ResNet_vd of <paramref name="depth"/>; strided unless dilated.</summary>
+    public static Sequential Stage(int depth, int index, long dilation = 1, bool deformable = false)
+    {
+        int[] blocks = depth switch
+        {
+            18 => [2, 2, 2, 2],
+            34 => [3, 4, 6, 3],
+            50 => [3, 4, 6, 3],
+            101 => [3, 4, 23, 3],
+            _ => throw new ArgumentOutOfRangeException(nameof(depth), depth, "ResNet_vd depth is 18, 34, 50 or 101"),
+        };
+        var planes = 64L << index;
+        var inCh = index == 0 ? 64 : ChannelsOf(depth, index - 1);
+        var stage = Sequential();
+        for (var b = 0; b < blocks[index]; b++)
+        {
+            var stride = b == 0 && index > 0 && dilation == 1 ? 2 : 1;
+            stage.append(IsBottleneck(depth) ? Bottleneck(inCh, planes, stride, dilation, deformable) : Basic(inCh, planes, stride));
+            inCh = ChannelsOf(depth, index);
+        }
+
+        return stage;
+    }
+
+    /// <summary>Output channels of stage <paramref name="index"/> of a ResNet_vd of <paramref name="depth"/>.</summary>
+    public static long ChannelsOf(int depth, int index) => (64L << index) * (IsBottleneck(depth) ? 4 : 1);
+
+    private static bool IsBottleneck(int depth) => depth >= 50;
+
     /// <summary>Bottleneck stage 1 and stage 4 channels (DeepLabV3P's low- and high-level features).</summary>
     public const long LowLevelChannels = 256;
     public const long HighLevelChannels = 2048;
 
-    /// <summary>Channels of the four stage outputs.</summary>
+    /// <summary>Channels of the stage outputs.</summary>
     public IReadOnlyList<long> StageChannels { get; }
 
-    /// <summary>The four stage outputs, shallow to deep.</summary>
+    /// <summary>The stage outputs, shallow to deep.</summary>
     public Tensor[] Stages(Tensor input)
     {
         var outputs = new Tensor[stages.Count];

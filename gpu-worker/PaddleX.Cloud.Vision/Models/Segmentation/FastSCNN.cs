@@ -1,7 +1,9 @@
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Models.Backbones;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using Upsample = PaddleX.Cloud.Vision.Models.Backbones.Upsample;
 
 namespace PaddleX.Cloud.Vision.Models.Segmentation;
 

@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Models.Backbones;
 using static TorchSharp.torch;
 
 namespace PaddleX.Cloud.Vision.Models.Segmentation;

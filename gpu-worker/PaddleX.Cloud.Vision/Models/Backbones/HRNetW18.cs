@@ -3,14 +3,15 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace PaddleX.Cloud.Vision.Models.Segmentation;
+namespace PaddleX.Cloud.Vision.Models.Backbones;
 
 /// <summary>
 /// HRNet-W18 with an FCN head, as PaddleX 2.x builds it: a stride-4 stem (two 3×3 stride-2 convolutions),
 /// stage 1 of four bottlenecks (256 channels), then stages 2–4 with 2, 3 and 4 parallel branches of
 /// 18/36/72/144 channels (1, 4 and 3 modules of four basic blocks per branch), every module ending in a
 /// multi-resolution fusion. The head concatenates all branches at stride 4 (270 channels), applies a 1×1
-/// conv-BN-ReLU and a 1×1 classifier, and up-samples to the input size.
+/// conv-BN-ReLU and a 1×1 classifier, and up-samples to the input size. Without a head (<c>numClasses</c> 0) it is
+/// the detection backbone: <see cref="Branches"/> gives the four branch outputs (strides 4, 8, 16, 32).
 /// </summary>
 public sealed class HRNetW18 : Module<Tensor, Tensor>, IOnnxExportable
 {
@@ -21,8 +22,8 @@ public sealed class HRNetW18 : Module<Tensor, Tensor>, IOnnxExportable
     private readonly Sequential stage1;
     private readonly ModuleList<Module<Tensor, Tensor>> transitions = new();
     private readonly ModuleList<HighResolutionModule> stageModules = new();
-    private readonly ConvBnAct headConv;
-    private readonly Conv2d cls;
+    private readonly ConvBnAct? headConv;
+    private readonly Conv2d? cls;
 
     public HRNetW18(int numClasses, int inChannels)
         : base(nameof(HRNetW18))
@@ -49,14 +50,21 @@ public sealed class HRNetW18 : Module<Tensor, Tensor>, IOnnxExportable
         }
 
         var total = Widths.Sum();
-        headConv = new ConvBnAct(total, total, 1);
-        cls = Conv2d(total, numClasses, 1);
+        if (numClasses > 0)
+        {
+            headConv = new ConvBnAct(total, total, 1);
+            cls = Conv2d(total, numClasses, 1);
+        }
+
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input)
+    /// <summary>Branch widths (channels of <see cref="Branches"/>' outputs).</summary>
+    public static IReadOnlyList<long> BranchChannels => Widths;
+
+    /// <summary>The four branch outputs of the last stage, highest resolution first.</summary>
+    public List<Tensor> Branches(Tensor input)
     {
-        using var scope = NewDisposeScope();
         var x = stage1.call(stem.call(input));
         var branches = new List<Tensor> { transitions[0].call(x), transitions[1].call(x) };
         var next = 2;
@@ -70,6 +78,18 @@ public sealed class HRNetW18 : Module<Tensor, Tensor>, IOnnxExportable
             branches = module.Forward(branches);
         }
 
+        return branches;
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        if (headConv is null || cls is null)
+        {
+            throw new InvalidOperationException("HRNet_W18 without a head: call Branches");
+        }
+
+        using var scope = NewDisposeScope();
+        var branches = Branches(input);
         var head = cat(branches.Select(b => Upsample.Like(b, branches[0])).ToList(), 1);
         return Upsample.Like(cls.call(headConv.call(head)), input).MoveToOuterDisposeScope();
     }
@@ -89,6 +109,11 @@ public sealed class HRNetW18 : Module<Tensor, Tensor>, IOnnxExportable
             branches = module.Emit(graph, branches);
         }
 
+        if (headConv is null || cls is null)
+        {
+            throw new InvalidOperationException("HRNet_W18 without a head has no single output to export");
+        }
+
         var head = graph.Concat(branches.Select(b => graph.ResizeLike(b, branches[0])).ToList());
         return graph.ResizeLike(graph.Conv(cls, graph.Module(headConv, head)), input);
     }
@@ -101,8 +126,8 @@ public sealed class HRNetW18 : Module<Tensor, Tensor>, IOnnxExportable
             stage1.Dispose();
             transitions.Dispose();
             stageModules.Dispose();
-            headConv.Dispose();
-            cls.Dispose();
+            headConv?.Dispose();
+            cls?.Dispose();
         }
 
         base.Dispose(disposing);

@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace PaddleX.Cloud.Vision.Models.Segmentation;
+namespace PaddleX.Cloud.Vision.Models.Backbones;
 
 /// <summary>HRNet's residual units.</summary>
 internal static class HRNetUnits

@@ -1,7 +1,7 @@
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace PaddleX.Cloud.Vision.Models.Segmentation;
+namespace PaddleX.Cloud.Vision.Models.Backbones;
 
 /// <summary>Bilinear resizing with half-pixel centres (<c>align_corners</c> false) — the form ONNX
 /// <c>Resize</c> reproduces exactly (<see cref="Export.OnnxGraph.ResizeLike"/>).</summary>

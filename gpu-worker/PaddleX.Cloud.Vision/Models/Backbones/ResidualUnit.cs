@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace PaddleX.Cloud.Vision.Models.Segmentation;
+namespace PaddleX.Cloud.Vision.Models.Backbones;
 
 /// <summary>
 /// <c>body(x) + shortcut(x)</c> (the input itself without a shortcut), then ReLU unless <c>relu</c> is false: the

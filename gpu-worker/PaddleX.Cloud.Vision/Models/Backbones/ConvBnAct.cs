@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace PaddleX.Cloud.Vision.Models.Segmentation;
+namespace PaddleX.Cloud.Vision.Models.Backbones;
 
 /// <summary>Convolution without bias → BatchNorm → optional ReLU: the unit every segmentation network
 /// here is built from (state-dict names <c>conv.*</c>, <c>bn.*</c>). Branches that pool to a single pixel

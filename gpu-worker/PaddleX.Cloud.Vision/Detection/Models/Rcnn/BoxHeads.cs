@@ -1,0 +1,107 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace PaddleX.Cloud.Vision.Detection.Models.Rcnn;
+
+/// <summary>The FPN box head: flatten the pooled RoI, two fully connected layers with ReLU
+/// (<c>fc6</c>, <c>fc7</c> as TorchVision's TwoMLPHead and PaddleX's TwoFCHead).</summary>
+internal sealed class TwoMlpHead : Module<Tensor, Tensor>
+{
+    private readonly Linear fc6;
+    private readonly Linear fc7;
+
+    public TwoMlpHead(long inFeatures, long width)
+        : base(nameof(TwoMlpHead))
+    {
+        fc6 = Linear(inFeatures, width);
+        fc7 = Linear(width, width);
+        RegisterComponents();
+    }
+
+    public long OutFeatures => fc7.out_features;
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return functional.relu(fc7.call(functional.relu(fc6.call(input.flatten(1))))).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            fc6.Dispose();
+            fc7.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>The box head without FPN: the last ResNet stage over 14×14 RoIs, then global average pooling
+/// (PaddleX's Res5Head with pooling).</summary>
+internal sealed class Res5Head : Module<Tensor, Tensor>
+{
+    private readonly Module<Tensor, Tensor> layer4;
+
+    public Res5Head(Module<Tensor, Tensor> stage, long outFeatures)
+        : base(nameof(Res5Head))
+    {
+        layer4 = stage;
+        OutFeatures = outFeatures;
+        RegisterComponents();
+    }
+
+    public long OutFeatures { get; }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return layer4.call(input).mean([2, 3]).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            layer4.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>Class logits (background first) and class-specific box deltas (<c>cls_score</c>, <c>bbox_pred</c>).</summary>
+internal sealed class BoxPredictor : Module<Tensor, Tensor>
+{
+    private readonly Linear cls_score;
+    private readonly Linear bbox_pred;
+
+    public BoxPredictor(long inFeatures, long classesWithBackground)
+        : base(nameof(BoxPredictor))
+    {
+        cls_score = Linear(inFeatures, classesWithBackground);
+        bbox_pred = Linear(inFeatures, classesWithBackground * 4);
+        RegisterComponents();
+        init.normal_(cls_score.weight, std: 0.01);
+        init.normal_(bbox_pred.weight, std: 0.001);
+        init.zeros_(cls_score.bias);
+        init.zeros_(bbox_pred.bias);
+    }
+
+    public (Tensor Logits, Tensor Deltas) Predict(Tensor features) => (cls_score.call(features), bbox_pred.call(features));
+
+    public override Tensor forward(Tensor input) => cls_score.call(input);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            cls_score.Dispose();
+            bbox_pred.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
