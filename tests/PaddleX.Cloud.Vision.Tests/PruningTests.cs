@@ -1,4 +1,5 @@
 using PaddleX.Cloud.Vision.Models.Classification;
+using PaddleX.Cloud.Vision.Models.Segmentation;
 using PaddleX.Cloud.Vision.Slim;
 using TorchSharp;
 using Xunit.Abstractions;
@@ -13,10 +14,11 @@ public class PruningTests(ITestOutputHelper output)
     [InlineData("ResNet18", 12)]
     [InlineData("ResNet50", 37)]
     [InlineData("MobileNetV2", 25)]
+    [InlineData("UNet", 18)]
     public void Masking_equals_removal_and_the_counter_predicts_the_pruned_network(string name, int groupCount)
     {
         torch.manual_seed(1);
-        using var model = ClassificationModels.Create(name, 4);
+        using var model = name == "UNet" ? SegmentationModels.Create(name, null, 3, 3) : ClassificationModels.Create(name, 4);
         RandomiseNorms(model);
         model.eval();
         var groups = PrunableGroups.For(name, model);

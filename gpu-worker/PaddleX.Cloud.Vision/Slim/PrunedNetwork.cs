@@ -1,3 +1,4 @@
+using System.Globalization;
 using PaddleX.Cloud.Vision.Training;
 using static TorchSharp.torch;
 
@@ -12,16 +13,22 @@ public static class PrunedNetwork
         double? prunedFlops, double? metricLoss, int inChannels, int width, int height, Action<string> log)
     {
         var pruner = new ChannelPruner(model, PrunableGroups.For(modelName, model));
+        if (earlier is not null && pruner.Groups.Any(g => g.Consumers.Any(c => c.Offset > 0)))
+        {
+            // Concatenation offsets are declared for the unpruned network.
+            throw new NotSupportedException($"{modelName} joins channel groups by concatenation: prune the original model, not an already pruned one");
+        }
+
         var counter = new FlopsCounter(model, inChannels, width, height);
         var plan = PrunePlanner.Choose(pruner, counter, sensitivities, prunedFlops, metricLoss);
         pruner.Shrink(plan.Channels.Where(c => c.Value < pruner.Channels(pruner.Groups.First(g => g.Name == c.Key)))
             .ToDictionary(c => c.Key, c => pruner.Strongest(pruner.Groups.First(g => g.Name == c.Key), c.Value), StringComparer.Ordinal));
         var after = new FlopsCounter(model, inChannels, width, height).Current;
         var basis = earlier is null ? plan.Before : new Complexity(earlier.BaseFlops, earlier.BaseParameters);
-        log($"Pruned {modelName} at {width}x{height} with a tolerated {sensitivities.Metric} loss of {plan.Loss:0.####}: " +
+        log(string.Create(CultureInfo.InvariantCulture, $"Pruned {modelName} at {width}x{height} with a tolerated {sensitivities.Metric} loss of {plan.Loss:0.####}: " +
             $"FLOPs {plan.Before.Flops:N0} -> {after.Flops:N0} ({1 - ((double)after.Flops / plan.Before.Flops):P1} fewer), " +
             $"parameters {plan.Before.Parameters:N0} -> {after.Parameters:N0} ({1 - ((double)after.Parameters / plan.Before.Parameters):P1} fewer); " +
-            $"ratios {string.Join(", ", plan.Ratios.Where(r => r.Value > 0).Select(r => $"{r.Key}={r.Value:0.##}"))}");
+            $"ratios {string.Join(", ", plan.Ratios.Where(r => r.Value > 0).Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Key}={r.Value:0.##}")))}"));
         var channels = new Dictionary<string, int>(earlier?.Channels ?? [], StringComparer.Ordinal);
         foreach (var g in pruner.Groups)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using PaddleX.Cloud.Contracts.Training;
 using PaddleX.Cloud.Vision.Runtime;
 using PaddleX.Cloud.Vision.Training;
@@ -109,7 +110,8 @@ public static class SensitivityAnalysis
                 doneHere++;
                 var eta = TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / doneHere * (result.Total - result.Done));
                 log.Info($"pruned {group.Name} by {key}: {metric}={PaddleXLogFormat.F6(value)}, loss={PaddleXLogFormat.F6(loss)}");
-                log.Info($"Total evaluate iters={result.Total}, current={result.Done}, progress={(double)result.Done / result.Total:0.0000}, eta={(int)eta.TotalHours}:{eta:mm\\:ss}");
+                // The API parses this line (comma-separated name=value pieces): invariant numbers only.
+                log.Info(string.Create(CultureInfo.InvariantCulture, $"Total evaluate iters={result.Total}, current={result.Done}, progress={(double)result.Done / result.Total:0.0000}, eta={(int)eta.TotalHours}:{eta:mm\\:ss}"));
                 request.OnProgress?.Invoke(result.Done, result.Total);
             }
         }
