@@ -145,30 +145,4 @@ public sealed class TrainingFlowTests : ServerTestBase
         Assert.Null(empty["log_file"]);
         Assert.False(empty["eval_done"]!.GetValue<bool>());
     }
-
-    private async Task<(string Pid, string Did)> ImportedProjectAsync(int perClass)
-    {
-        var source = ShapesDataset.Write(Path.Combine(Server.Workspace, "import", "shapes"), perClass);
-        var did = await CreateDatasetAsync("形状");
-        Expect.Ok(await Api.PutAsync("/dataset", new { did, path = source }));
-        await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() is 4 or 2 or 5, TimeSpan.FromMinutes(2));
-        Assert.Equal(4, (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>());
-        Expect.Ok(await Api.PutAsync("/dataset/split", new { did, val_split = 0.3, test_split = 0.0, seed = 1 }));
-        var pid = await CreateProjectAsync("形状分类");
-        Expect.Ok(await Api.PutAsync("/workspace", new { @struct = "project", id = pid, attr_dict = new { did } }));
-        return (pid, did);
-    }
-
-    private async Task<JsonObject> WaitForTaskAsync(string tid, Func<int, bool> done, TimeSpan within)
-    {
-        JsonObject reply = [];
-        await Polling.WaitUntilAsync(
-            async () =>
-            {
-                reply = await Api.GetAsync("/project/task", new { tid });
-                return done(reply["task_status"]!.GetValue<int>());
-            },
-            within);
-        return reply;
-    }
 }
