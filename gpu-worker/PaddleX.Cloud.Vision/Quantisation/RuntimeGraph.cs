@@ -16,6 +16,7 @@ public static class RuntimeGraph
             using (var options = QuantisedExport.SessionOptions())
             {
                 options.OptimizedModelFilePath = path;
+                options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR; // its "hardware specific" warning is the point here
                 using var session = new InferenceSession(model, options);
             }
 
