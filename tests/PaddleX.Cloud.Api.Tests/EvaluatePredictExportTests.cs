@@ -151,7 +151,7 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
         Assert.Equal(7, (await WaitForExportAsync(tid))["export_status"]!.GetValue<int>());
         Assert.True(new FileInfo(Path.Combine(liteDir, "model.onnx")).Length < new FileInfo(Path.Combine(saveDir, "model.onnx")).Length * 0.6);
         Expect.Ok(await Api.PutAsync("/project/task/export", new { tid }));
-        await ExportsInt8Async(tid, saveDir, served, source, picture);
+        await ExportsInt8Async(pid, tid, saveDir, served, source, picture);
 
         // Model registry: a pretrained model from the best model, an exported model, details by id.
         var pmid = Expect.Ok(await Api.PostAsync("/model", new { type = "pretrained", pid, tid, name = "形状预训练" }))["pmid"]!.GetValue<string>();
@@ -183,7 +183,7 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
 
     /// <summary>int8 export (quant: true): progress in quant_log, metrics before/after in quant_result, a file a
     /// quarter of the float32 one, and the inference package runs it as it runs the float32 model.</summary>
-    private async Task ExportsInt8Async(string tid, string floatDir, JsonArray served, string source, string picture)
+    private async Task ExportsInt8Async(string pid, string tid, string floatDir, JsonArray served, string source, string picture)
     {
         var int8Dir = Path.Combine(Server.Workspace, "exports", "shapes_int8");
         Expect.Error(await Api.PostAsync("/project/task/export", new { type = "lite", tid, save_dir = int8Dir, quant = true }), "invalid_argument", "infer");
@@ -230,6 +230,10 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
                 Assert.Equal(entry["label"]!.GetValue<string>(), classifier.Predict(original).Label);
             }
         }
+
+        // The registry takes the int8 folder like any export.
+        var emid = Expect.Ok(await Api.PostAsync("/model", new { type = "exported", pid, tid, name = "形状int8", path = int8Dir, exported_type = 0 }))["emid"]!.GetValue<string>();
+        Assert.NotNull(Expect.Ok(await Api.GetAsync("/model", new { mid = emid }))["task_params"]);
 
         // A later plain export starts a fresh log: no stale quantisation progress or result.
         Expect.Ok(await Api.PostAsync("/project/task/export", new { type = "infer", tid, save_dir = floatDir }));

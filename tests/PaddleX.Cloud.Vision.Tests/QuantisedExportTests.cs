@@ -9,13 +9,16 @@ namespace PaddleX.Cloud.Vision.Tests;
 
 /// <summary>int8 export of models that really learned (docs/quantisation.md): the validation metric of the int8
 /// graph stays next to the float32 one, the file shrinks to about a quarter, model.json says what it is.</summary>
-public sealed class QuantisedExportTests(ITestOutputHelper output)
+public sealed class QuantisedExportTests(ITestOutputHelper output) : IDisposable
 {
+    /// <summary>Checkpoints and exports of a few hundred MB: removed after each test.</summary>
+    private readonly List<string> folders = [];
+
     [Fact]
     public void Trained_ResNet18_int8_keeps_top1_within_one_point_at_under_30_percent_of_the_file()
     {
         using var data = new SyntheticDataset(trainPerClass: 25, valPerClass: 25, testPerClass: 0);
-        var dir = TempDir.Create();
+        var dir = Folder(TempDir.Create());
         var trained = new ClassificationTrainer().Run(new TrainingRequest { Params = TrainingTests.Small(), DatasetDir = data.Dir, OutputDir = dir });
         Assert.True(trained.BestAcc1 >= 0.9, $"the classifier did not learn: top-1 {trained.BestAcc1}");
 
@@ -36,8 +39,8 @@ public sealed class QuantisedExportTests(ITestOutputHelper output)
     [Fact]
     public void Trained_UNet_int8_keeps_miou_close()
     {
-        var data = SegmentationShapes.Write(TempDir.Create("pdx-seg-"), train: 32, val: 8, test: 0);
-        var dir = TempDir.Create();
+        var data = SegmentationShapes.Write(Folder(TempDir.Create("pdx-seg-")), train: 32, val: 8, test: 0);
+        var dir = Folder(TempDir.Create());
         var trained = new SegmentationTrainer().Run(new TrainingRequest { Params = SegmentationTrainingTests.Recipe(epochs: 3), DatasetDir = data, OutputDir = dir });
         Assert.True(trained.BestAcc1 >= 0.6, $"the segmenter did not learn: mIoU {trained.BestAcc1}");
 
@@ -50,12 +53,26 @@ public sealed class QuantisedExportTests(ITestOutputHelper output)
 
     private (QuantisationResult Result, List<string> Log, string SaveDir) Quantise(string checkpoint, string dataset, CalibrationMethod method)
     {
-        var save = TempDir.Create("pdx-int8-");
+        var save = Folder(TempDir.Create("pdx-int8-"));
         var log = new List<string>();
         var clock = Stopwatch.StartNew();
         var result = QuantisedExport.Run(checkpoint, dataset, save, new QuantisationOptions(method), log.Add);
         output.WriteLine($"{method}: before {Format(result.Before)}, after {Format(result.After)}, {result.Info.Quantisation!.FileSize} of {result.Info.Quantisation.Float32FileSize} bytes, {clock.Elapsed.TotalSeconds:F1} s");
         return (result, log, save);
+    }
+
+    public void Dispose()
+    {
+        foreach (var folder in folders.Where(Directory.Exists))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private string Folder(string path)
+    {
+        folders.Add(path);
+        return path;
     }
 
     private static string Format(Dictionary<string, double> metrics) => string.Join(", ", metrics.Select(m => $"{m.Key}={m.Value:F4}"));
