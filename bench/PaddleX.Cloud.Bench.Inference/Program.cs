@@ -2,11 +2,13 @@
 // from the exporter's ONNX graph; median of N timed runs after warm-up. Classification: single image and
 // batch 32 at 224x224, 1000 classes. Segmentation models (--models DeepLabV3P,UNet,…): single image and
 // batch 4 at --seg-size (256) px, 21 classes.
-// Usage: PaddleX.Cloud.Bench.Inference [--threads 2] [--runs 10] [--warmup 2] [--models ResNet18,MobileNetV2] [--seg-size 256]
+// With --quant: float32 vs int8 ONNX latency and file size instead (QuantBench.cs).
+// Usage: PaddleX.Cloud.Bench.Inference [--threads 2] [--runs 10] [--warmup 2] [--models ResNet18,MobileNetV2] [--seg-size 256] [--quant]
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using PaddleX.Cloud.Bench.Inference;
 using PaddleX.Cloud.Vision.Export;
 using PaddleX.Cloud.Vision.Models.Classification;
 using PaddleX.Cloud.Vision.Models.Segmentation;
@@ -19,6 +21,12 @@ var warmup = Arg("--warmup", 2);
 var models = (ArgText("--models") ?? "ResNet18,MobileNetV2").Split(',');
 var segSize = Arg("--seg-size", 256);
 torch.set_num_threads(threads);
+if (args.Contains("--quant"))
+{
+    QuantBench.Run(models, threads, runs, warmup);
+    return;
+}
+
 Console.WriteLine($"# threads {threads}, runs {runs}, warm-up {warmup}, CPU; classification 224x224 1000 classes, segmentation {segSize}x{segSize} 21 classes");
 Console.WriteLine("model        size  batch  torchsharp_ms  onnxruntime_ms  speedup");
 foreach (var name in models)

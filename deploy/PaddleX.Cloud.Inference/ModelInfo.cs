@@ -8,6 +8,9 @@ public sealed record ModelInfo
     [JsonPropertyName("model")] public string Model { get; init; } = "";
     /// <summary><c>classification</c> or <c>segmentation</c>.</summary>
     [JsonPropertyName("task")] public string Task { get; init; } = "classification";
+    /// <summary>How the weights are stored: <c>float32</c>, <c>float16</c> (lite) or <c>int8</c> (quantised;
+    /// ONNX Runtime runs its QuantizeLinear/DequantizeLinear graph with int8 kernels, same inputs and outputs).</summary>
+    [JsonPropertyName("weights")] public string Weights { get; init; } = "float32";
     [JsonPropertyName("file")] public string File { get; init; } = "model.onnx";
     [JsonPropertyName("labels")] public string[] Labels { get; init; } = [];
     [JsonPropertyName("in_channels")] public int InChannels { get; init; } = 3;

@@ -151,6 +151,7 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
         Assert.Equal(7, (await WaitForExportAsync(tid))["export_status"]!.GetValue<int>());
         Assert.True(new FileInfo(Path.Combine(liteDir, "model.onnx")).Length < new FileInfo(Path.Combine(saveDir, "model.onnx")).Length * 0.6);
         Expect.Ok(await Api.PutAsync("/project/task/export", new { tid }));
+        await ExportsInt8Async(pid, tid, saveDir, served, source, picture);
 
         // Model registry: a pretrained model from the best model, an exported model, details by id.
         var pmid = Expect.Ok(await Api.PostAsync("/model", new { type = "pretrained", pid, tid, name = "形状预训练" }))["pmid"]!.GetValue<string>();
@@ -178,6 +179,67 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
         await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/project/task", new { tid = childTid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(2));
         var childAcc = Expect.Ok(await Api.GetAsync("/project/task/metrics", new { tid = childTid, type = "eval" }))["eval_metrics"]!["acc1"]!.GetValue<double>();
         Assert.True(childAcc >= bestAcc - 0.1, $"fine-tuned from {pmid}: {childAcc:F3} vs parent {bestAcc:F3}");
+    }
+
+    /// <summary>int8 export (quant: true): progress in quant_log, metrics before/after in quant_result, a file a
+    /// quarter of the float32 one, and the inference package runs it as it runs the float32 model.</summary>
+    private async Task ExportsInt8Async(string pid, string tid, string floatDir, JsonArray served, string source, string picture)
+    {
+        var int8Dir = Path.Combine(Server.Workspace, "exports", "shapes_int8");
+        Expect.Error(await Api.PostAsync("/project/task/export", new { type = "lite", tid, save_dir = int8Dir, quant = true }), "invalid_argument", "infer");
+        Expect.Error(await Api.PostAsync("/project/task/export", new { type = "infer", tid, save_dir = int8Dir, quant = true, quant_method = "mse" }), "invalid_argument", "kl");
+        Expect.Error(await Api.PostAsync("/project/task/export", new { type = "infer", tid, save_dir = "/tmp/outside", quant = true }), "path_not_allowed");
+        Expect.Error(await Api.PostAsync("/project/task/export", new { type = "infer", tid = "T9999", save_dir = int8Dir, quant = true }), "task_not_found");
+        Assert.False(Directory.Exists(int8Dir));
+
+        Expect.Ok(await Api.PostAsync("/project/task/export", new { type = "infer", tid, save_dir = int8Dir, quant = true }));
+        var exported = await WaitForExportAsync(tid);
+        Assert.True(exported["export_status"]!.GetValue<int>() == 7, exported.ToJsonString());
+        var log = Expect.Ok(await Api.GetAsync("/project/task/export", new { tid, quant = "log" }))["quant_log"]!;
+        Assert.Equal("Finish", log["stage"]!.GetValue<string>());
+        Assert.Equal(1.0, log["running_duration"]!.GetValue<double>());
+        var logText = await File.ReadAllTextAsync(log["log_file"]!.GetValue<string>());
+        var stages = new[] { "[Run batch data] Batch=1/", "[Calculate weight] Weight_id=1/", "[Calculate activation] Activation_id=1/", "Finish quant!" }
+            .Select(marker => logText.IndexOf(marker, StringComparison.Ordinal)).ToArray();
+        Assert.True(stages.All(i => i >= 0) && stages.Order().SequenceEqual(stages), $"stages out of order in:\n{logText}");
+
+        var result = Expect.Ok(await Api.GetAsync("/project/task/export", new { tid, quant = "result" }))["quant_result"]!;
+        Expect.Keys(result["before"]!.AsObject(), "acc1", "acc4");
+        Expect.Keys(result["after"]!.AsObject(), "acc1", "acc4");
+        double before = result["before"]!["acc1"]!.GetValue<double>(), after = result["after"]!["acc1"]!.GetValue<double>();
+        Assert.True(Math.Abs(before - after) <= 0.01, $"int8 top-1 {after:F4} vs float32 {before:F4}");
+
+        var floatSize = new FileInfo(Path.Combine(floatDir, "model.onnx")).Length;
+        var int8Size = new FileInfo(Path.Combine(int8Dir, "model.onnx")).Length;
+        Assert.True(int8Size <= floatSize * 0.3, $"int8 model {int8Size} bytes, float32 {floatSize}");
+        var info = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(int8Dir, "model.json")))!;
+        Assert.Equal("int8", info["weights"]!.GetValue<string>());
+        var quantisation = info["quantisation"]!;
+        Assert.True(quantisation["quantised"]!.GetValue<bool>());
+        Assert.Equal(("int8", "kl"), (quantisation["precision"]!.GetValue<string>(), quantisation["calibration_method"]!.GetValue<string>()));
+        Assert.Equal(int8Size, quantisation["file_size"]!.GetValue<long>());
+        Assert.Equal(floatSize, quantisation["float32_file_size"]!.GetValue<long>());
+
+        // Same API as the float32 export; the pictures the service predicted keep their labels.
+        using (var classifier = new ExportedClassifier(int8Dir))
+        {
+            Assert.Equal("int8", classifier.Info.Weights);
+            foreach (var entry in served)
+            {
+                var original = entry!["image"]!.GetValue<string>() == "disc_disc_0.png" ? picture : Path.Combine(source, "square", "square_1.png");
+                Assert.Equal(entry["label"]!.GetValue<string>(), classifier.Predict(original).Label);
+            }
+        }
+
+        // The registry takes the int8 folder like any export.
+        var emid = Expect.Ok(await Api.PostAsync("/model", new { type = "exported", pid, tid, name = "形状int8", path = int8Dir, exported_type = 0 }))["emid"]!.GetValue<string>();
+        Assert.NotNull(Expect.Ok(await Api.GetAsync("/model", new { mid = emid }))["task_params"]);
+
+        // A later plain export starts a fresh log: no stale quantisation progress or result.
+        Expect.Ok(await Api.PostAsync("/project/task/export", new { type = "infer", tid, save_dir = floatDir }));
+        Assert.Equal(7, (await WaitForExportAsync(tid))["export_status"]!.GetValue<int>());
+        Assert.Null(Expect.Ok(await Api.GetAsync("/project/task/export", new { tid, quant = "log" }))["quant_log"]!["stage"]);
+        Assert.Empty(Expect.Ok(await Api.GetAsync("/project/task/export", new { tid, quant = "result" }))["quant_result"]!.AsObject());
     }
 
     private async Task<JsonObject> WaitForExportAsync(string tid)

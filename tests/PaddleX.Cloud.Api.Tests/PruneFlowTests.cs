@@ -38,16 +38,16 @@ public sealed class PruneFlowTests : ServerTestBase
         Expect.Ok(await Api.PostAsync("/project/task/prune", new { tid }));
         Expect.Error(await Api.PostAsync("/project/task/prune", new { tid }), "job_running");
         Assert.Equal(14, (await Api.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>());
-        await WaitUntilAsync(async () => Current(await PruneLogAsync(tid)) >= 3, TimeSpan.FromMinutes(3));
+        await Polling.WaitUntilAsync(async () => Current(await PruneLogAsync(tid)) >= 3, TimeSpan.FromMinutes(3));
         Expect.Ok(await Api.PutAsync("/project/task/prune", new { tid, act = "stop" }));
-        await WaitUntilAsync(async () => (await Api.GetAsync("/project/task/prune", new { tid }))["prune_status"]!.GetValue<int>() == 4, TimeSpan.FromMinutes(1));
+        await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/project/task/prune", new { tid }))["prune_status"]!.GetValue<int>() == 4, TimeSpan.FromMinutes(1));
         var stoppedAt = Current(await PruneLogAsync(tid));
         var log = await PruneLogAsync(tid);
         Assert.Equal("108", log["iters"]!.GetValue<string>()); // ResNet18: 12 channel groups × 9 ratios
         Assert.NotNull(log["eta"]);
 
         Expect.Ok(await Api.PostAsync("/project/task/prune", new { tid }));
-        await WaitUntilAsync(async () => (await Api.GetAsync("/project/task/prune", new { tid }))["prune_status"]!.GetValue<int>() is 2 or 3, TimeSpan.FromMinutes(5));
+        await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/project/task/prune", new { tid }))["prune_status"]!.GetValue<int>() is 2 or 3, TimeSpan.FromMinutes(5));
         Assert.Equal(2, (await Api.GetAsync("/project/task/prune", new { tid }))["prune_status"]!.GetValue<int>());
         log = await PruneLogAsync(tid);
         Assert.Equal("108", log["current"]!.GetValue<string>());
@@ -70,7 +70,7 @@ public sealed class PruneFlowTests : ServerTestBase
         Assert.Contains("Pruned ResNet18 at 32x32", trainLog, StringComparison.Ordinal);
 
         Expect.Ok(await Api.PostAsync("/project/task/export", new { tid = child, type = "infer", save_dir = "exports/pruned" }));
-        await WaitUntilAsync(async () => (await Api.GetAsync("/project/task/export", new { tid = child }))["export_status"]?.GetValue<int>() is 7 or 13, TimeSpan.FromMinutes(2));
+        await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/project/task/export", new { tid = child }))["export_status"]?.GetValue<int>() is 7 or 13, TimeSpan.FromMinutes(2));
         var info = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Server.Workspace, "exports", "pruned", "model.json")))!;
         Assert.True(info["pruned"]!.GetValue<bool>());
         Assert.True(info["flops"]!.GetValue<long>() <= info["pruning"]!["base_flops"]!.GetValue<long>() * 0.7);

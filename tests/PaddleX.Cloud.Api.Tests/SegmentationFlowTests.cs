@@ -107,11 +107,22 @@ public sealed class SegmentationFlowTests : ServerTestBase
         // Export: ONNX with float32 weights (infer) and float16 weights (lite), described by model.json.
         await ExportAsync(tid, "infer", Path.Combine(Server.Workspace, "exports", "rs_onnx"));
         await ExportAsync(tid, "lite", Path.Combine(Server.Workspace, "exports", "rs_lite"));
+
+        // int8 (min/max calibration on the 4-band training images): mIoU before and after, a quarter of the size.
+        var int8Dir = Path.Combine(Server.Workspace, "exports", "rs_int8");
+        await ExportAsync(tid, "infer", int8Dir, quantMethod: "minmax");
+        var quantResult = Expect.Ok(await Api.GetAsync("/project/task/export", new { tid, quant = "result" }))["quant_result"]!;
+        Expect.Keys(quantResult["before"]!.AsObject(), "miou");
+        double before = quantResult["before"]!["miou"]!.GetValue<double>(), after = quantResult["after"]!["miou"]!.GetValue<double>();
+        Assert.True(Math.Abs(before - after) <= 0.05, $"int8 mIoU {after:F4} vs float32 {before:F4}");
+        Assert.True(new FileInfo(Path.Combine(int8Dir, "model.onnx")).Length <= new FileInfo(Path.Combine(Server.Workspace, "exports", "rs_onnx", "model.onnx")).Length * 0.3);
+        var info = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(int8Dir, "model.json")))!;
+        Assert.Equal("minmax", info["quantisation"]!["calibration_method"]!.GetValue<string>());
     }
 
-    private async Task ExportAsync(string tid, string type, string saveDir)
+    private async Task ExportAsync(string tid, string type, string saveDir, string? quantMethod = null)
     {
-        Expect.Ok(await Api.PostAsync("/project/task/export", new { type, tid, save_dir = saveDir }));
+        Expect.Ok(await Api.PostAsync("/project/task/export", quantMethod is null ? (object)new { type, tid, save_dir = saveDir } : new { type, tid, save_dir = saveDir, quant = true, quant_method = quantMethod }));
         JsonObject state = [];
         await Polling.WaitUntilAsync(async () => (state = await Api.GetAsync("/project/task/export", new { tid }))["export_status"]!.GetValue<int>() is 7 or 13, TimeSpan.FromMinutes(2));
         Assert.True(state["export_status"]!.GetValue<int>() == 7, $"export {type} failed: {state.ToJsonString()}");

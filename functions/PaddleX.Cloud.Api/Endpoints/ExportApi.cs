@@ -4,17 +4,20 @@ using PaddleX.Cloud.Api.Http;
 using PaddleX.Cloud.Api.Services;
 using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Contracts.Jobs;
+using PaddleX.Cloud.Contracts.Training;
 
 namespace PaddleX.Cloud.Api.Endpoints;
 
 /// <summary>/project/task/export (docs/api-behaviour.md §6): ONNX (opset 17, dynamic batch)
-/// plus model.json into a workspace folder; <c>lite</c> = the same graph with float16 weights.</summary>
+/// plus model.json into a workspace folder; <c>lite</c> = the same graph with float16 weights;
+/// <c>quant: true</c> = int8 post-training quantisation with its progress and before/after metrics
+/// (docs/quantisation.md).</summary>
 public static class ExportApi
 {
     public static void Map(RouteTableBuilder routes) =>
         routes.Route("/project/task/export", "ProjectTaskExport", m => m
-            .Post(StartAsync, "Export the trained model as ONNX (type infer or lite) into save_dir (a job)", "tid:string", "type:string=infer|lite", "save_dir:string", "epoch?:integer")
-            .Get(StatusAsync, "Export status", "tid:string")
+            .Post(StartAsync, "Export the trained model as ONNX (type infer or lite) into save_dir (a job)", "tid:string", "type:string=infer|lite", "save_dir:string", "epoch?:integer", "quant?:boolean", "quant_method?:string=kl|minmax|percentile")
+            .Get(StatusAsync, "Export status; quant=log: int8 export progress, quant=result: metrics before and after", "tid:string", "quant?:string=log|result")
             .Put(StopAsync, "Stop an export", "tid:string"));
 
     private static async ValueTask<IResult> StartAsync(ApiCall call)
@@ -25,12 +28,24 @@ public static class ExportApi
             throw ApiException.Invalid($"type只能为infer、inference或lite (unknown type '{type}')");
         }
 
-        if (call.Args.Bool("quant") == true)
+        var quant = call.Args.Bool("quant") == true;
+        var method = call.Args.String("quant_method") ?? "kl";
+        if (quant && type == "lite")
         {
-            throw new ApiException(ErrorCodes.NotImplementedYet, "暂不支持量化导出 (quantised export is not available yet)");
+            throw ApiException.Invalid("量化导出只支持type为infer (quant needs type infer)");
+        }
+
+        if (quant && method is not ("kl" or "minmax" or "percentile"))
+        {
+            throw ApiException.Invalid($"quant_method只能为kl、minmax或percentile (unknown calibration method '{method}')");
         }
 
         var task = await call.TaskAsync(call.Args.RequireString("tid"));
+        if (quant)
+        {
+            await CheckQuantisableAsync(call, task);
+        }
+
         var userDir = call.Args.RequireString("save_dir");
         if (!call.Services.Artifacts.TryResolve(userDir, out var saveDir) || saveDir.Length == 0)
         {
@@ -44,7 +59,7 @@ public static class ExportApi
             throw new ApiException(ErrorCodes.InvalidState, $"未在训练路径{call.Services.Artifacts.ToDisplayPath($"{task.Path}/output")}下发现保存的{checkpoint}，导出失败");
         }
 
-        var parameters = new JsonObject { ["save_dir"] = saveDir, ["epoch"] = epoch, ["lite"] = type == "lite" };
+        var parameters = new JsonObject { ["save_dir"] = saveDir, ["epoch"] = epoch, ["lite"] = type == "lite", ["quant"] = quant, ["quant_method"] = quant ? method : null };
         await TaskJobs.StartAsync(call, task, JobKinds.Export, (int)Contracts.TaskStatus.XEXPORTING, parameters.ToJsonString());
         return JsonReply.Ok(new JsonObject { ["save_dir"] = call.Services.Artifacts.ToDisplayPath(saveDir) });
     }
@@ -55,9 +70,20 @@ public static class ExportApi
         switch (call.Args.String("quant"))
         {
             case "log":
-                return JsonReply.Ok(new JsonObject { ["quant_log"] = new JsonObject { ["log_file"] = null, ["stage"] = null, ["running_duration"] = null } });
+                var log = await ReadAsync(call, $"{task.Path}/{QuantLogFormat.LogFile}");
+                var (stage, fraction) = log is null ? (null, null) : QuantLogFormat.Parse(log.Split('\n'));
+                return JsonReply.Ok(new JsonObject
+                {
+                    ["quant_log"] = new JsonObject
+                    {
+                        ["log_file"] = log is null ? null : call.Services.Artifacts.ToDisplayPath($"{task.Path}/{QuantLogFormat.LogFile}"),
+                        ["stage"] = stage,
+                        ["running_duration"] = fraction,
+                    },
+                });
             case "result":
-                return JsonReply.Ok(new JsonObject { ["quant_result"] = new JsonObject() });
+                var result = await ReadAsync(call, $"{task.Path}/{QuantLogFormat.ResultFile}");
+                return JsonReply.Ok(new JsonObject { ["quant_result"] = result is null ? new JsonObject() : JsonNode.Parse(result) });
         }
 
         if (!task.Jobs.TryGetValue(JobKinds.Export, out var job))
@@ -72,6 +98,38 @@ public static class ExportApi
             _ => (1, $"{task.Id}任务模型导出中，请稍等！"),
         };
         return new JsonReply(new JsonObject { ["status"] = status, ["export_status"] = job.Status, ["message"] = message });
+    }
+
+    /// <summary>int8 export evaluates on the validation split and calibrates on the training split of a
+    /// classification or segmentation dataset.</summary>
+    private static async ValueTask CheckQuantisableAsync(ApiCall call, TaskInfo task)
+    {
+        var project = await call.ProjectAsync(task.Pid);
+        if (project.Type != nameof(ProjectType.classification) && !Params.ModelCatalog.IsSegmentation(project.Type))
+        {
+            throw new ApiException(ErrorCodes.NotImplementedYet, $"量化导出暂只支持分类与分割任务 (int8 export is available for classification and segmentation, not {project.Type})");
+        }
+
+        var dataset = await call.DatasetAsync(project.Did);
+        foreach (var list in new[] { "train_list.txt", "val_list.txt" })
+        {
+            if (!await call.Services.Artifacts.ExistsAsync($"{dataset.Path}/{list}", call.Cancellation))
+            {
+                throw new ApiException(ErrorCodes.InvalidState, $"数据集{dataset.Id}没有{list}，无法量化导出 (int8 export calibrates on the training split and evaluates on the validation split)");
+            }
+        }
+    }
+
+    private static async ValueTask<string?> ReadAsync(ApiCall call, string path)
+    {
+        if (!await call.Services.Artifacts.ExistsAsync(path, call.Cancellation))
+        {
+            return null;
+        }
+
+        await using var stream = await call.Services.Artifacts.OpenReadAsync(path, call.Cancellation);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync(call.Cancellation);
     }
 
     private static async ValueTask<IResult> StopAsync(ApiCall call)

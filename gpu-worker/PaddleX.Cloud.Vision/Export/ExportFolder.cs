@@ -40,6 +40,10 @@ public sealed record ExportedModelInfo
     [JsonPropertyName("flops")] public long Flops { get; init; }
     [JsonPropertyName("parameters")] public long Parameters { get; init; }
     [JsonPropertyName("pruning")] public Slim.PruningInfo? Pruning { get; init; }
+    /// <summary>Set for an int8 export (<c>quant: true</c>): how it was quantised; absent otherwise.</summary>
+    [JsonPropertyName("quantisation")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Quantisation.QuantisationInfo? Quantisation { get; init; }
     /// <summary>The steps, in order, that turn a decoded picture into the input tensor.</summary>
     [JsonPropertyName("preprocessing")] public string[] Preprocessing { get; init; } =
         ["decode RGB", "resize to input_size (bilinear, aspect not kept)", "scale to [0,1]", "subtract mean, divide by std per channel", "layout NCHW float32"];
@@ -55,6 +59,22 @@ public static class ExportFolder
     public const string InfoFile = "model.json";
 
     public static ExportedModelInfo Write(string checkpointDir, string saveDir, OnnxWeights weights)
+    {
+        var (bytes, info) = Build(checkpointDir, weights);
+        Save(saveDir, bytes, info);
+        return info;
+    }
+
+    /// <summary>Writes <c>model.onnx</c> and <c>model.json</c> into <paramref name="saveDir"/>.</summary>
+    public static void Save(string saveDir, byte[] onnx, ExportedModelInfo info)
+    {
+        Directory.CreateDirectory(saveDir);
+        File.WriteAllBytes(Path.Combine(saveDir, info.File), onnx);
+        File.WriteAllText(Path.Combine(saveDir, InfoFile), JsonSerializer.Serialize(info, ExportedModelInfo.Json));
+    }
+
+    /// <summary>The ONNX bytes of a checkpoint and the model.json describing them.</summary>
+    public static (byte[] Onnx, ExportedModelInfo Info) Build(string checkpointDir, OnnxWeights weights)
     {
         var state = Checkpoints.ReadState(checkpointDir);
         var segmentation = state.Task is "segmentation" or "remote_segmentation";
@@ -100,9 +120,6 @@ public static class ExportFolder
             bytes = OnnxExporter.Export(model, state.Model, state.Labels.Length, weights, metadata);
         }
 
-        Directory.CreateDirectory(saveDir);
-        File.WriteAllBytes(Path.Combine(saveDir, OnnxFile), bytes);
-        File.WriteAllText(Path.Combine(saveDir, InfoFile), JsonSerializer.Serialize(info, ExportedModelInfo.Json));
-        return info;
+        return (bytes, info);
     }
 }

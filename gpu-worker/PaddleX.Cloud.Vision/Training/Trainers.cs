@@ -1,3 +1,5 @@
+using PaddleX.Cloud.Vision.Data;
+
 namespace PaddleX.Cloud.Vision.Training;
 
 /// <summary>Maps a PaddleX task type to its trainer.</summary>
@@ -18,7 +20,7 @@ public static class Trainers
     };
 
     /// <summary>The family part of a task type, for work on a trained model outside a training run (sensitivity analysis).</summary>
-    internal static ITrainingFamily CreateFamily(string taskType, TrainParams p, string datasetDir, TrainLogWriter log) => taskType switch
+    internal static ITrainingFamily<HostBatch> CreateFamily(string taskType, TrainParams p, string datasetDir, TrainLogWriter log) => taskType switch
     {
         "classification" => new ClassificationFamily(p, datasetDir, log),
         "segmentation" => new SegmentationFamily(p, datasetDir, log, remoteSensing: false),

@@ -324,7 +324,8 @@ internal static class TrainingLoop
 
     /// <summary>Loads the parent's trained weights and prunes them with the ratios its sensitivities give for
     /// <c>pruned_flops</c> (or <c>eval_metric_loss</c>), at the run's input size.</summary>
-    private static PruningInfo PruneForRetraining(ITrainingFamily family, TrainParams p, TrainLogWriter log)
+    private static PruningInfo PruneForRetraining<TBatch>(ITrainingFamily<TBatch> family, TrainParams p, TrainLogWriter log)
+        where TBatch : ITrainingBatch
     {
         if (string.IsNullOrWhiteSpace(p.SensitivitiesPath) || Sensitivities.TryRead(p.SensitivitiesPath) is not { Complete: true } sensitivities)
         {
@@ -338,7 +339,9 @@ internal static class TrainingLoop
 
         CheckpointState parent = Checkpoints.Load(p.PruneCheckpoint!, family.Model);
         int inChannels = family.Describe(new CheckpointState()).InChannels;
-        return PrunedNetwork.Prune(family.Model, p.Model, parent.Pruning, sensitivities, p.PrunedFlops, p.PrunedFlops is null ? p.EvalMetricLoss ?? 0.05 : null,
+        var network = family.Model as nn.Module<Tensor, Tensor>
+            ?? throw new NotSupportedException($"pruned retraining is not available for {family.Task} models yet");
+        return PrunedNetwork.Prune(network, p.Model, parent.Pruning, sensitivities, p.PrunedFlops, p.PrunedFlops is null ? p.EvalMetricLoss ?? 0.05 : null,
             inChannels, p.Width, p.Height, log.Info);
     }
 
