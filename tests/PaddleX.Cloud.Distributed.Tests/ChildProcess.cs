@@ -62,13 +62,21 @@ internal sealed class ChildProcess : IAsyncDisposable
     /// <summary>SIGTERM (as a container stop sends): the host shuts down gracefully. Waits for the exit.</summary>
     public async Task TerminateAsync(TimeSpan timeout)
     {
-        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!)
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        await SignalAsync("-TERM");
         using var wait = new CancellationTokenSource(timeout);
         await process.WaitForExitAsync(wait.Token);
+    }
+
+    /// <summary>SIGSTOP: the process freezes (a GC pause, a frozen VM, a partition) until <see cref="ContinueAsync"/>.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>SIGCONT after <see cref="PauseAsync"/>.</summary>
+    public Task ContinueAsync() => SignalAsync("-CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+        await kill.WaitForExitAsync();
     }
 
     /// <summary>Starts <c>dotnet {project}.dll args</c> from that project's own bin folder.</summary>

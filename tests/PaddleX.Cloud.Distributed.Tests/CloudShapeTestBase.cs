@@ -89,11 +89,17 @@ public abstract class CloudShapeTestBase(string prefix, TimeSpan httpTimeout) : 
         return (process, $"http://127.0.0.1:{port}");
     }
 
-    /// <summary>A worker as its own process; its health endpoint on a free port.</summary>
-    private protected (ChildProcess Process, string Url) StartWorker()
+    /// <summary>A worker as its own process; its health endpoint on a free port; <paramref name="own"/> adds settings of its own.</summary>
+    private protected (ChildProcess Process, string Url) StartWorker(IReadOnlyDictionary<string, string>? own = null)
     {
         var port = Network.FreePort();
-        var worker = ChildProcess.Start("gpu-worker", "PaddleX.Cloud.Worker", ["--urls", $"http://127.0.0.1:{port}"], settings);
+        var environment = new Dictionary<string, string>(settings);
+        foreach (var (key, value) in own ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        var worker = ChildProcess.Start("gpu-worker", "PaddleX.Cloud.Worker", ["--urls", $"http://127.0.0.1:{port}"], environment);
         processes.Add(worker);
         return (worker, $"http://127.0.0.1:{port}");
     }

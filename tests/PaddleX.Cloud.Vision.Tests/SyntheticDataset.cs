@@ -129,10 +129,5 @@ public sealed class SyntheticDatasetFixture : IDisposable
 
 internal static class TempDir
 {
-    public static string Create(string prefix = "pdx-out-")
-    {
-        string dir = Path.Combine(Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N")[..10]);
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
+    public static string Create(string prefix = "pdx-out-") => TempFolders.Create(prefix);
 }

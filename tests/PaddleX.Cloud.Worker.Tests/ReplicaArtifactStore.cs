@@ -41,7 +41,7 @@ internal sealed class ReplicaArtifactStore(LocalArtifactStore shared, string scr
 
     public async ValueTask PublishAsync(string localDirectory, string prefix, CancellationToken cancellationToken = default)
     {
-        foreach (var file in Directory.EnumerateFiles(localDirectory, "*", SearchOption.AllDirectories))
+        foreach (var file in PublishOrder.Files(localDirectory))
         {
             var relative = Path.GetRelativePath(localDirectory, file).Replace('\\', '/');
             await using var content = File.OpenRead(file);

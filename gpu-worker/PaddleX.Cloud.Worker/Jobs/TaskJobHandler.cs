@@ -57,6 +57,11 @@ public abstract partial class TaskJobHandler(IMetadataStore metadata, TaskJobTar
         return text.Length > 500 ? text[..500] : text;
     }
 
+    /// <summary>Whether a later delivery of this job claimed the task (see JobFence): asked before publishing, so a run
+    /// thawed after its lease lapsed does not overwrite the newer run's files in the window before its watcher notices.</summary>
+    protected async ValueTask<bool> SupersededAsync(JobContext context, TaskInfo task) =>
+        context.IsSuperseded() || (await States.ReadAsync(task.Id, CancellationToken.None))?.Delivery > context.DeliveryCount;
+
     /// <summary>The optional <c>epoch</c> parameter: null means the best model.</summary>
     protected static int? Epoch(JsonObject parameters) =>
         parameters["epoch"] is JsonValue e && e.TryGetValue<int>(out var n) ? n : null;

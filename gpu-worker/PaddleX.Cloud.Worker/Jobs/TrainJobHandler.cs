@@ -60,7 +60,7 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
                 OnStep = progress.Report,
                 OnEpochEnd = _ =>
                 {
-                    if (context.IsSuperseded())
+                    if (SupersededAsync(context, task).AsTask().GetAwaiter().GetResult())
                     {
                         return; // the later delivery's run owns the task's blobs now
                     }

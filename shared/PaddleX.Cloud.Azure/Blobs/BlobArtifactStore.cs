@@ -231,7 +231,7 @@ public sealed class BlobArtifactStore : IArtifactStore, IDirectUploads
         try
         {
             var manifest = LoadManifest();
-            foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+            foreach (var file in PublishOrder.Files(source))
             {
                 var inside = Path.GetRelativePath(source, file).Replace('\\', '/');
                 if (inside.EndsWith(".download", StringComparison.Ordinal))

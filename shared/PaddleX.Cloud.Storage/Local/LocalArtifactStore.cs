@@ -150,7 +150,7 @@ public sealed class LocalArtifactStore : IArtifactStore
             return;
         }
 
-        foreach (var file in Directory.EnumerateFiles(localDirectory, "*", SearchOption.AllDirectories))
+        foreach (var file in PublishOrder.Files(localDirectory))
         {
             var relative = Path.GetRelativePath(localDirectory, file).Replace('\\', '/');
             await using var content = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);

@@ -33,7 +33,8 @@ public interface IArtifactStore
     ValueTask<string> MaterializeAsync(string prefix, CancellationToken cancellationToken = default);
 
     /// <summary>Makes the files of a local folder the content of <paramref name="prefix"/>: each file
-    /// is added or replaced; files under the prefix that the folder lacks are kept.</summary>
+    /// is added or replaced; files under the prefix that the folder lacks are kept. Marker files are written last
+    /// (<see cref="PublishOrder"/>).</summary>
     ValueTask PublishAsync(string localDirectory, string prefix, CancellationToken cancellationToken = default);
 }
 
