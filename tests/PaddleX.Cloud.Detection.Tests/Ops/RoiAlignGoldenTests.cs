@@ -84,4 +84,45 @@ public class RoiAlignGoldenTests
         // Boxes up to ~78×61 px are below 224/4: finest level (k = 2); 300×300 px (k = 4.4) is the coarsest.
         Assert.Equal([0L, 0, 0, 0, 2], pooler.MapLevels(boxes, MultiScaleRoiAlign.Scales(features, sizes)));
     }
+
+    [Fact]
+    public void Both_paths_agree_on_a_pyramid_forward_and_backward()
+    {
+        JsonElement f = Root.GetProperty("multiscale_roi_align");
+        var boxes = f.GetProperty("boxes").EnumerateArray().Select(e => Floats(e)).ToList();
+        var sizes = f.GetProperty("image_sizes").EnumerateArray().Select(s => (s[0].GetInt64(), s[1].GetInt64())).ToList();
+        var pooler = new MultiScaleRoiAlign(3, 2, samplingRatio: -1);
+        var (cpu, cpuGrads) = PoolPyramid(f, boxes, sizes, pooler, portable: false);
+        var (portable, portableGrads) = PoolPyramid(f, boxes, sizes, pooler, portable: true);
+        AssertClose(cpu, portable, what: "pooled");
+        for (int l = 0; l < cpuGrads.Length; l++)
+        {
+            AssertClose(cpuGrads[l], portableGrads[l], what: $"gradient of level {l}");
+        }
+
+        // Boxes land on the finest and the coarsest level only; the middle one gets no gradient.
+        Assert.Equal([true, false, true], cpuGrads.Select(g => g.abs().sum().item<float>() > 0));
+    }
+
+    private static (Tensor Pooled, Tensor[] Grads) PoolPyramid(JsonElement f, List<Tensor> boxes, List<(long, long)> sizes,
+        MultiScaleRoiAlign pooler, bool portable)
+    {
+        var features = f.GetProperty("features").EnumerateArray().Select(e => Floats(e).requires_grad_(true)).ToList();
+        double[] scales = MultiScaleRoiAlign.Scales(features, sizes);
+        int[] levels = pooler.MapLevels(boxes, scales).Select(l => (int)l).ToArray();
+        var rois = new List<float>();
+        for (int i = 0; i < boxes.Count; i++)
+        {
+            foreach (var box in boxes[i].data<float>().ToArray().Chunk(4))
+            {
+                rois.Add(i);
+                rois.AddRange(box);
+            }
+        }
+
+        var pooled = RoiAlign.Pool(features, scales, rois.ToArray(), levels, 3, 2, -1, aligned: false, portable);
+        using var upstream = arange(pooled.numel(), dtype: ScalarType.Float32).reshape(pooled.shape).sin();
+        (pooled * upstream).sum().backward();
+        return (pooled.detach(), features.Select(x => x.grad ?? zeros_like(x)).ToArray());
+    }
 }
