@@ -85,6 +85,30 @@ public class RoiAlignGoldenTests
         Assert.Equal([0L, 0, 0, 0, 2], pooler.MapLevels(boxes, MultiScaleRoiAlign.Scales(features, sizes)));
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 3)]
+    [InlineData(2, 1)]
+    public void Both_paths_agree_on_maps_of_one_cell_across(int height, int width)
+    {
+        // Boxes over, beside and far outside a map one cell high or wide (a coarse FPN level of a small image).
+        float[] rois = [0, -2, -2, 3, 3, 0, 0.2f, 0.1f, 0.9f, 0.6f, 0, 5, 5, 9, 9, 0, -9, -9, -4, -4];
+        var outputs = new List<Tensor>();
+        var grads = new List<Tensor>();
+        foreach (bool portable in new[] { false, true })
+        {
+            using var map = arange(2 * height * width, dtype: ScalarType.Float32).reshape(1, 2, height, width).add(1).requires_grad_(true);
+            var pooled = RoiAlign.Pool([map], [1.0], rois, new int[4], 2, 2, -1, aligned: false, portable);
+            pooled.sum().backward();
+            outputs.Add(pooled.detach());
+            grads.Add(map.grad!.clone());
+        }
+
+        AssertClose(outputs[0], outputs[1], what: "pooled");
+        AssertClose(grads[0], grads[1], what: "gradient");
+        Assert.Equal(0f, outputs[0][3].abs().sum().item<float>()); // more than one cell outside reads 0
+    }
+
     [Fact]
     public void Both_paths_agree_on_a_pyramid_forward_and_backward()
     {
