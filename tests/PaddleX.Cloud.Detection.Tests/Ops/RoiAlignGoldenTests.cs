@@ -84,4 +84,69 @@ public class RoiAlignGoldenTests
         // Boxes up to ~78×61 px are below 224/4: finest level (k = 2); 300×300 px (k = 4.4) is the coarsest.
         Assert.Equal([0L, 0, 0, 0, 2], pooler.MapLevels(boxes, MultiScaleRoiAlign.Scales(features, sizes)));
     }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 3)]
+    [InlineData(2, 1)]
+    public void Both_paths_agree_on_maps_of_one_cell_across(int height, int width)
+    {
+        // Boxes over, beside and far outside a map one cell high or wide (a coarse FPN level of a small image).
+        float[] rois = [0, -2, -2, 3, 3, 0, 0.2f, 0.1f, 0.9f, 0.6f, 0, 5, 5, 9, 9, 0, -9, -9, -4, -4];
+        var outputs = new List<Tensor>();
+        var grads = new List<Tensor>();
+        foreach (bool portable in new[] { false, true })
+        {
+            using var map = arange(2 * height * width, dtype: ScalarType.Float32).reshape(1, 2, height, width).add(1).requires_grad_(true);
+            var pooled = RoiAlign.Pool([map], [1.0], rois, new int[4], 2, 2, -1, aligned: false, portable);
+            pooled.sum().backward();
+            outputs.Add(pooled.detach());
+            grads.Add(map.grad!.clone());
+        }
+
+        AssertClose(outputs[0], outputs[1], what: "pooled");
+        AssertClose(grads[0], grads[1], what: "gradient");
+        Assert.Equal(0f, outputs[0][3].abs().sum().item<float>()); // more than one cell outside reads 0
+    }
+
+    [Fact]
+    public void Both_paths_agree_on_a_pyramid_forward_and_backward()
+    {
+        JsonElement f = Root.GetProperty("multiscale_roi_align");
+        var boxes = f.GetProperty("boxes").EnumerateArray().Select(e => Floats(e)).ToList();
+        var sizes = f.GetProperty("image_sizes").EnumerateArray().Select(s => (s[0].GetInt64(), s[1].GetInt64())).ToList();
+        var pooler = new MultiScaleRoiAlign(3, 2, samplingRatio: -1);
+        var (cpu, cpuGrads) = PoolPyramid(f, boxes, sizes, pooler, portable: false);
+        var (portable, portableGrads) = PoolPyramid(f, boxes, sizes, pooler, portable: true);
+        AssertClose(cpu, portable, what: "pooled");
+        for (int l = 0; l < cpuGrads.Length; l++)
+        {
+            AssertClose(cpuGrads[l], portableGrads[l], what: $"gradient of level {l}");
+        }
+
+        // Boxes land on the finest and the coarsest level only; the middle one gets no gradient.
+        Assert.Equal([true, false, true], cpuGrads.Select(g => g.abs().sum().item<float>() > 0));
+    }
+
+    private static (Tensor Pooled, Tensor[] Grads) PoolPyramid(JsonElement f, List<Tensor> boxes, List<(long, long)> sizes,
+        MultiScaleRoiAlign pooler, bool portable)
+    {
+        var features = f.GetProperty("features").EnumerateArray().Select(e => Floats(e).requires_grad_(true)).ToList();
+        double[] scales = MultiScaleRoiAlign.Scales(features, sizes);
+        int[] levels = pooler.MapLevels(boxes, scales).Select(l => (int)l).ToArray();
+        var rois = new List<float>();
+        for (int i = 0; i < boxes.Count; i++)
+        {
+            foreach (var box in boxes[i].data<float>().ToArray().Chunk(4))
+            {
+                rois.Add(i);
+                rois.AddRange(box);
+            }
+        }
+
+        var pooled = RoiAlign.Pool(features, scales, rois.ToArray(), levels, 3, 2, -1, aligned: false, portable);
+        using var upstream = arange(pooled.numel(), dtype: ScalarType.Float32).reshape(pooled.shape).sin();
+        (pooled * upstream).sum().backward();
+        return (pooled.detach(), features.Select(x => x.grad ?? zeros_like(x)).ToArray());
+    }
 }

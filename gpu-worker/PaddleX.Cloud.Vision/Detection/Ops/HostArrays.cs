@@ -14,7 +14,7 @@ internal static class HostArrays
             return [];
         }
 
-        using var cpu = t.detach().to(type, CPU).contiguous();
-        return cpu.data<T>().ToArray();
+        using var scope = NewDisposeScope();
+        return t.detach().to(type, CPU).contiguous().data<T>().ToArray();
     }
 }

@@ -74,16 +74,14 @@ internal static class RoiAlignGridSample
         }
 
         var gridT = tensor(grid, ScalarType.Float32).reshape(1, n * rowsPerBox, columnsPerBox, 2).to(image.dtype, image.device);
-        var samples = F.grid_sample(image, gridT, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: true);
+        var samples = F.grid_sample(image, gridT, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
         var bins = gridH * gridW == 1 ? samples : F.avg_pool2d(samples, [gridH, gridW]);
         return bins.view(channels, n, oh, ow).permute(1, 0, 2, 3);
     }
 
-    /// <summary>RoIAlign's clamped sample position as grid_sample's [−1, 1] (align_corners: −1 is cell 0, 1 the last
-    /// cell); computed in double so grid_sample's way back lands on the same position to float precision.</summary>
-    private static float Normalize(float p, long size)
-    {
-        p = RoiBins.ClampToMap(p, size);
-        return size > 1 ? (float)(p * 2.0 / (size - 1) - 1.0) : -1f;
-    }
+    /// <summary>RoIAlign's clamped sample position as grid_sample's [−1, 1] (align_corners false: −1 and 1 are the
+    /// outer edges of the first and last cell, so even a one-cell map has room for <see cref="Outside"/>); computed in
+    /// double so grid_sample's way back lands on the same position to float precision.</summary>
+    private static float Normalize(float p, long size) =>
+        (float)((2.0 * RoiBins.ClampToMap(p, size) + 1) / size - 1);
 }
