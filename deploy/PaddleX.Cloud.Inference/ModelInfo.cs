@@ -6,7 +6,7 @@ namespace PaddleX.Cloud.Inference;
 public sealed record ModelInfo
 {
     [JsonPropertyName("model")] public string Model { get; init; } = "";
-    /// <summary><c>classification</c> or <c>segmentation</c>.</summary>
+    /// <summary><c>classification</c>, <c>segmentation</c> or <c>detection</c>.</summary>
     [JsonPropertyName("task")] public string Task { get; init; } = "classification";
     [JsonPropertyName("file")] public string File { get; init; } = "model.onnx";
     [JsonPropertyName("labels")] public string[] Labels { get; init; } = [];

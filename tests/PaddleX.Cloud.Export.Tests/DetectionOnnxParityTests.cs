@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Detection.Models;
 using PaddleX.Cloud.Vision.Detection.Models.Yolo;
+using PaddleX.Cloud.Vision.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using Xunit.Abstractions;
@@ -54,6 +55,55 @@ public sealed class DetectionOnnxParityTests(ITestOutputHelper output)
         }
 
         DetectionModels.AsModule(detector).Dispose();
+    }
+
+    /// <summary>deploy/PaddleX.Cloud.Inference reads the export folder and finds TorchSharp's detections on a picture
+    /// of the input size (so no resize stands between the two).</summary>
+    [Fact]
+    public void The_inference_package_detects_with_an_export_folder()
+    {
+        using var scope = NewDisposeScope();
+        IDetector detector = Detector("MobileNetV1");
+        string dir = Directory.CreateTempSubdirectory("det-export-").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, ExportFolder.OnnxFile), DetectionOnnxExporter.Export(detector, 96, 64));
+            var info = new ExportedModelInfo { Model = "YOLOv3", Task = "detection", Labels = ["a", "b", "c", "d"], InputSize = [96, 64], Mean = [0.5, 0.5, 0.5], Std = [0.5, 0.5, 0.5] };
+            File.WriteAllText(Path.Combine(dir, ExportFolder.InfoFile), System.Text.Json.JsonSerializer.Serialize(info, ExportedModelInfo.Json));
+            var rng = new Random(3);
+            var pixels = new byte[96 * 64 * 4];
+            rng.NextBytes(pixels);
+            for (int i = 3; i < pixels.Length; i += 4)
+            {
+                pixels[i] = 255;
+            }
+
+            using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(96, 64, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul));
+            System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
+            var chw = new float[3 * 64 * 96];
+            for (int c = 0; c < 3; c++)
+            {
+                for (int p = 0; p < 64 * 96; p++)
+                {
+                    chw[(c * 64 * 96) + p] = ((pixels[(p * 4) + c] / 255f) - 0.5f) / 0.5f;
+                }
+            }
+
+            Detections expected = detector.Detect(tensor(chw, [1, 3, 64, 96]), detector.DefaultDetectOptions)[0];
+            using var deployed = new PaddleX.Cloud.Inference.ExportedDetector(dir);
+            var found = deployed.Detect(bitmap);
+            Assert.Equal((int)expected.Scores.shape[0], found.Count);
+            float[] top = expected.Boxes[0].data<float>().ToArray();
+            var best = found[0];
+            Assert.Equal(expected.Labels[0].item<long>(), best.Index);
+            Assert.Equal(expected.Scores[0].item<float>(), best.Score, 4);
+            Assert.True(Distance(top, [best.X1, best.Y1, best.X2, best.Y2]) <= 1e-3);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            DetectionModels.AsModule(detector).Dispose();
+        }
     }
 
     /// <summary>An eval-mode YOLOv3 with spread BatchNorm statistics and a sharpened head, so scores are far apart
