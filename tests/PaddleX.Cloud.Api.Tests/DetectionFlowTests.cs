@@ -15,7 +15,7 @@ public sealed class DetectionFlowTests : ServerTestBase
         var source = ShapeDetectionGenerator.Write(Path.Combine(Server.Workspace, "import", "shapes"), new ShapeDetectionOptions { Count = 14, MaxSide = 96, Seed = 4 });
         var did = await CreateDatasetAsync("形状", "detection");
         Expect.Ok(await Api.PutAsync("/dataset", new { did, path = source }));
-        await WaitForAsync(async () => (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() is 4 or 2 or 5, TimeSpan.FromMinutes(2));
+        await PollAsync(async () => (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() is 4 or 2 or 5, TimeSpan.FromMinutes(2));
         Assert.Equal(4, (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>());
         Expect.Ok(await Api.PutAsync("/dataset/split", new { did, val_split = 0.3, test_split = 0.15, seed = 1 }));
         var pid = await CreateProjectAsync("形状检测", "detection");
@@ -39,7 +39,7 @@ public sealed class DetectionFlowTests : ServerTestBase
         };
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = train.ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid }));
-        await WaitForAsync(async () => (await Api.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(5));
+        await PollAsync(async () => (await Api.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(5));
         var task = await Api.GetAsync("/project/task", new { tid });
         Assert.True(task["task_status"]!.GetValue<int>() == 4, $"training did not finish: {task.ToJsonString()}");
         var trainLog = Expect.Ok(await Api.GetAsync("/project/task/metrics", new { tid, type = "train" }))["train_log"]!;
@@ -53,7 +53,7 @@ public sealed class DetectionFlowTests : ServerTestBase
         // Evaluate offline from the best checkpoint's eval_details.json.
         Expect.Ok(await Api.PostAsync("/project/task/evaluate", new { tid, score_thresh = 0.01, overlap_thresh = 0.5 }));
         JsonObject evaluated = [];
-        await WaitForAsync(async () => (evaluated = await Api.GetAsync("/project/task/evaluate", new { tid }))["evaluate_status"]!.GetValue<int>() is 5 or 12, TimeSpan.FromMinutes(1));
+        await PollAsync(async () => (evaluated = await Api.GetAsync("/project/task/evaluate", new { tid }))["evaluate_status"]!.GetValue<int>() is 5 or 12, TimeSpan.FromMinutes(1));
         Assert.True(evaluated["evaluate_status"]!.GetValue<int>() == 5, evaluated.ToJsonString());
         var result = evaluated["result"]!.AsObject();
         foreach (var key in new[] { "Confusion_Matrix", "mAP", "PRAP", "label_list" })
@@ -66,7 +66,7 @@ public sealed class DetectionFlowTests : ServerTestBase
 
         // Predict the test split (drawn beside its ground truth) and an uploaded picture.
         Expect.Ok(await Api.PostAsync("/project/task/predict", new { tid, score_thresh = 0.01 }));
-        Assert.Equal(1, (await WaitForPredictionAsync(tid))["predict_status"]!.GetValue<int>());
+        Assert.Equal(1, (await PredictionFinishedAsync(tid))["predict_status"]!.GetValue<int>());
         var taskDir = Path.Combine(Server.Workspace, "projects", pid, tid);
         var results = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(taskDir, "logs", "predict", "results.json")))!.AsArray();
         Assert.NotEmpty(results);
@@ -79,34 +79,17 @@ public sealed class DetectionFlowTests : ServerTestBase
 
         var picture = Directory.GetFiles(Path.Combine(source, "JPEGImages"))[0];
         Expect.Ok(await Api.PostAsync("/project/task/predict", new { tid, image_data = Convert.ToBase64String(await File.ReadAllBytesAsync(picture)) }));
-        Assert.Equal(1, (await WaitForPredictionAsync(tid))["predict_status"]!.GetValue<int>());
+        Assert.Equal(1, (await PredictionFinishedAsync(tid))["predict_status"]!.GetValue<int>());
         Assert.True(File.Exists(Path.Combine(taskDir, "visualized_test_results", "predict_result.png")));
 
         // Export: ONNX with decoding and NMS inside, described by model.json.
         var saveDir = Path.Combine(Server.Workspace, "exports", "yolo_onnx");
         Expect.Ok(await Api.PostAsync("/project/task/export", new { type = "infer", tid, save_dir = saveDir }));
         JsonObject state = [];
-        await WaitForAsync(async () => (state = await Api.GetAsync("/project/task/export", new { tid }))["export_status"]!.GetValue<int>() is 7 or 13, TimeSpan.FromMinutes(2));
+        await PollAsync(async () => (state = await Api.GetAsync("/project/task/export", new { tid }))["export_status"]!.GetValue<int>() is 7 or 13, TimeSpan.FromMinutes(2));
         Assert.True(state["export_status"]!.GetValue<int>() == 7, $"export failed: {state.ToJsonString()}");
         var info = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(saveDir, "model.json")))!;
         Assert.Equal(("detection", "MobileNetV1"), (info["task"]!.GetValue<string>(), info["backbone"]!.GetValue<string>()));
         Assert.True(new FileInfo(Path.Combine(saveDir, "model.onnx")).Length > 100_000);
-    }
-
-    private async Task<JsonObject> WaitForPredictionAsync(string tid)
-    {
-        JsonObject state = [];
-        await WaitForAsync(async () => (state = Expect.Ok(await Api.GetAsync("/project/task/predict", new { tid })))["predict_status"]!.GetValue<int>() is 1 or 2, TimeSpan.FromMinutes(2));
-        return state;
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not done within {within}");
-            await Task.Delay(250);
-        }
     }
 }

@@ -110,4 +110,23 @@ public abstract class ServerTestBase : IAsyncLifetime
         var reply = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = System.Text.Json.JsonSerializer.Serialize(train ?? new { }) }));
         return (did, pid, reply["tid"]!.GetValue<string>());
     }
+
+    /// <summary>Polls <paramref name="condition"/> every 250 ms until it holds; fails after <paramref name="within"/>.</summary>
+    protected static async Task PollAsync(Func<Task<bool>> condition, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not done within {within}");
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>The predict state of <paramref name="tid"/> once the job has finished (status 1 done, 2 failed).</summary>
+    protected async Task<System.Text.Json.Nodes.JsonObject> PredictionFinishedAsync(string tid)
+    {
+        System.Text.Json.Nodes.JsonObject state = [];
+        await PollAsync(async () => (state = Expect.Ok(await Api.GetAsync("/project/task/predict", new { tid })))["predict_status"]!.GetValue<int>() is 1 or 2, TimeSpan.FromMinutes(2));
+        return state;
+    }
 }

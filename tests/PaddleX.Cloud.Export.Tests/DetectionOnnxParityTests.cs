@@ -115,16 +115,9 @@ public sealed class DetectionOnnxParityTests(ITestOutputHelper output)
         var yolo = new YoloOptions { Detect = new DetectOptions(ScoreThreshold: 0.3, NmsThreshold: 0.45, MaxDetections: 100, PreNmsTopK: 1000) };
         IDetector detector = DetectionModels.Create("YOLOv3", backbone, 4, new DetectorOptions { Yolo = yolo });
         var module = DetectionModels.AsModule(detector);
+        ExportTestModels.SpreadBatchNorm(module);
         using (no_grad())
         {
-            foreach (var bn in module.modules().OfType<BatchNorm2d>())
-            {
-                bn.running_mean!.copy_(randn_like(bn.running_mean) * 0.1);
-                bn.running_var!.copy_(rand_like(bn.running_var) + 1.0);
-                bn.weight!.copy_((rand_like(bn.weight) * 0.5) + 0.5);
-                bn.bias!.copy_(randn_like(bn.bias) * 0.1);
-            }
-
             foreach (var conv in module.modules().OfType<Conv2d>().Where(c => c.bias is not null))
             {
                 conv.weight!.mul_(4);
