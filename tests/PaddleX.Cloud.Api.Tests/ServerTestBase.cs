@@ -138,4 +138,11 @@ public abstract class ServerTestBase : IAsyncLifetime
         return reply;
     }
 
+    /// <summary>The predict state of <paramref name="tid"/> once the job has finished (status 1 done, 2 failed).</summary>
+    protected async Task<System.Text.Json.Nodes.JsonObject> PredictionFinishedAsync(string tid)
+    {
+        System.Text.Json.Nodes.JsonObject state = [];
+        await Polling.WaitUntilAsync(async () => (state = Expect.Ok(await Api.GetAsync("/project/task/predict", new { tid })))["predict_status"]!.GetValue<int>() is 1 or 2, TimeSpan.FromMinutes(2));
+        return state;
+    }
 }

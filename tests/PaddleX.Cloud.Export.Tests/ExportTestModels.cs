@@ -27,6 +27,14 @@ internal static class ExportTestModels
 
     private static nn.Module<Tensor, Tensor> Prepare(nn.Module<Tensor, Tensor> model)
     {
+        SpreadBatchNorm(model);
+        model.eval();
+        return model;
+    }
+
+    /// <summary>Random running statistics and affine parameters in every BatchNorm of <paramref name="model"/>.</summary>
+    public static void SpreadBatchNorm(nn.Module model)
+    {
         using (no_grad())
         {
             foreach (var bn in model.modules().OfType<BatchNorm2d>())
@@ -37,8 +45,5 @@ internal static class ExportTestModels
                 bn.bias!.copy_(randn_like(bn.bias) * 0.1);
             }
         }
-
-        model.eval();
-        return model;
     }
 }

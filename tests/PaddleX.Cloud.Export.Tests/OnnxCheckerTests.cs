@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using PaddleX.Cloud.Vision.Detection.Export;
+using PaddleX.Cloud.Vision.Detection.Models;
 using PaddleX.Cloud.Vision.Export;
 using PaddleX.Cloud.Vision.Models.Classification;
 using PaddleX.Cloud.Vision.Models.Segmentation;
@@ -8,8 +10,8 @@ using PaddleX.Cloud.Vision.Quantisation;
 
 namespace PaddleX.Cloud.Export.Tests;
 
-/// <summary>Every exported graph (each classification and segmentation model, float32 and float16) passes
-/// the ONNX reference checker with full shape inference (int8 exports too): Debian's python3-onnx, run by /usr/bin/python3.</summary>
+/// <summary>Every exported graph (each classification and segmentation model, YOLOv3 with its mobile backbones; float32 and
+/// float16, int8 too) passes the ONNX reference checker with full shape inference: Debian's python3-onnx, run by /usr/bin/python3.</summary>
 [Collection(LibTorchCollection.Name)]
 public sealed class OnnxCheckerTests : IDisposable
 {
@@ -74,6 +76,28 @@ public sealed class OnnxCheckerTests : IDisposable
             files.Add(Write($"seg-{name}-int8.onnx", int8));
             Assert.True(RuntimeGraph.OptimisedOpCounts(int8).GetValueOrDefault("com.microsoft:QLinearConv") > 0, name);
             Assert.Equal(64 * 64, Run(int8, SegmentationOnnxExporter.LabelMapName, 4).Length);
+        }
+
+        AssertChecked(files);
+    }
+
+    /// <summary>YOLOv3 with the post-processing in the graph (NonMaxSuppression, TopK, ScatterElements, GatherND).
+    /// The two mobile backbones: DarkNet53 and ResNet34 write the same node kinds (their graphs are 100–250 MB).</summary>
+    [Fact]
+    public void YOLOv3_exports_pass_onnx_checker_full_check()
+    {
+        RequireOnnx();
+        var files = new List<string>();
+        foreach (var backbone in new[] { "MobileNetV1", "MobileNetV3" })
+        {
+            var detector = DetectionOnnxParityTests.Detector(backbone);
+            files.Add(Write($"det-yolov3-{backbone}.onnx", DetectionOnnxExporter.Export(detector, 64, 64)));
+            if (backbone == "MobileNetV1")
+            {
+                files.Add(Write($"det-yolov3-{backbone}-lite.onnx", DetectionOnnxExporter.Export(detector, 64, 64, OnnxWeights.Float16)));
+            }
+
+            DetectionModels.AsModule(detector).Dispose();
         }
 
         AssertChecked(files);

@@ -1,5 +1,4 @@
 using PaddleX.Cloud.Vision.Export;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -8,17 +7,13 @@ namespace PaddleX.Cloud.Vision.Detection.Models.Yolo;
 /// <summary>DarkNet-53 (YOLOv3's backbone): a 3×3 stem, then five stages, each a stride-2 3×3 convolution and
 /// 1, 2, 8, 8, 4 residual blocks (1×1 halving, 3×3 restoring); leaky ReLU throughout. Returns stages 3–5
 /// (256, 512, 1024 channels at strides 8, 16, 32).</summary>
-public sealed class DarkNet53 : YoloBackbone
+public sealed class DarkNet53()
+    : StackedBackbone(nameof(DarkNet53), new ConvNormAct(3, 32, 3), Stages(), [2, 3, 4], [256, 512, 1024])
 {
     private static readonly int[] Blocks = [1, 2, 8, 8, 4];
 
-    private readonly ConvNormAct stem;
-    private readonly ModuleList<Module<Tensor, Tensor>> stages = new();
-
-    public DarkNet53()
-        : base(nameof(DarkNet53))
+    private static IEnumerable<Module<Tensor, Tensor>> Stages()
     {
-        stem = new ConvNormAct(3, 32, 3);
         long ch = 32;
         foreach (int n in Blocks)
         {
@@ -28,56 +23,9 @@ public sealed class DarkNet53 : YoloBackbone
                 stage.Add(new DarkResidual(ch * 2));
             }
 
-            stages.Add(Sequential(stage));
+            yield return Sequential(stage);
             ch *= 2;
         }
-
-        RegisterComponents();
-    }
-
-    public override IReadOnlyList<long> Channels { get; } = [256, 512, 1024];
-
-    public override Tensor[] forward(Tensor input)
-    {
-        var outputs = new List<Tensor>();
-        Tensor x = stem.call(input);
-        for (int i = 0; i < stages.Count; i++)
-        {
-            x = stages[i].call(x);
-            if (i >= 2)
-            {
-                outputs.Add(x);
-            }
-        }
-
-        return outputs.ToArray();
-    }
-
-    public override string[] EmitOnnx(OnnxGraph graph, string input)
-    {
-        var outputs = new List<string>();
-        string x = stem.EmitOnnx(graph, input);
-        for (int i = 0; i < stages.Count; i++)
-        {
-            x = graph.Module(stages[i], x);
-            if (i >= 2)
-            {
-                outputs.Add(x);
-            }
-        }
-
-        return outputs.ToArray();
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            stem.Dispose();
-            stages.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 
     /// <summary>x + conv3×3(conv1×1(x)), the 1×1 halving the channels.</summary>

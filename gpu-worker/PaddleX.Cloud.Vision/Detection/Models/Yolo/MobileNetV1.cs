@@ -1,5 +1,3 @@
-using PaddleX.Cloud.Vision.Export;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -8,78 +6,25 @@ namespace PaddleX.Cloud.Vision.Detection.Models.Yolo;
 /// <summary>MobileNetV1 (scale 1): a stride-2 3×3 stem and 13 depthwise-separable units (3×3 depthwise, 1×1
 /// pointwise, BatchNorm and ReLU after each). Returns the outputs of units 5, 11 and 13 (256, 512, 1024 channels
 /// at strides 8, 16, 32), the feature maps PaddleX's YOLOv3 takes from it.</summary>
-public sealed class MobileNetV1 : YoloBackbone
+public sealed class MobileNetV1()
+    : StackedBackbone(nameof(MobileNetV1), new ConvNormAct(3, 32, 3, stride: 2, act: Activation.Relu), Units(), [4, 10, 12], [256, 512, 1024])
 {
     /// <summary>(output channels, stride) of the 13 separable units.</summary>
-    private static readonly (long Out, long Stride)[] Units =
+    private static readonly (long Out, long Stride)[] Layout =
     [
         (64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
         (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1),
     ];
 
-    private static readonly int[] Taps = [4, 10, 12];
-
-    private readonly ConvNormAct stem;
-    private readonly ModuleList<Module<Tensor, Tensor>> units = new();
-
-    public MobileNetV1()
-        : base(nameof(MobileNetV1))
+    private static IEnumerable<Module<Tensor, Tensor>> Units()
     {
-        stem = new ConvNormAct(3, 32, 3, stride: 2, act: Activation.Relu);
         long ch = 32;
-        foreach (var (outCh, stride) in Units)
+        foreach (var (outCh, stride) in Layout)
         {
-            units.Add(Sequential(
+            yield return Sequential(
                 ("dw", new ConvNormAct(ch, ch, 3, stride: stride, groups: ch, act: Activation.Relu)),
-                ("pw", new ConvNormAct(ch, outCh, 1, act: Activation.Relu))));
+                ("pw", new ConvNormAct(ch, outCh, 1, act: Activation.Relu)));
             ch = outCh;
         }
-
-        RegisterComponents();
-    }
-
-    public override IReadOnlyList<long> Channels { get; } = [256, 512, 1024];
-
-    public override Tensor[] forward(Tensor input)
-    {
-        var outputs = new List<Tensor>();
-        Tensor x = stem.call(input);
-        for (int i = 0; i < units.Count; i++)
-        {
-            x = units[i].call(x);
-            if (Taps.Contains(i))
-            {
-                outputs.Add(x);
-            }
-        }
-
-        return outputs.ToArray();
-    }
-
-    public override string[] EmitOnnx(OnnxGraph graph, string input)
-    {
-        var outputs = new List<string>();
-        string x = stem.EmitOnnx(graph, input);
-        for (int i = 0; i < units.Count; i++)
-        {
-            x = graph.Module(units[i], x);
-            if (Taps.Contains(i))
-            {
-                outputs.Add(x);
-            }
-        }
-
-        return outputs.ToArray();
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            stem.Dispose();
-            units.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 }

@@ -1,5 +1,7 @@
 using PaddleX.Cloud.Vision.Export;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
 
 namespace PaddleX.Cloud.Vision.Detection.Models.Yolo;
 
@@ -12,4 +14,72 @@ public abstract class YoloBackbone(string name) : nn.Module<Tensor, Tensor[]>(na
 
     /// <summary>The ONNX values of the returned maps, shallow to deep.</summary>
     public abstract string[] EmitOnnx(OnnxGraph graph, string input);
+}
+
+/// <summary>A stem followed by a chain of blocks, returning the outputs of the tapped blocks (DarkNet, MobileNetV1).</summary>
+public abstract class StackedBackbone : YoloBackbone
+{
+    private readonly ConvNormAct stem;
+    private readonly ModuleList<Module<Tensor, Tensor>> blocks = new();
+    private readonly int[] taps;
+
+    /// <param name="taps">indexes of the blocks whose outputs are returned, shallow to deep.</param>
+    protected StackedBackbone(string name, ConvNormAct stem, IEnumerable<Module<Tensor, Tensor>> blocks, int[] taps, IReadOnlyList<long> channels)
+        : base(name)
+    {
+        this.stem = stem;
+        foreach (var block in blocks)
+        {
+            this.blocks.Add(block);
+        }
+
+        this.taps = taps;
+        Channels = channels;
+        RegisterComponents();
+    }
+
+    public override IReadOnlyList<long> Channels { get; }
+
+    public override Tensor[] forward(Tensor input)
+    {
+        var outputs = new List<Tensor>();
+        Tensor x = stem.call(input);
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            x = blocks[i].call(x);
+            if (taps.Contains(i))
+            {
+                outputs.Add(x);
+            }
+        }
+
+        return outputs.ToArray();
+    }
+
+    public override string[] EmitOnnx(OnnxGraph graph, string input)
+    {
+        var outputs = new List<string>();
+        string x = stem.EmitOnnx(graph, input);
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            x = graph.Module(blocks[i], x);
+            if (taps.Contains(i))
+            {
+                outputs.Add(x);
+            }
+        }
+
+        return outputs.ToArray();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            stem.Dispose();
+            blocks.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 }

@@ -1,0 +1,52 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using SkiaSharp;
+
+namespace PaddleX.Cloud.Inference;
+
+/// <summary>One detected object: class, score and box (x1, y1, x2, y2) in the picture's pixels.</summary>
+public sealed record DetectedObject(string Label, int Index, float Score, float X1, float Y1, float X2, float Y2);
+
+/// <summary>
+/// Detects objects with an exported detection model, whose graph holds the post-processing (decoding, NMS): the
+/// picture is resized to the input size, the boxes that come back are scaled to the picture.
+/// </summary>
+public sealed class ExportedDetector(string exportDir, SessionOptions? options = null)
+    : ExportedModel(exportDir, options, "detection")
+{
+    public IReadOnlyList<DetectedObject> Detect(string imagePath, float scoreThreshold = 0f)
+    {
+        using var bitmap = Decode(File.ReadAllBytes(imagePath));
+        return Detect(bitmap, scoreThreshold);
+    }
+
+    public IReadOnlyList<DetectedObject> Detect(byte[] encoded, float scoreThreshold = 0f)
+    {
+        using var bitmap = Decode(encoded);
+        return Detect(bitmap, scoreThreshold);
+    }
+
+    /// <summary>The detections with a score of at least <paramref name="scoreThreshold"/>, best first.</summary>
+    public IReadOnlyList<DetectedObject> Detect(SKBitmap picture, float scoreThreshold = 0f)
+    {
+        int w = Info.InputSize[0], h = Info.InputSize[1];
+        var data = new float[3 * w * h];
+        Fill(picture, data, w, h);
+        using var results = Session.Run([NamedOnnxValue.CreateFromTensor(Info.Input, new DenseTensor<float>(data, [1, 3, h, w]))]);
+        var boxes = results.First(r => r.Name == "boxes").AsEnumerable<float>().ToArray();
+        var scores = results.First(r => r.Name == "scores").AsEnumerable<float>().ToArray();
+        var classes = results.First(r => r.Name == "classes").AsEnumerable<long>().ToArray();
+        float sx = (float)picture.Width / w, sy = (float)picture.Height / h;
+        var found = new List<DetectedObject>();
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (scores[i] >= scoreThreshold)
+            {
+                var c = (int)classes[i];
+                found.Add(new DetectedObject(Info.Labels[c], c, scores[i], boxes[i * 4] * sx, boxes[(i * 4) + 1] * sy, boxes[(i * 4) + 2] * sx, boxes[(i * 4) + 3] * sy));
+            }
+        }
+
+        return found;
+    }
+}
