@@ -21,6 +21,8 @@ using static TorchSharp.torch;
 //   make-data --dir DIR --count 256 --source-size 256
 //   data     --dir DIR --size 64 --batch 32 --threads 2 --epochs 2
 //   finetune --dir DATASET --pretrain IMAGENET|none --pretrain-dir DIR --model ResNet18 --size 64 --batch 16 --epochs 5 --lr 0.005
+//   detops   --dir DIR --op nms-10k --threads 2 --runs 20 --warmup 3   (detection ops on the inputs of
+//            bench/baseline/torch_detops.py make; prints "RESULT <op> <threads> <median ms> <CPU ms> <check>")
 // Prints one result line: "RESULT <what> <model> <size> <batch> <threads> <images/s>"
 // (finetune: "RESULT finetune <model> <size> <pretrain> <epochs> <best val top-1> <seconds>").
 var opts = Options.Parse(args.Skip(1));
@@ -46,8 +48,11 @@ switch (mode)
     case "finetune":
         FineTuneBench(opts);
         break;
+    case "detops":
+        DetOpsBench.Run(opts);
+        break;
     default:
-        Console.Error.WriteLine($"unknown mode {mode} (train|infer|params|dcn|make-data|data|finetune)");
+        Console.Error.WriteLine($"unknown mode {mode} (train|infer|params|dcn|make-data|data|finetune|detops)");
         return 2;
 }
 

@@ -60,6 +60,23 @@ public sealed record TrainParams
     [JsonPropertyName("min_ratio")] public double MinRatio { get; init; } = 0.5;
     [JsonPropertyName("aspect_ratio")] public double AspectRatio { get; init; } = 0.33;
 
+    // ---- detection and instance segmentation (behavior.md §6.1 names; defaults as the stored Params) ----
+
+    /// <summary>MixupImage (YOLO family) during the first ⌊num_epochs · 25/27⌋ epochs, factor ~ Beta(mixup_alpha, mixup_beta).</summary>
+    [JsonPropertyName("use_mixup")] public bool UseMixup { get; init; } = true;
+    [JsonPropertyName("mixup_alpha")] public double MixupAlpha { get; init; } = 1.5;
+    [JsonPropertyName("mixup_beta")] public double MixupBeta { get; init; } = 1.5;
+    /// <summary>RandomExpand (YOLO family): a canvas up to 4× larger filled with the mean colour, with <c>expand_prob</c>.</summary>
+    [JsonPropertyName("expand_image")] public bool ExpandImage { get; init; } = true;
+    [JsonPropertyName("expand_prob")] public double ExpandProb { get; init; } = 0.5;
+    /// <summary>RandomCrop (YOLO family): SSD-style IoU-constrained crops.</summary>
+    [JsonPropertyName("crop_image")] public bool CropImage { get; init; } = true;
+    /// <summary>Multi-scale training (YOLO family): every batch is resized to one size drawn from <c>random_shape_sizes</c>.</summary>
+    [JsonPropertyName("random_shape")] public bool RandomShape { get; init; } = true;
+    [JsonPropertyName("random_shape_sizes")] public int[] RandomShapeSizes { get; init; } = [320, 352, 384, 416, 448, 480, 512, 544, 576, 608];
+    /// <summary>R-CNN with a feature pyramid: batches are padded to a multiple of 32.</summary>
+    [JsonPropertyName("with_fpn")] public bool WithFpn { get; init; } = true;
+
     // ---- engine settings (not PaddleX params) ----
 
     /// <summary>Intra-op threads for libtorch (0 = leave libtorch's default).</summary>

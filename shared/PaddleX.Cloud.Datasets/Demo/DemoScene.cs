@@ -31,17 +31,26 @@ internal sealed class DemoScene
 
     private int Seed { get; }
 
-    /// <summary>A scene of <paramref name="count"/> shapes; <paramref name="onlyClass"/> forces every shape's class.</summary>
-    public static DemoScene Random(Random random, int width, int height, int count, int? onlyClass = null)
+    /// <summary>A scene of <paramref name="count"/> shapes; <paramref name="onlyClass"/> forces every shape's class.
+    /// <paramref name="separate"/> re-draws the place of a shape whose box would touch an earlier one (up to 30 tries),
+    /// so every object stays fully visible — what a detector's ground truth needs.</summary>
+    public static DemoScene Random(Random random, int width, int height, int count, int? onlyClass = null, bool separate = false)
     {
         var shapes = new List<DemoShape>();
         var small = Math.Min(width, height);
         for (var i = 0; i < count; i++)
         {
             var cls = onlyClass ?? random.Next(Classes.Length);
-            var radius = small * (count == 1 ? 0.22 + (random.NextDouble() * 0.14) : 0.12 + (random.NextDouble() * 0.1));
-            var cx = radius + 1 + (random.NextDouble() * (width - (2 * radius) - 2));
-            var cy = radius + 1 + (random.NextDouble() * (height - (2 * radius) - 2));
+            double radius, cx, cy;
+            var tries = 0;
+            do
+            {
+                radius = small * (count == 1 ? 0.22 + (random.NextDouble() * 0.14) : 0.12 + (random.NextDouble() * 0.1));
+                cx = radius + 1 + (random.NextDouble() * (width - (2 * radius) - 2));
+                cy = radius + 1 + (random.NextDouble() * (height - (2 * radius) - 2));
+            }
+            while (separate && ++tries < 30 && shapes.Any(s => Touches(s.Box, cx, cy, radius * 1.2)));
+
             var angle = random.NextDouble() * Math.PI;
             // Each class has its two colours, as real classes have typical looks: a small network
             // learns them in a few epochs on a CPU.
@@ -50,6 +59,9 @@ internal sealed class DemoScene
 
         return new DemoScene(width, height, shapes, random.Next());
     }
+
+    private static bool Touches((double X1, double Y1, double X2, double Y2) box, double cx, double cy, double reach) =>
+        cx + reach > box.X1 - 2 && cx - reach < box.X2 + 2 && cy + reach > box.Y1 - 2 && cy - reach < box.Y2 + 2;
 
     /// <summary>Class index + 1 of the topmost shape at each pixel, 0 for the background.</summary>
     public byte[] Mask()
@@ -96,7 +108,12 @@ internal sealed class DemoScene
         return pixels;
     }
 
-    public void SaveJpeg(string path)
+    public void SaveJpeg(string path) => Save(path, SKEncodedImageFormat.Jpeg, 92);
+
+    /// <summary>Lossless: pixel colours stay exactly as drawn.</summary>
+    public void SavePng(string path) => Save(path, SKEncodedImageFormat.Png, 100);
+
+    private void Save(string path, SKEncodedImageFormat format, int quality)
     {
         var rgb = Pixels(3);
         using var bitmap = new SKBitmap(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
@@ -110,7 +127,7 @@ internal sealed class DemoScene
         }
 
         System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
-        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 92);
+        using var data = bitmap.Encode(format, quality);
         WriteAll(path, data.ToArray());
     }
 

@@ -4,7 +4,8 @@ using System.Xml.Linq;
 
 namespace PaddleX.Cloud.Datasets.Formats;
 
-public sealed record VocObject(string Name, double XMin, double YMin, double XMax, double YMax);
+/// <param name="Difficult">VOC <c>difficult</c> (a missing or unreadable value is 0, as PaddleX reads it).</param>
+public sealed record VocObject(string Name, double XMin, double YMin, double XMax, double YMax, bool Difficult = false);
 
 /// <summary>A Pascal VOC annotation file (DTDs refused, no external entities).</summary>
 public sealed record VocAnnotation(int Width, int Height, IReadOnlyList<VocObject> Objects)
@@ -29,7 +30,8 @@ public sealed record VocAnnotation(int Width, int Height, IReadOnlyList<VocObjec
                         Number(box?.Element("xmin")),
                         Number(box?.Element("ymin")),
                         Number(box?.Element("xmax")),
-                        Number(box?.Element("ymax")));
+                        Number(box?.Element("ymax")),
+                        Number(o.Element("difficult")) >= 1);
                 })
                 .ToList();
             return new VocAnnotation((int)Number(size?.Element("width")), (int)Number(size?.Element("height")), objects);
@@ -49,7 +51,7 @@ public sealed record VocAnnotation(int Width, int Height, IReadOnlyList<VocObjec
             Objects.Select(o => new XElement(
                 "object",
                 new XElement("name", o.Name),
-                new XElement("difficult", 0),
+                new XElement("difficult", o.Difficult ? 1 : 0),
                 new XElement(
                     "bndbox",
                     new XElement("xmin", Format(o.XMin)),

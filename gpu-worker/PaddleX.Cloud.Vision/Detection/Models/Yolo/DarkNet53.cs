@@ -94,7 +94,8 @@ public sealed class DarkNet53 : YoloBackbone
             RegisterComponents();
         }
 
-        public override Tensor forward(Tensor input) => conv2.call(conv1.call(input)).add_(input);
+        // Not in place: the leaky ReLU before keeps its output for the backward pass.
+        public override Tensor forward(Tensor input) => conv2.call(conv1.call(input)) + input;
 
         public string EmitOnnx(OnnxGraph graph, string input) => graph.Add(conv2.EmitOnnx(graph, conv1.EmitOnnx(graph, input)), input);
 

@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Detection.Ops;
 using static TorchSharp.torch;
 
 namespace PaddleX.Cloud.Vision.Detection.Models.Yolo;
@@ -40,7 +41,7 @@ public sealed class MultiClassNms : IYoloPostProcess
         }
 
         Tensor b = boxes.index(cand);
-        Tensor kept = BatchedNms(b, sc, cls, options.NmsThreshold);
+        Tensor kept = Nms.Batched(b, sc, cls, options.NmsThreshold);
         if (kept.shape[0] > options.MaxDetections)
         {
             kept = kept.narrow(0, 0, options.MaxDetections);
@@ -49,20 +50,5 @@ public sealed class MultiClassNms : IYoloPostProcess
         var result = new Models.Detections(b.index(kept).MoveToOuterDisposeScope(), sc.index(kept).MoveToOuterDisposeScope(),
             cls.index(kept).MoveToOuterDisposeScope());
         return result;
-    }
-
-    /// <summary>Greedy NMS within each class (boxes of different classes never suppress each other): the classes are
-    /// moved apart by an offset larger than any coordinate, then one NMS runs. Indices by descending score.</summary>
-    internal static Tensor BatchedNms(Tensor boxes, Tensor scores, Tensor classes, double iouThreshold)
-    {
-        if (boxes.shape[0] == 0)
-        {
-            return empty(0, ScalarType.Int64, device: boxes.device);
-        }
-
-        using var scope = NewDisposeScope();
-        Tensor offset = classes.to_type(boxes.dtype) * (boxes.max() + 1);
-        Tensor shifted = boxes + offset.unsqueeze(1);
-        return TorchSharp.torchvision.ops.nms(shifted, scores, iouThreshold).MoveToOuterDisposeScope();
     }
 }
