@@ -49,22 +49,24 @@ public sealed class PPYoloPartsTests
     }
 
     [Fact]
-    public void Matrix_nms_decays_overlaps_by_how_much_the_better_box_was_itself_decayed()
+    public void PP_YOLO_post_processes_with_matrix_nms_and_PaddleX_s_thresholds()
     {
         using var scope = NewDisposeScope();
-        // A (best), B overlapping A by IoU 1/3, C apart, D overlapping only B; all class 0, plus E of class 1 on A.
+        // A (best), B overlapping A, C apart, D overlapping B and touching A; all class 0, plus E of class 1 on A.
+        // Pixel boxes count both end pixels: IoU(A, B) = 66/176, IoU(B, D) = 66/176, IoU(A, D) = 11/231.
         var boxes = tensor(new float[] { 0, 0, 10, 10, 5, 0, 15, 10, 30, 30, 40, 40, 10, 0, 20, 10, 0, 0, 10, 10 }).view(5, 4);
-        var scores = tensor(new float[] { 0.9f, 0, 0.8f, 0, 0.7f, 0, 0.6f, 0, 0, 0.5f }).view(5, 2);
+        var scores = tensor(new float[] { 0.9f, 0, 0.8f, 0, 0.7f, 0, 0.6f, 0, 0, 0.45f }).view(5, 2);
         var d = MatrixNmsPostProcess.Instance.Apply(boxes, scores, new DetectOptions(ScoreThreshold: 0.01, MaxDetections: 10));
-        // B: 0.8·(1 − 1/3). D: min over A (IoU 0 → 1), B ((1 − 1/3) / (1 − 1/3) = 1), C (1) → 0.6 kept whole.
-        var expected = new[] { (0.9f, 0L), (0.7f, 0L), (0.6f, 0L), (0.8f * 2 / 3, 0L), (0.5f, 1L) }.OrderByDescending(e => e.Item1).ToArray();
-        Assert.Equal(expected.Select(e => e.Item1), d.Scores.data<float>().ToArray(), (a, b) => Math.Abs(a - b) < 1e-5);
-        Assert.Equal(expected.Select(e => e.Item2), d.Labels.data<long>().ToArray());
+        // B decays by 1 − 66/176; D by its overlap with A only (its overlap with B is compensated by B's own decay).
+        float[] expected = [0.9f, 0.7f, 0.6f * (1 - 11f / 231), 0.8f * (1 - 66f / 176), 0.45f];
+        Assert.Equal(expected, d.Scores.data<float>().ToArray(), (a, b) => Math.Abs(a - b) < 1e-5);
+        Assert.Equal([0L, 0, 0, 0, 1], d.Labels.data<long>().ToArray());
 
         var top2 = MatrixNmsPostProcess.Instance.Apply(boxes, scores, new DetectOptions(ScoreThreshold: 0.55, MaxDetections: 2));
         Assert.Equal([0.9f, 0.7f], top2.Scores.data<float>().ToArray());
-        var none = MatrixNmsPostProcess.Instance.Apply(boxes, scores, new DetectOptions(ScoreThreshold: 0.95));
-        Assert.Equal(0, none.Boxes.shape[0]);
+        using var ppyolo = (YoloDetector)DetectionModels.Create("PPYOLO", "MobileNetV3_small", 2);
+        Assert.IsType<MatrixNmsPostProcess>(ppyolo.Options.PostProcess);
+        Assert.Equal(0.01, ppyolo.DefaultDetectOptions.ScoreThreshold);
     }
 
     [Fact]

@@ -1,5 +1,9 @@
 using System.Diagnostics;
+using PaddleX.Cloud.Contracts.Training;
+using PaddleX.Cloud.Datasets.Demo;
+using PaddleX.Cloud.Detection.Tests.Yolo;
 using PaddleX.Cloud.Vision.Detection.Models;
+using PaddleX.Cloud.Vision.Training;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -7,8 +11,8 @@ using static TorchSharp.torch;
 namespace PaddleX.Cloud.Detection.Tests.PPYolo;
 
 /// <summary>Every PP-YOLO model/backbone pair PaddleX offers builds and learns: a few steps on one small batch of
-/// generated coloured rectangles at 64 px (Adam) give finite losses (every term PP-YOLO adds is present) that fall on
-/// average, and detection afterwards returns well-formed boxes.</summary>
+/// drawn rectangles at 64 px (Adam) give finite losses (every term PP-YOLO adds is present) that fall on average,
+/// and detection afterwards returns well-formed boxes. One pair also runs through the shared detection trainer.</summary>
 public sealed class PPYoloTrainingTests(ITestOutputHelper output)
 {
     private const int Size = 64;
@@ -36,11 +40,11 @@ public sealed class PPYoloTrainingTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         random.manual_seed(7);
         // Anchors sized for 608-pixel inputs, scaled to these 64-pixel images as the trainer does for small inputs.
-        var detector = DetectionModels.Create(model, backbone, 2, new DetectorOptions { InputSize = [Size, Size], AnchorScale = Size / 608.0 * 4 });
+        var detector = DetectionModels.Create(model, backbone, 3, new DetectorOptions { InputSize = [Size, Size], AnchorScale = Size / 608.0 * 4 });
         var module = DetectionModels.AsModule(detector);
         Assert.Equal((model, backbone), (detector.Architecture, detector.Backbone));
         module.train();
-        var (images, targets) = Shapes.Batch(2, Size, seed: 3);
+        var (images, targets) = DrawnBoxes.Batch(seed: 3, count: 2, size: Size);
         using var optimizer = optim.Adam(module.parameters(), 0.001);
         var losses = new List<double>();
         for (var step = 0; step < Steps; step++)
@@ -71,9 +75,46 @@ public sealed class PPYoloTrainingTests(ITestOutputHelper output)
         {
             Assert.Equal(d.Boxes.shape[0], d.Scores.shape[0]);
             Assert.True(d.Boxes.shape[0] <= 100);
-            Assert.True(d.Labels.shape[0] == 0 || d.Labels.max().item<long>() < 2);
+            Assert.True(d.Labels.shape[0] == 0 || d.Labels.max().item<long>() < 3);
         }
 
         module.Dispose();
+    }
+
+    [Fact]
+    public void The_shared_detection_trainer_trains_PP_YOLO_with_multi_scale_mixup_expand_and_crop_on()
+    {
+        var (_, data) = DetectionShapes.Prepare(new ShapeDetectionOptions { Count = 12, MaxSide = 96, Seed = 5 }, valSplit: 0.25, testSplit: 0);
+        var dir = Directory.CreateTempSubdirectory("pdx-ppyolo-").FullName;
+        try
+        {
+            var log = new StringWriter();
+            var result = Trainers.For("detection").Run(new TrainingRequest
+            {
+                Params = YoloTrainingTests.Recipe(epochs: 1, side: 64, batch: 3) with
+                {
+                    Model = "PPYOLO",
+                    Backbone = "MobileNetV3_small",
+                    RandomShape = true,
+                    RandomShapeSizes = [64, 96],
+                    UseMixup = true,
+                    ExpandImage = true,
+                    CropImage = true,
+                    LogIntervalSteps = 1,
+                },
+                DatasetDir = data,
+                OutputDir = dir,
+                Log = log,
+            });
+            output.WriteLine(log.ToString());
+            Assert.Equal(TrainingOutcome.Completed, result.Outcome);
+            Assert.Matches(@"\[TRAIN\] Epoch=1/1, Step=1/[0-9]+, loss=[0-9.]+, lr=[0-9.]+, loss_xy=[0-9.]+, loss_wh=[0-9.]+, loss_obj=[0-9.]+, loss_cls=[0-9.]+, loss_iou=[0-9.]+, loss_iou_aware=[0-9.]+", log.ToString());
+            Assert.Matches(@"\[EVAL\] Finished, Epoch=1, bbox_map=[0-9.]+ \.", log.ToString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            Directory.Delete(Path.GetDirectoryName(data)!, recursive: true);
+        }
     }
 }
