@@ -81,15 +81,8 @@ static void ModelBench(string mode, Options o)
         model.eval();
     }
 
-    var watch = new Stopwatch();
-    for (int i = 0; i < warmup + steps; i++)
+    double ips = StepTimer.ImagesPerSecond(warmup, steps, batch, () =>
     {
-        if (i == warmup)
-        {
-            watch.Start();
-        }
-
-        using var scope = torch.NewDisposeScope();
         if (mode == "train")
         {
             optimizer.zero_grad();
@@ -103,10 +96,7 @@ static void ModelBench(string mode, Options o)
             using var noGrad = torch.no_grad();
             _ = model.call(x).sum().item<float>();
         }
-    }
-
-    watch.Stop();
-    double ips = steps * batch / watch.Elapsed.TotalSeconds;
+    });
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {mode} {name} {size} {batch} {threads} {ips:0.00}"));
 }
 

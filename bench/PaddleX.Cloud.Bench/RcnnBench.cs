@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using PaddleX.Cloud.Vision.Detection.Models;
 using PaddleX.Cloud.Vision.Detection.Models.Rcnn;
@@ -38,15 +37,8 @@ internal static class RcnnBench
             model.eval();
         }
 
-        var watch = new Stopwatch();
-        for (int i = 0; i < warmup + steps; i++)
+        double ips = StepTimer.ImagesPerSecond(warmup, steps, batch, () =>
         {
-            if (i == warmup)
-            {
-                watch.Start();
-            }
-
-            using var scope = NewDisposeScope();
             if (train)
             {
                 optimizer.zero_grad();
@@ -59,10 +51,7 @@ internal static class RcnnBench
             {
                 _ = model.Detect(images, model.DefaultDetectOptions).Sum(d => d.Boxes.shape[0]);
             }
-        }
-
-        watch.Stop();
-        double ips = steps * batch / watch.Elapsed.TotalSeconds;
+        });
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {(train ? "train" : "infer")} FasterRCNN-{backbone} {size} {batch} {threads} {ips:0.00}"));
     }
 }
