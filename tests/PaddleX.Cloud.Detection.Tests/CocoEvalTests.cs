@@ -116,4 +116,26 @@ public sealed class CocoEvalTests
         Assert.Equal(JsonValueKind.String, first.GetProperty("segmentation").GetProperty("counts").ValueKind);
         Assert.False(first.TryGetProperty("bbox", out _));
     }
+    [Fact]
+    public void Malformed_ground_truth_or_results_are_invalid_data()
+    {
+        var boxless = GroundTruth();
+        boxless.Annotations[0].Bbox = [];
+        Assert.Throws<InvalidDataException>(() => CocoEvaluator.Run(boxless, Results("bbox_results"), CocoIouType.Bbox));
+        var orphan = GroundTruth();
+        orphan.Annotations[0].ImageId = 999;
+        Assert.Throws<InvalidDataException>(() => CocoEvaluator.Run(orphan, Results("segm_results"), CocoIouType.Segm, p => p.ImageIds.Add(999)));
+        var results = Results("bbox_results");
+        results[3].ImageId = 999;
+        Assert.Throws<InvalidDataException>(() => CocoEvaluator.Run(GroundTruth(), results, CocoIouType.Bbox));
+        Assert.Throws<InvalidDataException>(() => CocoDataset.Parse("null"));
+    }
+
+    [Fact]
+    public void Without_results_every_category_with_ground_truth_scores_zero()
+    {
+        var evaluator = CocoEvaluator.Run(GroundTruth(), [], CocoIouType.Bbox);
+        Assert.Equal(0, evaluator.Stats[0]);
+        Assert.Equal(0, evaluator.Stats[8]);
+    }
 }

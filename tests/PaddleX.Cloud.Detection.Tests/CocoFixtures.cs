@@ -14,9 +14,9 @@ internal static class CocoFixtures
 
     public static JsonElement Mask => MaskDocument.Value.RootElement;
 
-    public static string Path(string name) => System.IO.Path.Combine(AppContext.BaseDirectory, "fixtures", "coco", name);
+    public static string FixturePath(string name) => System.IO.Path.Combine(AppContext.BaseDirectory, "fixtures", "coco", name);
 
-    private static JsonDocument Load(string name) => JsonDocument.Parse(File.ReadAllText(Path(name)));
+    private static JsonDocument Load(string name) => JsonDocument.Parse(File.ReadAllText(FixturePath(name)));
 
     public static double[] Doubles(JsonElement array) => array.EnumerateArray().Select(v => v.GetDouble()).ToArray();
 

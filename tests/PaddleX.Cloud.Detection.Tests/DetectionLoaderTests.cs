@@ -66,6 +66,45 @@ public class DetectionLoaderTests
     }
 
     [Fact]
+    public void Outlines_become_instance_masks_inside_their_boxes()
+    {
+        var (_, dir) = DetectionShapes.Prepare(new ShapeDetectionOptions { Count = 10, MinSide = 64, MaxSide = 96, Coco = true, Polygons = true, Seed = 2 }, type: "instance_segmentation");
+        var p = new TrainParams { Model = "MaskRCNN", ImageShape = [96, 160], WithFpn = true };
+        var loader = new DetectionLoader(DetectionDataset.Load(dir, "train"), DetectionPipeline.ForTraining(p), 2, shuffle: true, dropLast: true, seed: 3);
+        DetectionBatch batch = loader.Epoch(1).First();
+        IReadOnlyList<Vision.Detection.Models.DetectionTarget> targets = batch.ToTargets(CPU, masks: true);
+        for (int b = 0; b < batch.Count; b++)
+        {
+            using Tensor masks = targets[b].Masks!;
+            Assert.Equal([batch.Items[b].Count, batch.Height, batch.Width], masks.shape);
+            byte[] bytes = masks.data<byte>().ToArray();
+            for (int i = 0; i < batch.Items[b].Count; i++)
+            {
+                float[] box = batch.Items[b].Boxes[(4 * i)..((4 * i) + 4)];
+                int inside = 0, outside = 0;
+                for (int y = 0; y < batch.Height; y++)
+                {
+                    for (int x = 0; x < batch.Width; x++)
+                    {
+                        if (bytes[(i * batch.Height * batch.Width) + (y * batch.Width) + x] == 1)
+                        {
+                            bool within = x + 0.5 >= box[0] - 1 && x + 0.5 <= box[2] + 1 && y + 0.5 >= box[1] - 1 && y + 0.5 <= box[3] + 1;
+                            (inside, outside) = within ? (inside + 1, outside) : (inside, outside + 1);
+                        }
+                    }
+                }
+
+                Assert.Equal(0, outside);
+                Assert.True(inside > 0.4 * (box[2] - box[0]) * (box[3] - box[1]), $"mask {i} covers {inside} pixels of its box");
+            }
+
+            targets[b].Boxes.Dispose();
+            targets[b].Labels.Dispose();
+            targets[b].Weights?.Dispose();
+        }
+    }
+
+    [Fact]
     public void Random_shape_draws_each_batch_size_from_the_list_and_varies_it()
     {
         var p = Yolo() with { RandomShape = true, RandomShapeSizes = [64, 96, 128], UseMixup = false, ExpandImage = false, CropImage = false };

@@ -1,11 +1,13 @@
 using System.Diagnostics;
+using PaddleX.Cloud.Vision.Detection.Export;
+using PaddleX.Cloud.Vision.Detection.Models;
 using PaddleX.Cloud.Vision.Export;
 using PaddleX.Cloud.Vision.Models.Classification;
 using PaddleX.Cloud.Vision.Models.Segmentation;
 
 namespace PaddleX.Cloud.Export.Tests;
 
-/// <summary>Every exported graph (each classification and segmentation model, float32 and float16) passes
+/// <summary>Every exported graph (each classification and segmentation model, YOLOv3 with its mobile backbones; float32 and float16) passes
 /// the ONNX reference checker with full shape inference: Debian's python3-onnx, run by /usr/bin/python3.</summary>
 [Collection(LibTorchCollection.Name)]
 public sealed class OnnxCheckerTests : IDisposable
@@ -35,6 +37,33 @@ public sealed class OnnxCheckerTests : IDisposable
             files.Add(Write($"seg-{name}-lite.onnx", SegmentationOnnxExporter.Export(model, name, 3, 4, [64, 64], OnnxWeights.Float16)));
         }
 
+        Check(files);
+    }
+
+    /// <summary>YOLOv3 with the post-processing in the graph (NonMaxSuppression, TopK, ScatterElements, GatherND).
+    /// The two mobile backbones: DarkNet53 and ResNet34 write the same node kinds (their graphs are 100–250 MB).</summary>
+    [Fact]
+    public void YOLOv3_exports_pass_onnx_checker_full_check()
+    {
+        RequireOnnx();
+        var files = new List<string>();
+        foreach (var backbone in new[] { "MobileNetV1", "MobileNetV3" })
+        {
+            var detector = DetectionOnnxParityTests.Detector(backbone);
+            files.Add(Write($"det-yolov3-{backbone}.onnx", DetectionOnnxExporter.Export(detector, 64, 64)));
+            if (backbone == "MobileNetV1")
+            {
+                files.Add(Write($"det-yolov3-{backbone}-lite.onnx", DetectionOnnxExporter.Export(detector, 64, 64, OnnxWeights.Float16)));
+            }
+
+            DetectionModels.AsModule(detector).Dispose();
+        }
+
+        Check(files);
+    }
+
+    private static void Check(IReadOnlyList<string> files)
+    {
         const string script = """
             import sys, onnx
             for path in sys.argv[1:]:

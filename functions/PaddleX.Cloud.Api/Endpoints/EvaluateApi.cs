@@ -122,9 +122,9 @@ public static class EvaluateApi
 }
 
 /// <summary>The evaluation report as an Excel sheet "评估报告" (docs/api-behaviour.md §6): each dictionary entry
-/// becomes a titled table (类别 + sub-metric columns), each number a title row and a value row; the
-/// confusion matrix gets its own table. Numbers are stored as numbers, rounded to 4 decimals; −1 and
-/// null become the text "nan".</summary>
+/// becomes a titled table (类别 + sub-metric columns), each number a title row and a value row; each
+/// confusion matrix (instance segmentation has one for boxes and one for masks) gets its own table.
+/// Numbers are stored as numbers, rounded to 4 decimals; −1 and null become the text "nan".</summary>
 public static class EvaluationReport
 {
     private static readonly Dictionary<string, string> Titles = new(StringComparer.Ordinal)
@@ -139,6 +139,12 @@ public static class EvaluationReport
         ["Mean_IoU"] = "平均IoU",
         ["Mean_Acc"] = "平均准确率",
         ["PRIoU"] = "各类别的精确率、召回率与IoU",
+        ["BBox_mAP"] = "检测框mAP",
+        ["BBox_PRAP"] = "各类别检测框的精确率、召回率与AP",
+        ["BBox_Confusion_Matrix"] = "检测框混淆矩阵 (行: 真实类别, 列: 预测类别)",
+        ["Mask_mAP"] = "分割掩码mAP",
+        ["Mask_PRAP"] = "各类别分割掩码的精确率、召回率与AP",
+        ["Mask_Confusion_Matrix"] = "分割掩码混淆矩阵 (行: 真实类别, 列: 预测类别)",
     };
 
     public const string SheetName = "评估报告";
@@ -151,7 +157,7 @@ public static class EvaluationReport
         var width = 2;
         foreach (var (key, value) in result)
         {
-            if (key is "label_list" or "Confusion_Matrix" or "epoch" or "topk")
+            if (key is "label_list" or "epoch" or "topk" || key.EndsWith("Confusion_Matrix", StringComparison.Ordinal))
             {
                 continue;
             }
@@ -194,9 +200,15 @@ public static class EvaluationReport
             }
         }
 
-        if (result["Confusion_Matrix"] is JsonArray matrix && result["label_list"] is JsonArray labels)
+        // Confusion matrices (instance segmentation has one for boxes and one for masks) follow the tables.
+        foreach (var (key, value) in result)
         {
-            sheet.Cell(row, 1).Value = Titles["Confusion_Matrix"];
+            if (!key.EndsWith("Confusion_Matrix", StringComparison.Ordinal) || value is not JsonArray matrix || result["label_list"] is not JsonArray labels)
+            {
+                continue;
+            }
+
+            sheet.Cell(row, 1).Value = Titles.TryGetValue(key, out var title) ? title : key;
             sheet.Cell(row, 1).Style.Font.Bold = true;
             row++;
             for (var j = 0; j < labels.Count; j++)
@@ -214,6 +226,7 @@ public static class EvaluationReport
                 }
             }
 
+            row += matrix.Count + 2;
             width = Math.Max(width, labels.Count + 1);
         }
 

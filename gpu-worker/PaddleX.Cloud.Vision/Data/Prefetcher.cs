@@ -6,7 +6,8 @@ namespace PaddleX.Cloud.Vision.Data;
 /// The bounded producer/consumer behind every loader: a background task builds the next batches (each batch's
 /// samples in parallel) while the consumer trains on the current one; at most <c>prefetch</c> batches wait. A
 /// producer failure surfaces to the consumer as <see cref="InvalidDataException"/>; leaving the enumeration early
-/// (or cancelling) stops the producer.
+/// (or cancelling) stops the producer. <see cref="Mix"/> gives the per-(seed, epoch, sample) random seeds that make a
+/// loader's stream independent of how the work is scheduled.
 /// </summary>
 public static class Prefetcher
 {
@@ -70,5 +71,15 @@ public static class Prefetcher
             {
             }
         }
+    }
+
+    /// <summary>Deterministic 32-bit seed for (seed, epoch, sample) (SplitMix64 finaliser).</summary>
+    public static int Mix(int seed, int epoch, int sample)
+    {
+        ulong z = ((ulong)(uint)seed << 32) ^ ((ulong)(uint)epoch * 0x9E3779B97F4A7C15UL) ^ ((ulong)(uint)sample * 0xBF58476D1CE4E5B9UL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (int)(z & 0x7FFFFFFF);
     }
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PaddleX.Cloud.Vision.Detection.Export;
+using PaddleX.Cloud.Vision.Detection.Inference;
 using PaddleX.Cloud.Vision.Models.Classification;
 using PaddleX.Cloud.Vision.Models.Segmentation;
 using PaddleX.Cloud.Vision.Training;
@@ -42,7 +44,7 @@ public sealed record ExportedModelInfo
 }
 
 /// <summary>Exports a checkpoint folder (model.dat + trainer_state.json) as <c>model.onnx</c> + <c>model.json</c>;
-/// the checkpoint's task (classification, segmentation, remote_segmentation) chooses the exporter.</summary>
+/// the checkpoint's task (classification, segmentation, remote_segmentation, detection) chooses the exporter.</summary>
 public static class ExportFolder
 {
     public const string OnnxFile = "model.onnx";
@@ -51,6 +53,11 @@ public static class ExportFolder
     public static ExportedModelInfo Write(string checkpointDir, string saveDir, OnnxWeights weights)
     {
         var state = Checkpoints.ReadState(checkpointDir);
+        if (state.Task == "detection")
+        {
+            return Save(saveDir, DetectionExport(checkpointDir, state, weights));
+        }
+
         var segmentation = state.Task is "segmentation" or "remote_segmentation";
         using var model = segmentation
             ? SegmentationModels.Create(state.Model, state.Backbone, state.Labels.Length, state.InChannels)
@@ -89,9 +96,39 @@ public static class ExportFolder
             bytes = OnnxExporter.Export(model, state.Model, state.Labels.Length, weights, metadata);
         }
 
+        return Save(saveDir, (bytes, info));
+    }
+
+    private static ExportedModelInfo Save(string saveDir, (byte[] Bytes, ExportedModelInfo Info) export)
+    {
         Directory.CreateDirectory(saveDir);
-        File.WriteAllBytes(Path.Combine(saveDir, OnnxFile), bytes);
-        File.WriteAllText(Path.Combine(saveDir, InfoFile), JsonSerializer.Serialize(info, ExportedModelInfo.Json));
-        return info;
+        File.WriteAllBytes(Path.Combine(saveDir, OnnxFile), export.Bytes);
+        File.WriteAllText(Path.Combine(saveDir, InfoFile), JsonSerializer.Serialize(export.Info, ExportedModelInfo.Json));
+        return export.Info;
+    }
+
+    /// <summary>A detector with its post-processing in the graph, for one picture at the training size.</summary>
+    private static (byte[] Bytes, ExportedModelInfo Info) DetectionExport(string checkpointDir, CheckpointState state, OnnxWeights weights)
+    {
+        using var predictor = new DetectionPredictor(checkpointDir);
+        int width = state.ImageShape[0], height = state.ImageShape[1];
+        var bytes = DetectionOnnxExporter.Export(predictor.Detector, width, height, weights, new Dictionary<string, string> { ["labels"] = string.Join("\n", state.Labels) });
+        var info = new ExportedModelInfo
+        {
+            Model = state.Model,
+            Task = "detection",
+            ModelType = "detector",
+            Backbone = predictor.Detector.Backbone,
+            Weights = weights == OnnxWeights.Float16 ? "float16" : "float32",
+            Labels = state.Labels,
+            InputSize = state.ImageShape,
+            DynamicSize = false,
+            Mean = state.ImageMean,
+            Std = state.ImageStd,
+            Outputs = [DetectionOnnxExporter.BoxesName, DetectionOnnxExporter.ScoresName, DetectionOnnxExporter.ClassesName],
+            Preprocessing = ["decode RGB", "resize to input_size (bicubic, aspect not kept)", "scale to [0,1]", "subtract mean, divide by std per channel",
+                "layout NCHW float32, one picture", "boxes come back in input pixels: divide x by input width / picture width, y likewise"],
+        };
+        return (bytes, info);
     }
 }

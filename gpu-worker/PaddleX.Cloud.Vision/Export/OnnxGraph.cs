@@ -199,6 +199,19 @@ public sealed class OnnxGraph
         return output;
     }
 
+    /// <summary>A node with several outputs (TopK's values and indices, …); returns their names in order.</summary>
+    internal string[] Nodes(string op, IEnumerable<string> inputs, int outputs, params AttributeProto[] attributes)
+    {
+        var name = $"{op.ToLowerInvariant()}_{counter++}";
+        var names = Enumerable.Range(0, outputs).Select(i => $"{name}_{i}").ToArray();
+        var node = new NodeProto { OpType = op, Name = name };
+        node.Output.Add(names);
+        node.Input.Add(inputs);
+        node.Attribute.Add(attributes);
+        graph.Node.Add(node);
+        return names;
+    }
+
     public string Scalar(float value)
     {
         var name = $"const_{counter++}";

@@ -9,7 +9,10 @@ namespace PaddleX.Cloud.Vision.Training;
 /// validation metrics and the metric that picks the best model. Built once per run, after the seed is set, so
 /// model initialisation is reproducible.
 /// </summary>
-internal interface ITrainingFamily : IDisposable
+/// <typeparam name="TBatch">the family's batch (pixels and labels for classification and segmentation, pictures and
+/// boxes for detection); the loop only counts them.</typeparam>
+internal interface ITrainingFamily<TBatch> : IDisposable
+    where TBatch : ITrainingBatch
 {
     /// <summary>The task type written into checkpoints (<c>classification</c>, <c>segmentation</c>).</summary>
     string Task { get; }
@@ -27,15 +30,15 @@ internal interface ITrainingFamily : IDisposable
 
     bool CanEvaluate { get; }
 
-    nn.Module<Tensor, Tensor> Model { get; }
+    nn.Module Model { get; }
 
     /// <summary>The training batches of one epoch (shuffled and augmented deterministically per seed and epoch).</summary>
-    IEnumerable<HostBatch> TrainEpoch(int epoch, CancellationToken cancellationToken, int firstBatch = 0);
+    IEnumerable<TBatch> TrainEpoch(int epoch, CancellationToken cancellationToken, int firstBatch = 0);
 
     optim.Optimizer CreateOptimizer(TrainParams p);
 
     /// <summary>One optimisation step; every tensor it creates is disposed before it returns.</summary>
-    StepResult TrainStep(HostBatch batch, optim.Optimizer optimizer, Device device);
+    StepResult TrainStep(TBatch batch, optim.Optimizer optimizer, Device device);
 
     /// <summary>Validation metrics (scalars for checkpoints and charts), the fields of the <c>[EVAL]</c> log line,
     /// and the <c>eval_details.json</c> content the offline evaluation reads.</summary>
@@ -46,6 +49,14 @@ internal interface ITrainingFamily : IDisposable
 
     /// <summary>Throws when a checkpoint to resume from does not fit this run (other model or classes).</summary>
     void CheckResume(string checkpoint, CheckpointState resumed);
+}
+
+/// <summary>What the training loop needs of a batch: its position in the epoch and its size.</summary>
+public interface ITrainingBatch
+{
+    int Index { get; }
+
+    int Count { get; }
 }
 
 /// <summary>Loss and per-batch training metrics of one step.</summary>

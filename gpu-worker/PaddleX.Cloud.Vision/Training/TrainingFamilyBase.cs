@@ -6,7 +6,7 @@ namespace PaddleX.Cloud.Vision.Training;
 
 /// <summary>The batching every family does the same way: a shuffled, augmented, drop-last training loader
 /// (batch reduced to the training set and logged) and an in-order validation loader.</summary>
-internal abstract class TrainingFamilyBase : ITrainingFamily
+internal abstract class TrainingFamilyBase : ITrainingFamily<HostBatch>
 {
     private BatchLoader? trainLoader;
     private BatchLoader? evalLoader;
@@ -18,6 +18,8 @@ internal abstract class TrainingFamilyBase : ITrainingFamily
     public abstract IReadOnlyList<string> Labels { get; }
 
     public abstract nn.Module<Tensor, Tensor> Model { get; }
+
+    nn.Module ITrainingFamily<HostBatch>.Model => Model;
 
     public int TrainCount { get; private set; }
 

@@ -21,8 +21,9 @@ internal static class TrainingLoop
     private static readonly JsonSerializerOptions HistoryJson = new() { WriteIndented = true };
 
     /// <param name="createFamily">Builds the family part from the parameters and dataset folder (after the seed is set).</param>
-    public static TrainingResult Run(
-        Func<TrainParams, string, TrainLogWriter, ITrainingFamily> createFamily, TrainingRequest request, CancellationToken cancellationToken)
+    public static TrainingResult Run<TBatch>(
+        Func<TrainParams, string, TrainLogWriter, ITrainingFamily<TBatch>> createFamily, TrainingRequest request, CancellationToken cancellationToken)
+        where TBatch : ITrainingBatch
     {
         var log = new TrainLogWriter(request.Log, request.OnLogLine, request.Clock);
         try
@@ -40,8 +41,9 @@ internal static class TrainingLoop
         }
     }
 
-    private static TrainingResult RunCore(
-        Func<TrainParams, string, TrainLogWriter, ITrainingFamily> createFamily, TrainingRequest request, TrainLogWriter log, CancellationToken ct)
+    private static TrainingResult RunCore<TBatch>(
+        Func<TrainParams, string, TrainLogWriter, ITrainingFamily<TBatch>> createFamily, TrainingRequest request, TrainLogWriter log, CancellationToken ct)
+        where TBatch : ITrainingBatch
     {
         TrainParams p = request.Params;
         Directory.CreateDirectory(request.OutputDir);
@@ -53,8 +55,8 @@ internal static class TrainingLoop
         }
 
         torch.manual_seed(p.Seed);
-        using ITrainingFamily family = createFamily(p, request.DatasetDir, log);
-        nn.Module<Tensor, Tensor> model = family.Model;
+        using ITrainingFamily<TBatch> family = createFamily(p, request.DatasetDir, log);
+        nn.Module model = family.Model;
         int stepsPerEpoch = family.StepsPerEpoch;
         int numEpochs = Math.Max(1, p.NumEpochs);
         var schedule = new LrSchedule(LrSchedule.ParsePolicy(p.LrPolicy), p.LearningRate, stepsPerEpoch, numEpochs,

@@ -5,6 +5,7 @@ using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Contracts.Jobs;
 using PaddleX.Cloud.Datasets.Jobs;
 using PaddleX.Cloud.Storage.Ports;
+using PaddleX.Cloud.Vision.Detection.Metrics;
 using PaddleX.Cloud.Vision.Metrics;
 using PaddleX.Cloud.Vision.Training;
 using SkiaSharp;
@@ -34,7 +35,9 @@ public sealed class EvaluateJobHandler(IMetadataStore metadata, IArtifactStore a
                 throw new InvalidDataException($"{Path.GetFileName(checkpointDir)}下没有评估数据{Checkpoints.EvalDetailsFile} (the checkpoint has no validation details)");
             }
 
-            var result = SegmentationMetrics.IsSegmentationDetails(details) ? BuildSegmentation(details, epoch) : Build(details, topK, epoch);
+            var result = DetectionEvalDetails.IsDetectionDetails(details)
+                ? BuildDetection(details, Threshold(parameters, "score_thresh", 0.5), Threshold(parameters, "overlap_thresh", 0.3), epoch)
+                : SegmentationMetrics.IsSegmentationDetails(details) ? BuildSegmentation(details, epoch) : Build(details, topK, epoch);
             var bytes = JsonSerializer.SerializeToUtf8Bytes(result, new JsonSerializerOptions { WriteIndented = true });
             var png = RenderConfusion(result);
             await artifacts.WriteAsync($"{task.Path}/{ConfusionPng}", new MemoryStream(png), context.Cancellation);
@@ -97,6 +100,47 @@ public sealed class EvaluateJobHandler(IMetadataStore metadata, IArtifactStore a
         };
     }
 
+    private static double Threshold(JsonObject parameters, string name, double fallback) =>
+        parameters[name] is JsonValue v && v.TryGetValue<double>(out var d) ? d : fallback;
+
+    /// <summary>The §7.4 detection report (<c>Confusion_Matrix</c>, <c>mAP</c>, <c>PRAP</c>) or, when the details hold
+    /// mask results, the instance-segmentation one (<c>BBox_…</c> and <c>Mask_…</c>); <c>label_list</c> ends with
+    /// the background class.</summary>
+    public static JsonObject BuildDetection(string evalDetailsPath, double scoreThreshold, double overlapThreshold, int? epoch)
+    {
+        var details = DetectionEvalDetails.Load(evalDetailsPath);
+        var labels = details.GroundTruth.Categories.Select(c => c.Name).Append(DetectionEvaluation.Background).ToList();
+        var result = new JsonObject();
+        if (details.Masks is null)
+        {
+            AddPart(result, string.Empty, DetectionEvaluation.Detection(details, scoreThreshold, overlapThreshold), labels);
+        }
+        else
+        {
+            var (boxes, masks) = DetectionEvaluation.InstanceSegmentation(details, scoreThreshold, overlapThreshold);
+            AddPart(result, "BBox_", boxes, labels);
+            AddPart(result, "Mask_", masks, labels);
+        }
+
+        result["label_list"] = new JsonArray(labels.Select(l => (JsonNode?)l).ToArray());
+        result["epoch"] = epoch;
+        return result;
+    }
+
+    private static void AddPart(JsonObject result, string prefix, DetectionReportPart part, IReadOnlyList<string> labels)
+    {
+        var n = part.Confusion.GetLength(0);
+        result[prefix + "Confusion_Matrix"] = new JsonArray(Enumerable.Range(0, n).Select(i => (JsonNode?)new JsonArray(Enumerable.Range(0, n).Select(j => (JsonNode?)part.Confusion[i, j]).ToArray())).ToArray());
+        result[prefix + "mAP"] = part.Map;
+        var prap = new JsonObject();
+        for (var c = 0; c < part.Classes.Count; c++)
+        {
+            prap[labels[c]] = new JsonObject { ["precision"] = part.Classes[c].Precision, ["recall"] = part.Classes[c].Recall, ["AP"] = part.Classes[c].Ap };
+        }
+
+        result[prefix + "PRAP"] = prap;
+    }
+
     /// <summary>Per-class one-vs-rest ROC AUC (Mann–Whitney, ties count half); −1 when a class has no
     /// positive or no negative sample.</summary>
     public static double[] OneVsRestAuc(string evalDetailsPath, int classes)
@@ -146,7 +190,8 @@ public sealed class EvaluateJobHandler(IMetadataStore metadata, IArtifactStore a
     public static byte[] RenderConfusion(JsonObject result)
     {
         var labels = result["label_list"]!.AsArray().Select(l => l!.GetValue<string>()).ToArray();
-        var matrix = result["Confusion_Matrix"]!.AsArray().Select(r => r!.AsArray().Select(x => x!.GetValue<long>()).ToArray()).ToArray();
+        // Instance segmentation shows the mask matrix: masks are what that task type is about.
+        var matrix = (result["Confusion_Matrix"] ?? result["Mask_Confusion_Matrix"])!.AsArray().Select(r => r!.AsArray().Select(x => x!.GetValue<long>()).ToArray()).ToArray();
         var n = labels.Length;
         const int cell = 48, margin = 140, top = 40;
         var size = margin + (n * cell) + 20;

@@ -21,10 +21,13 @@ internal interface IPictureModel : IDisposable
     (byte[] Png, JsonObject Result) Predict(string source, object? truth);
 
     /// <summary>Opens the checkpoint with the model of its own task family.</summary>
-    public static IPictureModel Open(string checkpointDir) =>
-        Checkpoints.ReadState(checkpointDir).Task is "segmentation" or "remote_segmentation"
-            ? new SegmentationPictures(checkpointDir)
-            : new ClassificationPictures(checkpointDir);
+    /// <param name="scoreThreshold">detection: the lowest score drawn and reported.</param>
+    public static IPictureModel Open(string checkpointDir, double scoreThreshold = 0.5) => Checkpoints.ReadState(checkpointDir).Task switch
+    {
+        "segmentation" or "remote_segmentation" => new SegmentationPictures(checkpointDir),
+        "detection" => new DetectionPictures(checkpointDir, scoreThreshold),
+        _ => new ClassificationPictures(checkpointDir),
+    };
 }
 
 /// <summary>Top-k labels beside the picture; the test split's true label in green or red.</summary>

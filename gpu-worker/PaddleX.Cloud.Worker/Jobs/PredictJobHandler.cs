@@ -22,7 +22,8 @@ public sealed class PredictJobHandler(IMetadataStore metadata, IArtifactStore ar
     public const string TotalNumFile = "logs/predict/total_num";
 
     /// <summary>Machine-readable results: classification [{image, label, score, true_label}];
-    /// segmentation [{image, pixels: {label: count}, width, height}].</summary>
+    /// segmentation [{image, pixels: {label: count}, width, height}]; detection [{image, boxes: [{category,
+    /// category_id, score, bbox [x, y, w, h]}], width, height}].</summary>
     public const string ResultsJson = "logs/predict/results.json";
 
     protected override async ValueTask RunAsync(JobContext context, TaskInfo task, JsonObject parameters)
@@ -37,7 +38,8 @@ public sealed class PredictJobHandler(IMetadataStore metadata, IArtifactStore ar
             var outDir = Path.Combine(taskDir, ResultsFolder);
             Directory.CreateDirectory(outDir);
             Directory.CreateDirectory(Path.Combine(taskDir, "logs", "predict"));
-            using var model = await Task.Run(() => IPictureModel.Open(checkpointDir), context.Cancellation);
+            var scoreThreshold = parameters["score_thresh"]?.GetValue<double>() ?? 0.5;
+            using var model = await Task.Run(() => IPictureModel.Open(checkpointDir, scoreThreshold), context.Cancellation);
             var inputs = new List<(string Source, string Output, object? Truth)>();
             switch (mode)
             {

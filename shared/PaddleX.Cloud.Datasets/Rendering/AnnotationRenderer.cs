@@ -227,36 +227,5 @@ public static class AnnotationRenderer
     }
 
     /// <summary>COCO's compressed RLE string (pycocotools rleFrString).</summary>
-    public static List<int> DecodeCompressedCounts(string s)
-    {
-        var counts = new List<int>();
-        var p = 0;
-        while (p < s.Length)
-        {
-            long x = 0;
-            var k = 0;
-            var more = true;
-            while (more && p < s.Length)
-            {
-                var c = s[p] - 48;
-                x |= (long)(c & 0x1f) << (5 * k);
-                more = (c & 0x20) != 0;
-                p++;
-                k++;
-                if (!more && (c & 0x10) != 0)
-                {
-                    x |= -1L << (5 * k);
-                }
-            }
-
-            if (counts.Count > 2)
-            {
-                x += counts[^2];
-            }
-
-            counts.Add((int)x);
-        }
-
-        return counts;
-    }
+    public static List<int> DecodeCompressedCounts(string s) => [.. CocoRleCounts.Decode(s).Select(c => unchecked((int)c))];
 }

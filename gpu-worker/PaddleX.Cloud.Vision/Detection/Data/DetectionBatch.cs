@@ -28,7 +28,7 @@ public sealed record DetectionAnnotations(
 /// A collated detection batch: pictures as float32 B×3×H×W (normalised; each one at the top-left corner, zero
 /// padding to the batch's H×W) and, per picture, a variable number of objects.
 /// </summary>
-public sealed class DetectionBatch
+public sealed class DetectionBatch : Vision.Training.ITrainingBatch
 {
     public DetectionBatch(int index, int height, int width, float[] images, IReadOnlyList<DetectionAnnotations> items)
     {

@@ -84,13 +84,14 @@ public sealed class DetectionItem
     /// <summary>Appends <paramref name="other"/>'s objects (mixup): its boxes must already be in this picture's pixels.</summary>
     public void Append(DetectionItem other, float ownWeight, float otherWeight)
     {
+        IReadOnlyList<float[]>?[]? polygons = Polygons is null && other.Polygons is null
+            ? null
+            : [.. Polygons ?? new IReadOnlyList<float[]>?[Count], .. other.Polygons ?? new IReadOnlyList<float[]>?[other.Count]];
         Boxes = [.. Boxes, .. other.Boxes];
         Labels = [.. Labels, .. other.Labels];
         Weights = [.. Weights.Select(w => w * ownWeight), .. other.Weights.Select(w => w * otherWeight)];
         Difficult = [.. Difficult, .. other.Difficult];
-        Polygons = Polygons is null && other.Polygons is null
-            ? null
-            : [.. Polygons ?? new IReadOnlyList<float[]>?[Count - other.Count], .. other.Polygons ?? new IReadOnlyList<float[]>?[other.Count]];
+        Polygons = polygons;
     }
 
     /// <summary>Applies <paramref name="map"/> to every box corner and polygon point (a mirroring map swaps a box's corners back into order).</summary>

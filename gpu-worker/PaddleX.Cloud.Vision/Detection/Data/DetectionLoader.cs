@@ -9,7 +9,7 @@ namespace PaddleX.Cloud.Vision.Detection.Data;
 /// (seed, epoch, batch index) — so the stream is the same however the work is scheduled, and a resume mid-epoch gets
 /// the same batches.
 /// </summary>
-public sealed class DetectionLoader
+public sealed class DetectionLoader : PrefetchLoader<DetectionBatch>
 {
     public DetectionLoader(
         DetectionDataset dataset,
@@ -20,43 +20,21 @@ public sealed class DetectionLoader
         int seed,
         int decodeWorkers = 2,
         int prefetchBatches = 3)
+        : base(batchSize, shuffle, dropLast, seed, decodeWorkers, prefetchBatches)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(decodeWorkers, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(prefetchBatches, 1);
         Dataset = dataset;
         Pipeline = pipeline;
-        BatchSize = batchSize;
-        Shuffle = shuffle;
-        DropLast = dropLast;
-        Seed = seed;
-        DecodeWorkers = decodeWorkers;
-        PrefetchBatches = prefetchBatches;
     }
 
     public DetectionDataset Dataset { get; }
 
     public DetectionPipeline Pipeline { get; }
 
-    public int BatchSize { get; }
-
-    public bool Shuffle { get; }
-
-    public bool DropLast { get; }
-
-    public int Seed { get; }
-
-    public int DecodeWorkers { get; }
-
-    public int PrefetchBatches { get; }
-
-    public int BatchesPerEpoch => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
-
-    public int[] EpochOrder(int epoch) => BatchLoader.Order(Dataset.Count, Shuffle, Seed, epoch);
+    public override int SampleCount => Dataset.Count;
 
     /// <summary>Builds one batch synchronously (used by the producer and by tests).</summary>
     /// <param name="epoch">1-based, as the training loop counts.</param>
-    public DetectionBatch BuildBatch(int epoch, int batchIndex, int[] order, ParallelOptions? parallel = null)
+    public override DetectionBatch BuildBatch(int epoch, int batchIndex, int[] order, ParallelOptions? parallel = null)
     {
         int start = batchIndex * BatchSize;
         int count = Math.Min(BatchSize, order.Length - start);
@@ -66,17 +44,9 @@ public sealed class DetectionLoader
         Parallel.For(0, count, parallel, i =>
         {
             int sample = order[start + i];
-            Random? rng = Pipeline.Train ? new Random(BatchLoader.Mix(Seed, epoch, sample)) : null;
+            Random? rng = Pipeline.Train ? new Random(Prefetcher.Mix(Seed, epoch, sample)) : null;
             items[i] = Pipeline.Load(Dataset, sample, rng, epoch, side);
         });
         return DetectionBatch.Collate(batchIndex, items, Pipeline.PadStride);
-    }
-
-    /// <summary>Streams the batches of one epoch.</summary>
-    /// <param name="firstBatch">batches before it are skipped, never decoded (a resume mid-epoch).</param>
-    public IEnumerable<DetectionBatch> Epoch(int epoch, CancellationToken cancellationToken = default, int firstBatch = 0)
-    {
-        int[] order = EpochOrder(epoch);
-        return Prefetcher.Stream(firstBatch, BatchesPerEpoch, (b, parallel) => BuildBatch(epoch, b, order, parallel), DecodeWorkers, PrefetchBatches, cancellationToken);
     }
 }

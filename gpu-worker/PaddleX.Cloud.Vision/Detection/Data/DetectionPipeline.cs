@@ -135,7 +135,7 @@ public sealed record DetectionPipeline
             return null;
         }
 
-        var rng = new Random(Vision.Data.BatchLoader.Mix(seed ^ 0x2545F491, epoch, batchIndex));
+        var rng = new Random(Vision.Data.Prefetcher.Mix(seed ^ 0x2545F491, epoch, batchIndex));
         return sizes[rng.Next(sizes.Count)];
     }
 

@@ -106,10 +106,19 @@ public sealed class CocoEvaluator
                 continue;
             }
 
+            if (!images.TryGetValue(ann.ImageId, out var image))
+            {
+                throw new InvalidDataException($"annotation {ann.Id} refers to image {ann.ImageId}, which the ground truth does not have");
+            }
+
+            if (!segm && ann.Bbox.Length != 4)
+            {
+                throw new InvalidDataException($"annotation {ann.Id} has no [x, y, w, h] box");
+            }
+
             Rle? mask = null;
             if (segm)
             {
-                var image = images[ann.ImageId];
                 mask = (ann.Segmentation ?? throw new InvalidDataException($"annotation {ann.Id} has no segmentation")).ToRle(image.Height, image.Width);
             }
 

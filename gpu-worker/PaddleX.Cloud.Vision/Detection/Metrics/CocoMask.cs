@@ -1,3 +1,5 @@
+using PaddleX.Cloud.Datasets.Formats;
+
 namespace PaddleX.Cloud.Vision.Detection.Metrics;
 
 /// <summary>
@@ -57,79 +59,13 @@ public static class CocoMask
         return mask;
     }
 
-    /// <summary>COCO's compressed form: each count (after the first two, as the difference to the count two
-    /// before) in a LEB128-like code of 5 data bits per character, characters 48–111.</summary>
-    public static string ToCompressedString(Rle rle)
-    {
-        var text = new System.Text.StringBuilder(rle.Counts.Length * 2);
-        for (var i = 0; i < rle.Counts.Length; i++)
-        {
-            long x = rle.Counts[i];
-            if (i > 2)
-            {
-                x -= rle.Counts[i - 2];
-            }
+    /// <summary>COCO's compressed counts string.</summary>
+    public static string ToCompressedString(Rle rle) => CocoRleCounts.Encode(rle.Counts);
 
-            var more = true;
-            while (more)
-            {
-                var c = (int)(x & 0x1f);
-                x >>= 5;
-                more = (c & 0x10) != 0 ? x != -1 : x != 0;
-                if (more)
-                {
-                    c |= 0x20;
-                }
-
-                text.Append((char)(c + 48));
-            }
-        }
-
-        return text.ToString();
-    }
-
-    public static Rle FromCompressedString(string counts, int height, int width)
-    {
-        var values = new List<uint>();
-        var p = 0;
-        while (p < counts.Length)
-        {
-            long x = 0;
-            var k = 0;
-            var more = true;
-            while (more)
-            {
-                if (p >= counts.Length)
-                {
-                    throw new InvalidDataException("the compressed RLE string ends inside a count");
-                }
-
-                var c = counts[p] - 48;
-                if (c is < 0 or > 63)
-                {
-                    throw new InvalidDataException($"'{counts[p]}' is not a character of a compressed RLE");
-                }
-
-                x |= (long)(c & 0x1f) << (5 * k);
-                more = (c & 0x20) != 0;
-                p++;
-                k++;
-                if (!more && (c & 0x10) != 0)
-                {
-                    x |= -1L << (5 * k);
-                }
-            }
-
-            if (values.Count > 2)
-            {
-                x += values[^2];
-            }
-
-            values.Add(unchecked((uint)x));
-        }
-
-        return new Rle(height, width, [.. values]);
-    }
+    public static Rle FromCompressedString(string counts, int height, int width) =>
+        CocoRleCounts.IsWellFormed(counts)
+            ? new Rle(height, width, CocoRleCounts.Decode(counts))
+            : throw new InvalidDataException("the compressed RLE string has characters outside '0'…'o' or ends inside a count");
 
     /// <summary>Union (or intersection) of masks of one size; pycocotools gives an empty 0×0 RLE when the sizes differ.</summary>
     public static Rle Merge(IReadOnlyList<Rle> rles, bool intersect)
@@ -158,34 +94,15 @@ public static class CocoMask
     private static uint[] MergePair(uint[] a, uint[] b, bool intersect)
     {
         var merged = new List<uint>(a.Length + b.Length);
-        uint ca = a.Length > 0 ? a[0] : 0, cb = b.Length > 0 ? b[0] : 0;
-        bool v = false, va = false, vb = false;
-        int ia = 1, ib = 1;
-        uint cc = 0, ct = 1;
-        while (ct > 0)
+        var walk = new RunPairs(a, b);
+        var v = false;
+        uint cc = 0, left = 1;
+        while (left > 0)
         {
-            var c = Math.Min(ca, cb);
-            cc += c;
-            ct = 0;
-            ca -= c;
-            if (ca == 0 && ia < a.Length)
-            {
-                ca = a[ia++];
-                va = !va;
-            }
-
-            ct += ca;
-            cb -= c;
-            if (cb == 0 && ib < b.Length)
-            {
-                cb = b[ib++];
-                vb = !vb;
-            }
-
-            ct += cb;
-            var vp = v;
-            v = intersect ? va && vb : va || vb;
-            if (v != vp || ct == 0)
+            cc += walk.Next(out left);
+            var previous = v;
+            v = intersect ? walk.A && walk.B : walk.A || walk.B;
+            if (v != previous || left == 0)
             {
                 merged.Add(cc);
                 cc = 0;
@@ -193,6 +110,44 @@ public static class CocoMask
         }
 
         return [.. merged];
+    }
+
+    /// <summary>Walks two run-length encodings of one size together, one stretch at a time over which neither
+    /// changes value (stretches may be empty where a run is). <see cref="A"/> and <see cref="B"/> are the values
+    /// of the stretch <see cref="Next"/> takes next.</summary>
+    private sealed class RunPairs(uint[] a, uint[] b)
+    {
+        private uint ca = a.Length > 0 ? a[0] : 0;
+        private uint cb = b.Length > 0 ? b[0] : 0;
+        private int ia = 1;
+        private int ib = 1;
+
+        public bool A { get; private set; }
+
+        public bool B { get; private set; }
+
+        /// <summary>Takes the next stretch and returns its length; <paramref name="left"/> is what remains of the
+        /// two current runs afterwards (0 at the end).</summary>
+        public uint Next(out uint left)
+        {
+            var c = Math.Min(ca, cb);
+            ca -= c;
+            if (ca == 0 && ia < a.Length)
+            {
+                ca = a[ia++];
+                A = !A;
+            }
+
+            cb -= c;
+            if (cb == 0 && ib < b.Length)
+            {
+                cb = b[ib++];
+                B = !B;
+            }
+
+            left = ca + cb;
+            return c;
+        }
     }
 
     /// <summary>Tight box <c>[x, y, w, h]</c> of the foreground (all zeros for an empty mask).</summary>
@@ -424,39 +379,20 @@ public static class CocoMask
             return -1;
         }
 
-        uint[] a = dt.Counts, b = gt.Counts;
-        uint ca = a[0], cb = b[0], i = 0, u = 0, ct = 1;
-        bool va = false, vb = false;
-        int ia = 1, ib = 1;
-        while (ct > 0)
+        var walk = new RunPairs(dt.Counts, gt.Counts);
+        uint i = 0, u = 0, left = 1;
+        while (left > 0)
         {
-            var c = Math.Min(ca, cb);
-            if (va || vb)
+            bool inDt = walk.A, inGt = walk.B;
+            var c = walk.Next(out left);
+            if (inDt || inGt)
             {
                 u += c;
-                if (va && vb)
+                if (inDt && inGt)
                 {
                     i += c;
                 }
             }
-
-            ct = 0;
-            ca -= c;
-            if (ca == 0 && ia < a.Length)
-            {
-                ca = a[ia++];
-                va = !va;
-            }
-
-            ct += ca;
-            cb -= c;
-            if (cb == 0 && ib < b.Length)
-            {
-                cb = b[ib++];
-                vb = !vb;
-            }
-
-            ct += cb;
         }
 
         if (i == 0)

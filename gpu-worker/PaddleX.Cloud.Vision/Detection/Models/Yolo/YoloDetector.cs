@@ -1,4 +1,6 @@
+using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Detection.Losses;
+using PaddleX.Cloud.Vision.Export;
 using static TorchSharp.torch;
 
 namespace PaddleX.Cloud.Vision.Detection.Models.Yolo;
@@ -8,7 +10,7 @@ namespace PaddleX.Cloud.Vision.Detection.Models.Yolo;
 /// with <see cref="YoloLoss"/> and post-processed by the options' NMS. YOLOv3 is <see cref="YoloV3"/>; PP-YOLO
 /// models are other backbone/neck/option combinations of the same class.
 /// </summary>
-public sealed class YoloDetector : nn.Module<Tensor, Tensor[]>, IDetector
+public sealed class YoloDetector : nn.Module<Tensor, Tensor[]>, IDetector, IDetectionOnnxExportable
 {
     private readonly YoloBackbone backbone;
     private readonly YoloNeck neck;
@@ -70,6 +72,17 @@ public sealed class YoloDetector : nn.Module<Tensor, Tensor[]>, IDetector
         }
 
         return result;
+    }
+
+    public (string Boxes, string Scores) EmitCandidates(OnnxGraph graph, string input, int height, int width)
+    {
+        if (Options.Strides.Any(s => height % s != 0 || width % s != 0))
+        {
+            throw new NotSupportedException($"ONNX export: the input {width}×{height} must be a multiple of {Options.Strides.Max()}");
+        }
+
+        string[] raw = head.EmitOnnx(graph, neck.EmitOnnx(graph, backbone.EmitOnnx(graph, input)));
+        return head.EmitDecode(graph, raw, height, width);
     }
 
     protected override void Dispose(bool disposing)

@@ -111,6 +111,57 @@ public sealed class YoloHead : Module<Tensor[], Tensor[]>
         return (all.MoveToOuterDisposeScope(), cat(scores, 1).MoveToOuterDisposeScope());
     }
 
+    /// <summary>The ONNX form of <see cref="Decode"/> for one picture of the given input size: boxes [1, M, 4] and
+    /// scores [1, M, C] from the head outputs (deep to shallow), with the cell grids and anchors as constants.</summary>
+    public (string Boxes, string Scores) EmitDecode(OnnxGraph g, string[] raw, int inputHeight, int inputWidth)
+    {
+        var boxes = new List<string>();
+        var scores = new List<string>();
+        int c = NumClasses;
+        double s = Options.ScaleXY;
+        for (int level = 0; level < raw.Length; level++)
+        {
+            int stride = Options.Strides[level];
+            long h = inputHeight / stride, w = inputWidth / stride;
+            int[] mask = Options.AnchorMasks[level];
+            long a = mask.Length;
+            string x = raw[level];
+            string? iou = null;
+            if (Options.IouAware)
+            {
+                iou = g.Node("Slice", [x, g.Longs(0), g.Longs(a), g.Longs(1)]);
+                x = g.Node("Slice", [x, g.Longs(a), g.Longs(a * (6 + c)), g.Longs(1)]);
+            }
+
+            // [1, A·(5+C), h, w] → [1, A, h, w, 5+C]
+            string p = g.Node("Transpose", [g.Node("Reshape", [x, g.Longs(1, a, 5 + c, h, w)])], OnnxGraph.Ints("perm", 0, 1, 3, 4, 2));
+            string Part(long from, long to) => g.Node("Slice", [p, g.Longs(from), g.Longs(to), g.Longs(4)]);
+            string Offset(string t) => g.Node("Sub", [g.Mul(g.Sigmoid(t), g.Floats((float)s)), g.Floats((float)(0.5 * (s - 1)))]);
+            string gx = g.Floats([1, 1, 1, w, 1], Enumerable.Range(0, (int)w).Select(i => (float)i).ToArray());
+            string gy = g.Floats([1, 1, h, 1, 1], Enumerable.Range(0, (int)h).Select(i => (float)i).ToArray());
+            string cx = g.Mul(g.Add(Offset(Part(0, 1)), gx), g.Floats((float)stride));
+            string cy = g.Mul(g.Add(Offset(Part(1, 2)), gy), g.Floats((float)stride));
+            string halfW = g.Mul(g.Node("Exp", [Part(2, 3)]), g.Floats([1, a, 1, 1, 1], mask.Select(m => Options.Anchors[m].W / 2).ToArray()));
+            string halfH = g.Mul(g.Node("Exp", [Part(3, 4)]), g.Floats([1, a, 1, 1, 1], mask.Select(m => Options.Anchors[m].H / 2).ToArray()));
+            string box = g.Node("Concat", [g.Node("Sub", [cx, halfW]), g.Node("Sub", [cy, halfH]), g.Add(cx, halfW), g.Add(cy, halfH)], OnnxGraph.Attr("axis", 4L));
+            boxes.Add(g.Node("Reshape", [box, g.Longs(1, -1, 4)]));
+            string obj = g.Sigmoid(Part(4, 5));
+            if (iou is not null)
+            {
+                double f = Options.IouAwareFactor;
+                string iouP = g.Sigmoid(g.Node("Unsqueeze", [iou, g.Longs(4)]));
+                obj = g.Mul(g.Node("Pow", [obj, g.Floats((float)(1 - f))]), g.Node("Pow", [iouP, g.Floats((float)f)]));
+            }
+
+            scores.Add(g.Node("Reshape", [g.Mul(obj, g.Sigmoid(Part(5, 5 + c))), g.Longs(1, -1, c)]));
+        }
+
+        string all = g.Node("Concat", boxes, OnnxGraph.Attr("axis", 1L));
+        string limit = g.Floats([4], [inputWidth, inputHeight, inputWidth, inputHeight]);
+        all = g.Node("Min", [g.Node("Max", [all, g.Floats(0f)]), limit]);
+        return (all, g.Node("Concat", scores, OnnxGraph.Attr("axis", 1L)));
+    }
+
     /// <summary>The level's anchor widths and heights shaped [1, A, 1, 1] for broadcasting.</summary>
     internal (Tensor W, Tensor H) AnchorTensors(int level, Device device)
     {

@@ -1,0 +1,41 @@
+using PaddleX.Cloud.Vision.Detection.Data;
+using PaddleX.Cloud.Vision.Detection.Models;
+using static TorchSharp.torch;
+
+namespace PaddleX.Cloud.Vision.Detection.Inference;
+
+/// <summary>One detected object in the pixels of the original picture.</summary>
+public sealed record BoxDetection(int Label, float Score, float X1, float Y1, float X2, float Y2)
+{
+    /// <summary>COCO's <c>[x, y, w, h]</c>.</summary>
+    public double[] Xywh => [X1, Y1, X2 - X1, Y2 - Y1];
+
+    /// <summary>Runs <paramref name="detector"/> (in eval mode) on a collated batch and maps every box back to its
+    /// original picture (divided by the resize scale, clipped to the picture), as PaddleX reports them.</summary>
+    public static IReadOnlyList<IReadOnlyList<BoxDetection>> Detect(IDetector detector, DetectionBatch batch, Device device, DetectOptions options)
+    {
+        using var scope = NewDisposeScope();
+        IReadOnlyList<Detections> raw = detector.Detect(batch.ImagesTensor(device), options);
+        var result = new List<IReadOnlyList<BoxDetection>>(raw.Count);
+        for (int i = 0; i < raw.Count; i++)
+        {
+            DetectionAnnotations a = batch.Items[i];
+            float[] boxes = raw[i].Boxes.cpu().data<float>().ToArray();
+            float[] scores = raw[i].Scores.cpu().data<float>().ToArray();
+            long[] labels = raw[i].Labels.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
+            var list = new List<BoxDetection>(scores.Length);
+            for (int k = 0; k < scores.Length; k++)
+            {
+                list.Add(new BoxDetection((int)labels[k], scores[k],
+                    Math.Clamp(boxes[k * 4] / a.ScaleX, 0, a.OriginalWidth),
+                    Math.Clamp(boxes[k * 4 + 1] / a.ScaleY, 0, a.OriginalHeight),
+                    Math.Clamp(boxes[k * 4 + 2] / a.ScaleX, 0, a.OriginalWidth),
+                    Math.Clamp(boxes[k * 4 + 3] / a.ScaleY, 0, a.OriginalHeight)));
+            }
+
+            result.Add(list);
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+using PaddleX.Cloud.Datasets.Rendering;
+using PaddleX.Cloud.Vision.Detection.Data;
+using PaddleX.Cloud.Vision.Detection.Inference;
+using SkiaSharp;
+
+namespace PaddleX.Cloud.Worker.Jobs;
+
+/// <summary>Detections with a score of at least <paramref name="scoreThreshold"/> drawn as labelled boxes; the test
+/// split's ground-truth boxes drawn beside the prediction.</summary>
+internal sealed class DetectionPictures(string checkpointDir, double scoreThreshold) : IPictureModel
+{
+    private readonly DetectionPredictor predictor = new(checkpointDir);
+
+    public IReadOnlyList<(string Source, string Output, object? Truth)>? TestInputs(string datasetDir) =>
+        DetectionDataset.TryLoad(datasetDir, "test")?.Samples
+            .Select(s => (s.ImagePath, OutputName(s.ImagePath), (object?)s)).ToList();
+
+    /// <summary><c>&lt;stem&gt;.png</c>, as the original names detection results.</summary>
+    public string OutputName(string path) => Path.GetFileNameWithoutExtension(path) + ".png";
+
+    public (byte[] Png, JsonObject Result) Predict(string source, object? truth)
+    {
+        using var picture = Vision.Data.ImageIO.Decode(source);
+        var image = PlanarImage.FromBitmap(picture);
+        var kept = predictor.Predict(image).Where(d => d.Score >= scoreThreshold).ToList();
+        var labels = predictor.Labels;
+        var boxes = new JsonArray(kept.Select(d => (JsonNode?)new JsonObject
+        {
+            ["category"] = labels[d.Label],
+            ["category_id"] = d.Label,
+            ["score"] = d.Score,
+            ["bbox"] = new JsonArray(d.Xywh.Select(v => (JsonNode?)Math.Round(v, 2)).ToArray()),
+        }).ToArray());
+        var result = new JsonObject { ["boxes"] = boxes, ["width"] = image.Width, ["height"] = image.Height };
+        var groundTruth = (truth as DetectionSample)?.Objects.Select(o => new BoxDetection(o.Label, float.NaN, o.X1, o.Y1, o.X2, o.Y2)).ToList();
+        return (DetectionRenderer.Render(picture, kept, labels, groundTruth), result);
+    }
+
+    public void Dispose() => predictor.Dispose();
+}
+
+/// <summary>Draws detections on a picture (long side 400 px): a box per object in its class colour with
+/// "label score" above it; ground truth (no score) in a second panel.</summary>
+public static class DetectionRenderer
+{
+    private static readonly Lazy<SKTypeface> Font = new(() =>
+    {
+        var assembly = typeof(AnnotationRenderer).Assembly;
+        using var stream = assembly.GetManifestResourceStream("PaddleX.Cloud.Datasets.DejaVuSans.ttf");
+        return (stream is null ? null : SKTypeface.FromStream(stream)) ?? SKTypeface.Default;
+    });
+
+    public static byte[] Render(SKBitmap picture, IReadOnlyList<BoxDetection> detections, IReadOnlyList<string> names, IReadOnlyList<BoxDetection>? truth)
+    {
+        float scale = 400f / Math.Max(picture.Width, picture.Height);
+        int dw = Math.Max(1, (int)(picture.Width * scale)), dh = Math.Max(1, (int)(picture.Height * scale));
+        int panels = truth is null ? 1 : 2;
+        const int title = 24;
+        using var surface = SKSurface.Create(new SKImageInfo(dw * panels, dh + title, SKColorType.Rgba8888, SKAlphaType.Premul));
+        var canvas = surface.Canvas;
+        canvas.Clear(SKColors.White);
+        var palette = AnnotationRenderer.Palette(names.Count + 1);
+        using var font = new SKFont(Font.Value, 15);
+        using var paint = new SKPaint { IsAntialias = true, Color = SKColors.Black };
+        canvas.DrawText("Prediction", 4, 17, font, paint);
+        Panel(canvas, picture, detections, names, palette, 0, title, dw, dh, scale);
+        if (truth is not null)
+        {
+            paint.Color = SKColors.Black;
+            canvas.DrawText("Ground truth", dw + 4, 17, font, paint);
+            Panel(canvas, picture, truth, names, palette, dw, title, dw, dh, scale);
+        }
+
+        using var snapshot = surface.Snapshot();
+        using var data = snapshot.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    private static void Panel(SKCanvas canvas, SKBitmap picture, IReadOnlyList<BoxDetection> boxes, IReadOnlyList<string> names, SKColor[] palette, int left, int top, int dw, int dh, float scale)
+    {
+        using (var image = SKImage.FromBitmap(picture))
+        {
+            canvas.DrawImage(image, SKRect.Create(left, top, dw, dh), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None));
+        }
+
+        using var font = new SKFont(Font.Value, 12);
+        using var stroke = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Stroke, StrokeWidth = 2 };
+        using var fill = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Fill };
+        using var text = new SKPaint { IsAntialias = true, Color = SKColors.White };
+        canvas.Save();
+        canvas.ClipRect(SKRect.Create(left, top, dw, dh));
+        foreach (var d in boxes)
+        {
+            // Colour 0 of the palette is black: classes start at 1 as in the dataset renderer.
+            var colour = palette[(d.Label + 1) % palette.Length];
+            var rect = new SKRect(left + (d.X1 * scale), top + (d.Y1 * scale), left + (d.X2 * scale), top + (d.Y2 * scale));
+            stroke.Color = colour;
+            canvas.DrawRect(rect, stroke);
+            string caption = float.IsNaN(d.Score) ? names[d.Label] : $"{names[d.Label]} {d.Score:0.00}";
+            float width = font.MeasureText(caption);
+            fill.Color = colour;
+            float y = Math.Max(top + 14, rect.Top);
+            canvas.DrawRect(new SKRect(rect.Left, y - 14, rect.Left + width + 4, y), fill);
+            canvas.DrawText(caption, rect.Left + 2, y - 3, font, text);
+        }
+
+        canvas.Restore();
+    }
+}
