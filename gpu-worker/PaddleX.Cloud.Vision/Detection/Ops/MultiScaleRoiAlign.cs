@@ -45,7 +45,7 @@ public sealed class MultiScaleRoiAlign(int outputHeight, int outputWidth, int sa
         var size = BoxOps.Area(all).sqrt();
         // Single precision on purpose: the level boundaries then fall where torchvision's do.
         var target = (log2(size / canonicalScale) + canonicalLevel + tensor((float)LevelEps)).floor().clamp(kMin, kMax);
-        return Nms.ToArray<long>(target - kMin, ScalarType.Int64);
+        return HostArrays.Of<long>(target - kMin, ScalarType.Int64);
     }
 
     /// <summary>Each level's scale: 2^round(log2(level height / largest image height)).</summary>
@@ -61,7 +61,7 @@ public sealed class MultiScaleRoiAlign(int outputHeight, int outputWidth, int sa
         for (int i = 0; i < boxes.Count; i++)
         {
             BoxOps.RequireBoxes(boxes[i], $"boxes[{i}]");
-            foreach (var chunk in Nms.ToArray<float>(boxes[i], ScalarType.Float32).Chunk(4))
+            foreach (var chunk in HostArrays.Of<float>(boxes[i], ScalarType.Float32).Chunk(4))
             {
                 rois.Add(i);
                 rois.AddRange(chunk);

@@ -36,9 +36,9 @@ public static class Nms
             throw new ArgumentException($"scores must be [{boxes.shape[0]}], got [{string.Join(", ", scores.shape)}]", nameof(scores));
         }
 
-        float[] b = ToArray<float>(boxes, ScalarType.Float32);
-        float[] s = ToArray<float>(scores, ScalarType.Float32);
-        long[]? c = classes is null ? null : ToArray<long>(classes, ScalarType.Int64);
+        float[] b = HostArrays.Of<float>(boxes, ScalarType.Float32);
+        float[] s = HostArrays.Of<float>(scores, ScalarType.Float32);
+        long[]? c = classes is null ? null : HostArrays.Of<long>(classes, ScalarType.Int64);
         long[] keep = Greedy(b, s, c, iouThreshold);
         return tensor(keep, ScalarType.Int64, boxes.device);
     }
@@ -108,17 +108,5 @@ public static class Nms
             return byScore != 0 ? byScore : x.CompareTo(y);
         });
         return order;
-    }
-
-    internal static T[] ToArray<T>(Tensor t, ScalarType type)
-        where T : unmanaged
-    {
-        if (t.numel() == 0)
-        {
-            return [];
-        }
-
-        using var cpu = t.detach().to(type, CPU).contiguous();
-        return cpu.data<T>().ToArray();
     }
 }

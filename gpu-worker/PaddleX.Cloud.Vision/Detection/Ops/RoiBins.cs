@@ -57,4 +57,16 @@ internal readonly record struct RoiBins(
             }
         }
     }
+
+    /// <summary>Whether a sample reads the map: RoIAlign reads 0 for samples more than one cell outside it.</summary>
+    public static bool Inside(float y, float x, long height, long width) =>
+        !(y < -1.0f || y > height || x < -1.0f || x > width);
+
+    /// <summary>RoIAlign's clamping of an inside sample coordinate: below 0 reads cell 0, from the last cell on reads
+    /// the last cell.</summary>
+    public static float ClampToMap(float p, long size)
+    {
+        p = MathF.Max(p, 0);
+        return (long)p >= size - 1 ? size - 1 : p;
+    }
 }
