@@ -90,6 +90,37 @@ public class DetectionDatasetTests
     }
 
     [Fact]
+    public void Crowd_regions_reach_the_ground_truth_but_not_the_training_targets()
+    {
+        // A crowd region (RLE, as COCO writes them) added to every picture of a COCO detection source before the import.
+        string source = ShapeDetectionGenerator.Write(Path.Combine(Path.GetTempPath(), "pdx-det-crowd-" + Guid.NewGuid().ToString("N")[..8]), Small with { Coco = true, Count = 10 });
+        string annotationsFile = Path.Combine(source, CocoFormat.AnnotationsFile);
+        var json = JsonNode.Parse(File.ReadAllText(annotationsFile))!.AsObject();
+        foreach (var image in json["images"]!.AsArray())
+        {
+            json["annotations"]!.AsArray().Add(new JsonObject
+            {
+                ["id"] = 1000 + (int)image!["id"]!, ["image_id"] = (int)image["id"]!, ["category_id"] = 2, ["iscrowd"] = 1,
+                ["bbox"] = new JsonArray(1, 1, 4, 4), ["area"] = 16,
+                ["segmentation"] = new JsonObject { ["size"] = new JsonArray((int)image["height"]!, (int)image["width"]!), ["counts"] = new JsonArray(10, 4) },
+            });
+        }
+
+        File.WriteAllText(annotationsFile, json.ToJsonString());
+        var (_, dir) = DetectionShapes.Prepare(source);
+        var val = DetectionDataset.Load(dir, "val");
+        DetectionSample s = val.Samples[0];
+        DetectionObject crowd = Assert.Single(s.Objects, o => o.Crowd);
+        Assert.Equal((1f, 1f, 5f, 5f, 1, 16.0), (crowd.X1, crowd.Y1, crowd.X2, crowd.Y2, crowd.Label, crowd.Area));
+        Assert.NotNull(crowd.Rle);
+        Assert.Equal(s.Objects.Count - 1, DetectionItem.From(s, PlanarImage.Filled(s.Width, s.Height, [0, 0, 0])).Count);
+        var gt = val.ToCocoGroundTruth()["annotations"]!.AsArray().Where(a => (long)a!["image_id"]! == s.ImageId).ToList();
+        Assert.Equal(s.Objects.Count, gt.Count);
+        var crowdGt = Assert.Single(gt, a => (int)a!["iscrowd"]! == 1)!;
+        Assert.Equal("""{"size":[""" + s.Height + "," + s.Width + """],"counts":[10,4]}""", crowdGt["segmentation"]!.ToJsonString());
+    }
+
+    [Fact]
     public void Instance_segmentation_split_json_round_trips_through_the_ground_truth_dict()
     {
         var (_, dir) = DetectionShapes.Prepare(Small with { Coco = true, Polygons = true }, type: "instance_segmentation");

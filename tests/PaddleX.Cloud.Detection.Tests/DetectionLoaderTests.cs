@@ -66,6 +66,44 @@ public class DetectionLoaderTests
     }
 
     [Fact]
+    public void Stored_detection_params_switch_the_pipeline_steps()
+    {
+        // As the API stores them for a detection task (snake_case names of the original Params).
+        TrainParams p = TrainParams.FromJson("""
+            {"model": "YOLOv3", "image_shape": [320, 320], "num_epochs": 270, "use_mixup": true, "mixup_alpha": 2.0,
+             "mixup_beta": 1.0, "expand_prob": 0.3, "expand_image": true, "crop_image": false, "random_shape": true,
+             "random_shape_sizes": [320, 352], "with_fpn": false, "horizontal_flip": true, "horizontal_flip_prob": 0.4,
+             "brightness": true, "brightness_prob": 0.5, "contrast": false, "saturation": false, "hue": false,
+             "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]}
+            """);
+        DetectionPipeline yolo = DetectionPipeline.ForTraining(p);
+        Assert.Equal((DetectionPipelineKind.Yolo, true, 250, 2.0, 1.0), (yolo.Kind, yolo.Mixup, yolo.MixupEpochs, yolo.MixupAlpha, yolo.MixupBeta));
+        Assert.Equal((0.3, false, 0.4, 0), (yolo.ExpandProb, yolo.Crop, yolo.FlipProb, yolo.PadStride));
+        Assert.Equal([320, 352], yolo.RandomSizes);
+        Assert.Equal((0.5, 0.0, 0.0, 0.0), (yolo.Distort!.BrightnessProb, yolo.Distort.ContrastProb, yolo.Distort.SaturationProb, yolo.Distort.HueProb));
+        DetectionPipeline off = DetectionPipeline.ForTraining(p with { UseMixup = false, ExpandImage = false, RandomShape = false, HorizontalFlip = false, Brightness = false });
+        Assert.Equal((false, 0.0, null, 0.0, null), (off.Mixup, off.ExpandProb, off.RandomSizes, off.FlipProb, off.Distort));
+        Assert.Null(off.BatchSide(1, 1, 0));
+        Assert.Null(DetectionPipeline.ForEvaluation(p).BatchSide(1, 1, 0));
+
+        DetectionPipeline rcnn = DetectionPipeline.ForTraining(p with { Model = "FasterRCNN", WithFpn = true });
+        Assert.Equal((DetectionPipelineKind.Rcnn, false, 0.0, false, null, 32), (rcnn.Kind, rcnn.Mixup, rcnn.ExpandProb, rcnn.Crop, rcnn.RandomSizes, rcnn.PadStride));
+        Assert.Equal(0, DetectionPipeline.ForEvaluation(p with { Model = "FasterRCNN", WithFpn = false }).PadStride);
+        Assert.Throws<ArgumentException>(() => DetectionPipeline.ForEvaluation(p with { ImageShape = [16, 16] }));
+    }
+
+    [Fact]
+    public void Prediction_batches_resize_pictures_without_annotations_and_record_their_scale()
+    {
+        var p = new TrainParams { Model = "YOLOv3", ImageShape = [96, 96] };
+        DetectionBatch batch = DetectionPipeline.ForEvaluation(p).Batch([PlanarImage.Filled(120, 60, [10, 20, 30]), PlanarImage.Filled(48, 48, [200, 200, 200])]);
+        Assert.Equal((2, 96, 96), (batch.Count, batch.Height, batch.Width));
+        Assert.Equal((0.8f, 1.6f), (batch.Items[0].ScaleX, batch.Items[0].ScaleY));
+        Assert.Equal((120, 60, 0), (batch.Items[0].OriginalWidth, batch.Items[0].OriginalHeight, batch.Items[0].Count));
+        Assert.Equal((200 / 255f - 0.485f) / 0.229f, batch.Images[3 * 96 * 96], 4);
+    }
+
+    [Fact]
     public void Outlines_become_instance_masks_inside_their_boxes()
     {
         var (_, dir) = DetectionShapes.Prepare(new ShapeDetectionOptions { Count = 10, MinSide = 64, MaxSide = 96, Coco = true, Polygons = true, Seed = 2 }, type: "instance_segmentation");

@@ -14,8 +14,13 @@ internal static class DetectionShapes
     public static (string Source, string Dataset) Prepare(ShapeDetectionOptions options, string type = "detection", double valSplit = 0.2, double testSplit = 0.1, int seed = 1)
     {
         string root = Path.Combine(Path.GetTempPath(), "pdx-det-" + Guid.NewGuid().ToString("N")[..10]);
-        string source = ShapeDetectionGenerator.Write(Path.Combine(root, "source"), options);
-        string dataset = Path.Combine(root, "dataset");
+        return Prepare(ShapeDetectionGenerator.Write(Path.Combine(root, "source"), options), type, valSplit, testSplit, seed);
+    }
+
+    /// <summary>Imports and splits a source folder already written (a test may edit the generated files first).</summary>
+    public static (string Source, string Dataset) Prepare(string source, string type = "detection", double valSplit = 0.2, double testSplit = 0.1, int seed = 1)
+    {
+        string dataset = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(source))!, "dataset-" + Guid.NewGuid().ToString("N")[..6]);
         var request = new DatasetImporter.Request(type, source, "shapes", dataset);
         var result = DatasetImporter.RunAsync(request, new ImportProgress(), CancellationToken.None).GetAwaiter().GetResult();
         if (!result.PreSplit)

@@ -38,7 +38,8 @@ public class TrainParamsTests
         double[] noDoubles = Array.Empty<double>();
         bool[] noBools = Array.Empty<bool>();
         Assert.Equal(p.LossType, back.LossType);
-        Assert.Equal(p with { LrDecayEpochs = noInts, ImageShape = noInts, ImageMean = noDoubles, ImageStd = noDoubles, LossType = noBools },
-            back with { LrDecayEpochs = noInts, ImageShape = noInts, ImageMean = noDoubles, ImageStd = noDoubles, LossType = noBools });
+        Assert.Equal(p.RandomShapeSizes, back.RandomShapeSizes);
+        Assert.Equal(p with { LrDecayEpochs = noInts, ImageShape = noInts, ImageMean = noDoubles, ImageStd = noDoubles, LossType = noBools, RandomShapeSizes = noInts },
+            back with { LrDecayEpochs = noInts, ImageShape = noInts, ImageMean = noDoubles, ImageStd = noDoubles, LossType = noBools, RandomShapeSizes = noInts });
     }
 }

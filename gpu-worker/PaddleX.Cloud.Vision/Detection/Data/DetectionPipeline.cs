@@ -214,6 +214,11 @@ public sealed record DetectionPipeline
         return item;
     }
 
+    /// <summary>Pictures without annotations (prediction) through this pipeline without augmentation, as one batch;
+    /// each item's scale factors map the detections back to its picture.</summary>
+    public DetectionBatch Batch(IReadOnlyList<PlanarImage> pictures, int index = 0) =>
+        DetectionBatch.Collate(index, pictures.Select(p => Apply(new DetectionItem(p, [], []), null)).ToList(), PadStride);
+
     private static DetectionItem Decode(DetectionSample sample) => DetectionItem.From(sample, PlanarImage.Load(sample.ImagePath));
 
     /// <summary>Boxes squeezed to nothing by a resize carry no signal and would give losses NaN scale targets.</summary>
