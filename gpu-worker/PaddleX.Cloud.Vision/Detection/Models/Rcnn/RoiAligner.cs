@@ -20,7 +20,7 @@ internal sealed class RoiAligner(int output, int samplingRatio, bool aligned)
         var rois = new List<float>();
         for (var i = 0; i < boxes.Count; i++)
         {
-            foreach (var box in Nms.ToArray<float>(boxes[i], ScalarType.Float32).Chunk(4))
+            foreach (var box in HostArrays.Of<float>(boxes[i], ScalarType.Float32).Chunk(4))
             {
                 rois.Add(i);
                 rois.AddRange(box);
