@@ -23,6 +23,8 @@ using static TorchSharp.torch;
 //   finetune --dir DATASET --pretrain IMAGENET|none --pretrain-dir DIR --model ResNet18 --size 64 --batch 16 --epochs 5 --lr 0.005
 //   detops   --dir DIR --op nms-10k --threads 2 --runs 20 --warmup 3   (detection ops on the inputs of
 //            bench/baseline/torch_detops.py make; prints "RESULT <op> <threads> <median ms> <CPU ms> <check>")
+//   rcnn-train / rcnn-infer --backbone ResNet50 --size 512 --batch 2 --steps 5 --warmup 1 --threads 2   (Faster R-CNN
+//            with FPN on random pictures, as bench/baseline/torch_rcnn_bench.py runs torchvision's)
 // Prints one result line: "RESULT <what> <model> <size> <batch> <threads> <images/s>"
 // (finetune: "RESULT finetune <model> <size> <pretrain> <epochs> <best val top-1> <seconds>").
 var opts = Options.Parse(args.Skip(1));
@@ -51,8 +53,12 @@ switch (mode)
     case "detops":
         DetOpsBench.Run(opts);
         break;
+    case "rcnn-train":
+    case "rcnn-infer":
+        RcnnBench.Run(mode, opts);
+        break;
     default:
-        Console.Error.WriteLine($"unknown mode {mode} (train|infer|params|dcn|make-data|data|finetune|detops)");
+        Console.Error.WriteLine($"unknown mode {mode} (train|infer|params|dcn|make-data|data|finetune|detops|rcnn-train|rcnn-infer)");
         return 2;
 }
 
@@ -81,15 +87,8 @@ static void ModelBench(string mode, Options o)
         model.eval();
     }
 
-    var watch = new Stopwatch();
-    for (int i = 0; i < warmup + steps; i++)
+    double ips = StepTimer.ImagesPerSecond(warmup, steps, batch, () =>
     {
-        if (i == warmup)
-        {
-            watch.Start();
-        }
-
-        using var scope = torch.NewDisposeScope();
         if (mode == "train")
         {
             optimizer.zero_grad();
@@ -103,10 +102,7 @@ static void ModelBench(string mode, Options o)
             using var noGrad = torch.no_grad();
             _ = model.call(x).sum().item<float>();
         }
-    }
-
-    watch.Stop();
-    double ips = steps * batch / watch.Elapsed.TotalSeconds;
+    });
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {mode} {name} {size} {batch} {threads} {ips:0.00}"));
 }
 

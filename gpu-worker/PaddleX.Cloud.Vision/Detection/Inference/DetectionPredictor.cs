@@ -18,7 +18,7 @@ public sealed class DetectionPredictor : IDisposable
     {
         State = Checkpoints.ReadState(checkpointDir);
         var p = ParamsOf(State);
-        detector = DetectionModels.Create(State.Model, State.Backbone, State.Labels.Length, new DetectorOptions { InputSize = [p.Width, p.Height] });
+        detector = DetectionModels.Create(State.Model, State.Backbone, State.Labels.Length, new DetectorOptions { InputSize = [p.Width, p.Height], WithFpn = p.WithFpn });
         module = DetectionModels.AsModule(detector);
         Checkpoints.Load(checkpointDir, module);
         module.eval();
@@ -39,6 +39,7 @@ public sealed class DetectionPredictor : IDisposable
         ImageShape = state.ImageShape,
         ImageMean = state.ImageMean,
         ImageStd = state.ImageStd,
+        WithFpn = state.Layout != DetectorOptions.WithoutFpnLayout,
     };
 
     /// <summary>Every detection of the model's own post-processing (PaddleX's score threshold 0.01 and top 100).</summary>

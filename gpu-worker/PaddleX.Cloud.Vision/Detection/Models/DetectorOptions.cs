@@ -16,4 +16,8 @@ public sealed record DetectorOptions
 
     /// <summary>Faster R-CNN: a feature pyramid on the backbone.</summary>
     public bool WithFpn { get; init; } = true;
+
+    /// <summary>The checkpoint <c>layout</c> of a detector trained with <c>with_fpn</c> false, so prediction, evaluation
+    /// and export rebuild the same network.</summary>
+    public const string WithoutFpnLayout = "without_fpn";
 }

@@ -138,7 +138,11 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
     }
 
     public CheckpointState Describe(CheckpointState state) =>
-        state with { Backbone = backbone, ImageShape = [p.Width, p.Height], ImageMean = p.ImageMean, ImageStd = p.ImageStd };
+        state with
+        {
+            Backbone = backbone, ImageShape = [p.Width, p.Height], ImageMean = p.ImageMean, ImageStd = p.ImageStd,
+            Layout = p.WithFpn ? null : DetectorOptions.WithoutFpnLayout,
+        };
 
     public void CheckResume(string checkpoint, CheckpointState resumed)
     {

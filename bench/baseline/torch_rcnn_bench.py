@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""PyTorch (Debian python3-torch / python3-torchvision) baseline for Faster R-CNN throughput.
+
+Same measurement and output line as `PaddleX.Cloud.Bench rcnn-train|rcnn-infer`:
+  torch_rcnn_bench.py train --size 512 --batch 2 --steps 5 --warmup 1 --threads 2
+prints "RESULT <train|infer> FasterRCNN-ResNet50 <size> <batch> <threads> <images/s>".
+torchvision's fasterrcnn_resnet50_fpn (no pretrained weights: trainable BatchNorm, like ours from scratch, 90
+classes + background) is called stage by stage (backbone, RPN, RoI heads) on random pictures of one size with
+three fixed boxes each, skipping its resize-and-normalise transform, which our engine does in the data pipeline.
+Its training proposal counts are set to PaddleX's (2000 before, 1000 after NMS), which our engine uses.
+"""
+import argparse
+import time
+
+import torch
+import torchvision
+from torchvision.models.detection.image_list import ImageList
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["train", "infer"])
+    ap.add_argument("--size", type=int, default=512)
+    ap.add_argument("--batch", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    model = torchvision.models.detection.fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=91)
+    model.rpn._pre_nms_top_n = dict(training=2000, testing=1000)
+    model.rpn._post_nms_top_n = dict(training=1000, testing=1000)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9, weight_decay=1e-4)
+    images = torch.randn(a.batch, 3, a.size, a.size)
+    sizes = [(a.size, a.size)] * a.batch
+    boxes = torch.tensor([[0.1, 0.1, 0.5, 0.5], [0.4, 0.3, 0.9, 0.8], [0.2, 0.6, 0.6, 0.95]]) * a.size
+    targets = [{"boxes": boxes.clone(), "labels": torch.tensor([1, 2, 3])} for _ in range(a.batch)]
+    train = a.mode == "train"
+    model.train(train)
+    start = None
+    for i in range(a.warmup + a.steps):
+        if i == a.warmup:
+            start = time.perf_counter()
+        if train:
+            optimizer.zero_grad()
+            features = model.backbone(images)
+            proposals, rpn_losses = model.rpn(ImageList(images, sizes), features, targets)
+            _, roi_losses = model.roi_heads(features, proposals, sizes, targets)
+            loss = sum(rpn_losses.values()) + sum(roi_losses.values())
+            loss.backward()
+            optimizer.step()
+            loss.item()
+        else:
+            with torch.no_grad():
+                features = model.backbone(images)
+                proposals, _ = model.rpn(ImageList(images, sizes), features)
+                detections, _ = model.roi_heads(features, proposals, sizes)
+                sum(len(d["boxes"]) for d in detections)
+    elapsed = time.perf_counter() - start
+    print(f"RESULT {a.mode} FasterRCNN-ResNet50 {a.size} {a.batch} {a.threads} {a.steps * a.batch / elapsed:.2f}")
+
+
+if __name__ == "__main__":
+    main()
