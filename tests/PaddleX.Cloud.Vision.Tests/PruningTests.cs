@@ -50,6 +50,57 @@ public class PruningTests(ITestOutputHelper output)
         Assert.True(after.Flops < counter.Current.Flops * 0.8);
     }
 
+    [Fact]
+    public void A_pruned_checkpoint_reloads_and_exports_the_smaller_network()
+    {
+        torch.manual_seed(2);
+        var dir = TempDir.Create("pdx-pruned-ckpt-");
+        try
+        {
+            using var model = ClassificationModels.Create("ResNet18", 4);
+            RandomiseNorms(model);
+            var groups = PrunableGroups.For("ResNet18", model);
+            // Invented sensitivities: later groups cost more, so the planner has to choose.
+            var sensitivities = new Sensitivities
+            {
+                Model = "ResNet18",
+                Metric = "acc1",
+                Base = 1,
+                Ratios = [.. Sensitivities.DefaultRatios],
+                Groups = groups.Select((g, i) => (g, i)).ToDictionary(x => x.g.Name, x => new GroupSensitivity
+                {
+                    Channels = 1,
+                    Loss = Sensitivities.DefaultRatios.ToDictionary(Sensitivities.Key, r => r * r * (1 + x.i)),
+                }),
+                Complete = true,
+            };
+            var pruning = PrunedNetwork.Prune(model, "ResNet18", null, sensitivities, 0.3, null, 3, 32, 32, output.WriteLine);
+            Assert.True(pruning.Flops <= pruning.BaseFlops * 0.7, $"{pruning.Flops} of {pruning.BaseFlops}");
+            model.eval();
+            using var x = torch.randn(2, 3, 32, 32);
+            using var expected = no_grad().Let(_ => model.call(x));
+            using var optimizer = torch.optim.SGD(model.parameters(), 0.01, momentum: 0.9);
+            var state = new Training.CheckpointState { Model = "ResNet18", Labels = ["a", "b", "c", "d"], ImageShape = [32, 32], ImageMean = [0.5, 0.5, 0.5], ImageStd = [0.5, 0.5, 0.5], Pruning = pruning };
+            Training.Checkpoints.Save(dir, model, optimizer, state);
+
+            using var reloaded = ClassificationModels.Create("ResNet18", 4);
+            using var optimizer2 = torch.optim.SGD(reloaded.parameters(), 0.01, momentum: 0.9);
+            Training.Checkpoints.Load(dir, reloaded);
+            reloaded.eval();
+            using var actual = no_grad().Let(_ => reloaded.call(x));
+            Assert.True(expected.allclose(actual, rtol: 1e-5, atol: 1e-6));
+
+            var info = Export.ExportFolder.Write(dir, Path.Combine(dir, "export"), Export.OnnxWeights.Float32);
+            Assert.True(info.Pruned);
+            Assert.Equal(pruning.Flops, info.Flops);
+            Assert.Equal(pruning.Parameters, info.Parameters);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>Fresh BatchNorms are identities; give them statistics so masking and removal are really compared.</summary>
     private static void RandomiseNorms(nn.Module model)
     {
