@@ -110,4 +110,41 @@ public abstract class ServerTestBase : IAsyncLifetime
         var reply = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = System.Text.Json.JsonSerializer.Serialize(train ?? new { }) }));
         return (did, pid, reply["tid"]!.GetValue<string>());
     }
+
+    /// <summary>A project bound to an imported, split shapes dataset (4 classes, 32×32 pictures).</summary>
+    protected async Task<(string Pid, string Did)> ImportedProjectAsync(int perClass)
+    {
+        var source = ShapesDataset.Write(Path.Combine(Server.Workspace, "import", "shapes"), perClass);
+        var did = await CreateDatasetAsync("形状");
+        Expect.Ok(await Api.PutAsync("/dataset", new { did, path = source }));
+        await WaitUntilAsync(async () => (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() is 4 or 2 or 5, TimeSpan.FromMinutes(2));
+        Assert.Equal(4, (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>());
+        Expect.Ok(await Api.PutAsync("/dataset/split", new { did, val_split = 0.3, test_split = 0.0, seed = 1 }));
+        var pid = await CreateProjectAsync("形状分类");
+        Expect.Ok(await Api.PutAsync("/workspace", new { @struct = "project", id = pid, attr_dict = new { did } }));
+        return (pid, did);
+    }
+
+    protected async Task<System.Text.Json.Nodes.JsonObject> WaitForTaskAsync(string tid, Func<int, bool> done, TimeSpan within)
+    {
+        System.Text.Json.Nodes.JsonObject reply = [];
+        await WaitUntilAsync(
+            async () =>
+            {
+                reply = await Api.GetAsync("/project/task", new { tid });
+                return done(reply["task_status"]!.GetValue<int>());
+            },
+            within);
+        return reply;
+    }
+
+    protected static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not done within {within}");
+            await Task.Delay(250);
+        }
+    }
 }

@@ -77,7 +77,7 @@ public sealed class TrainingFlowTests : ServerTestBase
         train["pretrain_weights"] = "COCO"; // no such weights for a classifier: scratch, and it must say so
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = train.ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid }));
-        await WaitForAsync(async () => (await Api.GetAsync("/project/task", new { tid, resume = 1 }))["max_saved_epochs"]!.GetValue<int>() >= 2, TimeSpan.FromMinutes(4));
+        await WaitUntilAsync(async () => (await Api.GetAsync("/project/task", new { tid, resume = 1 }))["max_saved_epochs"]!.GetValue<int>() >= 2, TimeSpan.FromMinutes(4));
 
         var trainLog = Expect.Ok(await Api.GetAsync("/project/task/metrics", new { tid, type = "train" }))["train_log"]!;
         Assert.Equal("Failed", trainLog["download_status"]!.GetValue<string>());
@@ -94,7 +94,7 @@ public sealed class TrainingFlowTests : ServerTestBase
 
         // Resume is refused while the worker still holds the stopped job; it lets go within seconds.
         var maxSaved = -1;
-        await WaitForAsync(
+        await WaitUntilAsync(
             async () =>
             {
                 maxSaved = (await Api.GetAsync("/project/task", new { tid, resume = 1 }))["max_saved_epochs"]!.GetValue<int>();
@@ -104,7 +104,7 @@ public sealed class TrainingFlowTests : ServerTestBase
             TimeSpan.FromSeconds(20));
         Assert.True(DateTime.UtcNow - stopAt < TimeSpan.FromSeconds(20), "the stopped job was not released within 20 s");
 
-        await WaitForAsync(async () => (await Api.GetAsync("/project/task", new { tid, resume = 1 }))["max_saved_epochs"]!.GetValue<int>() > maxSaved, TimeSpan.FromMinutes(3));
+        await WaitUntilAsync(async () => (await Api.GetAsync("/project/task", new { tid, resume = 1 }))["max_saved_epochs"]!.GetValue<int>() > maxSaved, TimeSpan.FromMinutes(3));
         Expect.Ok(await Api.PutAsync("/project/task/train", new { tid, act = "stop" }));
         var log = await File.ReadAllTextAsync(Path.Combine(Server.Workspace, "projects", pid, tid, "out.log"));
         Assert.Contains("Resume training from", log, StringComparison.Ordinal);
@@ -144,41 +144,5 @@ public sealed class TrainingFlowTests : ServerTestBase
         var empty = Expect.Ok(await Api.GetAsync("/project/task/metrics", new { tid, type = "train" }))["train_log"]!.AsObject();
         Assert.Null(empty["log_file"]);
         Assert.False(empty["eval_done"]!.GetValue<bool>());
-    }
-
-    private async Task<(string Pid, string Did)> ImportedProjectAsync(int perClass)
-    {
-        var source = ShapesDataset.Write(Path.Combine(Server.Workspace, "import", "shapes"), perClass);
-        var did = await CreateDatasetAsync("形状");
-        Expect.Ok(await Api.PutAsync("/dataset", new { did, path = source }));
-        await WaitForAsync(async () => (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() is 4 or 2 or 5, TimeSpan.FromMinutes(2));
-        Assert.Equal(4, (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>());
-        Expect.Ok(await Api.PutAsync("/dataset/split", new { did, val_split = 0.3, test_split = 0.0, seed = 1 }));
-        var pid = await CreateProjectAsync("形状分类");
-        Expect.Ok(await Api.PutAsync("/workspace", new { @struct = "project", id = pid, attr_dict = new { did } }));
-        return (pid, did);
-    }
-
-    private async Task<JsonObject> WaitForTaskAsync(string tid, Func<int, bool> done, TimeSpan within)
-    {
-        JsonObject reply = [];
-        await WaitForAsync(
-            async () =>
-            {
-                reply = await Api.GetAsync("/project/task", new { tid });
-                return done(reply["task_status"]!.GetValue<int>());
-            },
-            within);
-        return reply;
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not done within {within}");
-            await Task.Delay(250);
-        }
     }
 }

@@ -16,7 +16,7 @@ namespace PaddleX.Cloud.Api.Endpoints;
 public static partial class MetricsApi
 {
     public static void Map(RouteTableBuilder routes) =>
-        routes.Route("/project/task/metrics", "ProjectTaskMetrics", m => m.Get(GetAsync, "Training log, best or all evaluation metrics, or the per-epoch history", "tid:string", "type:string=train|eval|eval_all|history|prune"));
+        routes.Route("/project/task/metrics", "ProjectTaskMetrics", m => m.Get(GetAsync, "Training log, best or all evaluation metrics, the per-epoch history, the prune analysis progress or its sensitivity plot", "tid:string", "type:string=train|eval|eval_all|history|prune|sensitivities"));
 
     private static async ValueTask<IResult> GetAsync(ApiCall call)
     {
@@ -27,8 +27,9 @@ public static partial class MetricsApi
             "eval" => await BestEvalAsync(call, task),
             "eval_all" => await AllEvalsAsync(call, task),
             "history" => await HistoryAsync(call, task),
-            "prune" => JsonReply.Ok(new JsonObject { ["prune_log"] = null }),
-            var other => throw ApiException.Invalid($"type只能为train, eval, eval_all, prune或history (unknown type '{other}')"),
+            "prune" => JsonReply.Ok(new JsonObject { ["prune_log"] = await PruneApi.PruneLogAsync(call, task) }),
+            "sensitivities" => await PruneApi.SensitivitiesAsync(call, task),
+            var other => throw ApiException.Invalid($"type只能为train, eval, eval_all, prune, sensitivities或history (unknown type '{other}')"),
         };
     }
 

@@ -204,6 +204,8 @@ public static partial class ModelApi
             ["dataset_attr"] = attr,
             ["task_params"] = parameters?.ToJsonString(),
             ["eval_result"] = eval?.ToJsonString(),
+            // What the exported model is (pruned or not, FLOPs, parameters, input size): its model.json.
+            ["model_info"] = await Read("model.json"),
         });
     }
 

@@ -20,21 +20,51 @@ public static class TrainApi
     {
         var task = await call.TaskAsync(call.Args.RequireString("tid"));
         var parameters = new JsonObject();
-        var prunedFlops = call.Args.Double("pruned_flops") ?? call.Args.Double("eval_metric_loss");
-        if (prunedFlops is not null)
+        var prunedFlops = Share(call, "pruned_flops");
+        var metricLoss = Share(call, "eval_metric_loss");
+        if ((prunedFlops ?? metricLoss) is not null && task.ParentId.Length == 0)
         {
-            if (task.ParentId.Length == 0)
-            {
-                throw new ApiException(ErrorCodes.InvalidState, $"任务{task.Id}不是裁剪训练任务");
-            }
+            throw new ApiException(ErrorCodes.InvalidState, $"任务{task.Id}不是裁剪训练任务");
+        }
 
-            parameters["pruned_flops"] = call.Args.Double("pruned_flops");
-            parameters["eval_metric_loss"] = call.Args.Double("eval_metric_loss");
+        var pruned = task.ParentId.Length > 0;
+        if (pruned)
+        {
+            // A child task is a pruned retraining; without either value a fifth of the FLOPs goes.
+            await EnsurePrunableParentAsync(call, task);
+            parameters["pruned_flops"] = prunedFlops ?? (metricLoss is null ? DefaultPrunedFlops : null);
+            parameters["eval_metric_loss"] = metricLoss;
         }
 
         await EnsureTrainableAsync(call, task);
-        await TaskJobs.StartAsync(call, task, JobKinds.Train, (int)(task.ParentId.Length > 0 && prunedFlops is not null ? Contracts.TaskStatus.XPRUNETRAIN : Contracts.TaskStatus.XTRAINING), parameters.ToJsonString());
+        await TaskJobs.StartAsync(call, task, JobKinds.Train, (int)(pruned ? Contracts.TaskStatus.XPRUNETRAIN : Contracts.TaskStatus.XTRAINING), parameters.ToJsonString());
         return JsonReply.Ok();
+    }
+
+    /// <summary>The share of FLOPs a child task removes when the request names neither pruned_flops nor eval_metric_loss.</summary>
+    public const double DefaultPrunedFlops = 0.2;
+
+    /// <summary>An optional fraction argument, strictly between 0 and 1.</summary>
+    private static double? Share(ApiCall call, string key) => call.Args.Double(key) switch
+    {
+        null => null,
+        > 0 and < 1 and var value => value,
+        var value => throw ApiException.Invalid($"{key}必须大于0且小于1 ({key} must be in (0, 1), not {value})"),
+    };
+
+    /// <summary>The parent of a pruned retraining exists, has a best model and a finished sensitivity analysis.</summary>
+    private static async ValueTask EnsurePrunableParentAsync(ApiCall call, TaskInfo task)
+    {
+        var parent = await call.TaskAsync(task.ParentId, $"裁剪训练的父任务'{task.ParentId}'不存在 (parent task not found)");
+        if (!await call.Services.Artifacts.ExistsAsync($"{parent.Path}/output/best_model/.success", call.Cancellation))
+        {
+            throw new ApiException(ErrorCodes.InvalidState, $"父任务{parent.Id}暂未保存模型，无法进行裁剪训练 (the parent has no best model)");
+        }
+
+        if ((await PruneApi.ReadSensitivitiesAsync(call, parent))?["complete"]?.GetValue<bool>() != true)
+        {
+            throw new ApiException(ErrorCodes.InvalidState, $"父任务{parent.Id}尚未完成模型裁剪分析，请先进行裁剪分析 (the parent has no finished sensitivity analysis)");
+        }
     }
 
     private static async ValueTask<IResult> ControlAsync(ApiCall call)

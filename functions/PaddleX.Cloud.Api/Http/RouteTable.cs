@@ -27,6 +27,7 @@ public static class RouteTable
         TaskApi.Map(builder);
         TaskParamsApi.Map(builder);
         TrainApi.Map(builder);
+        PruneApi.Map(builder);
         MetricsApi.Map(builder);
         EvaluateApi.Map(builder);
         PredictApi.Map(builder);

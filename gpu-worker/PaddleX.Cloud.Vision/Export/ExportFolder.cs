@@ -38,6 +38,12 @@ public sealed record ExportedModelInfo
     [JsonPropertyName("quantisation")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Quantisation.QuantisationInfo? Quantisation { get; init; }
+    /// <summary>Whether channels were removed by pruned retraining; <see cref="Pruning"/> then says how.</summary>
+    [JsonPropertyName("pruned")] public bool Pruned { get; init; }
+    /// <summary>Multiply-accumulates of the convolutions and fully connected layers at <see cref="InputSize"/>.</summary>
+    [JsonPropertyName("flops")] public long Flops { get; init; }
+    [JsonPropertyName("parameters")] public long Parameters { get; init; }
+    [JsonPropertyName("pruning")] public Slim.PruningInfo? Pruning { get; init; }
     /// <summary>The steps, in order, that turn a decoded picture into the input tensor.</summary>
     [JsonPropertyName("preprocessing")] public string[] Preprocessing { get; init; } =
         ["decode RGB", "resize to input_size (bilinear, aspect not kept)", "scale to [0,1]", "subtract mean, divide by std per channel", "layout NCHW float32"];
@@ -78,6 +84,7 @@ public static class ExportFolder
         Checkpoints.Load(checkpointDir, model);
         model.eval();
         var metadata = new Dictionary<string, string> { ["labels"] = string.Join("\n", state.Labels) };
+        var complexity = new Slim.FlopsCounter(model, state.InChannels, state.ImageShape[0], state.ImageShape[1]).Current;
         var info = new ExportedModelInfo
         {
             Model = state.Model,
@@ -86,6 +93,10 @@ public static class ExportFolder
             InputSize = state.ImageShape,
             Mean = state.ImageMean,
             Std = state.ImageStd,
+            Pruned = state.Pruning is not null,
+            Flops = complexity.Flops,
+            Parameters = complexity.Parameters,
+            Pruning = state.Pruning,
         };
         byte[] bytes;
         if (segmentation)

@@ -40,6 +40,9 @@ public sealed record CheckpointState
     /// when the worker stopped, and what they summed to; 0 and null in epoch checkpoints.</summary>
     [JsonPropertyName("epoch_step")] public int EpochStep { get; init; }
     [JsonPropertyName("epoch_partial")] public PartialEpoch? Partial { get; init; }
+
+    /// <summary>Pruned networks only: the kept channels per group and the complexity before and after.</summary>
+    [JsonPropertyName("pruning")] public Slim.PruningInfo? Pruning { get; init; }
 }
 
 /// <summary>The running sums of an unfinished epoch, so its record after a resume covers every batch.</summary>
@@ -102,7 +105,8 @@ public static class Checkpoints
             ?? throw new InvalidDataException($"empty checkpoint state {path}");
     }
 
-    /// <summary>Restores model weights (exact names and shapes) and, when given, the optimizer state.</summary>
+    /// <summary>Restores model weights (exact names and shapes; a pruned network first gets the channel counts
+    /// its checkpoint recorded) and, when given, the optimizer state.</summary>
     public static CheckpointState Load(string dir, nn.Module model, optim.Optimizer? optimizer = null)
     {
         if (!IsComplete(dir))
@@ -110,6 +114,7 @@ public static class Checkpoints
             throw new InvalidDataException($"checkpoint {dir} is incomplete (no {SuccessMarker})");
         }
 
+        Slim.PrunedNetwork.Rebuild(model, ReadState(dir));
         model.load(Path.Combine(dir, ModelFile));
         if (optimizer is OptimizerHelper helper && File.Exists(Path.Combine(dir, OptimizerFile)))
         {

@@ -117,10 +117,11 @@ internal sealed class ClassificationFamily : TrainingFamilyBase
         topK = Math.Min(5, Labels.Count);
         accKName = $"acc{topK}";
         // The pretrained weights decide the network variant (the ImageNet import is the `cntk` ResNet18);
-        // a resumed run rebuilds the variant its checkpoint recorded.
-        layout = string.IsNullOrWhiteSpace(p.ResumeCheckpoint)
+        // a resumed run or a pruned retraining rebuilds the variant its checkpoint recorded.
+        var checkpoint = string.IsNullOrWhiteSpace(p.ResumeCheckpoint) ? p.PruneCheckpoint : p.ResumeCheckpoint;
+        layout = string.IsNullOrWhiteSpace(checkpoint)
             ? PretrainedWeights.LayoutFor(p.Model, p.PretrainWeights, p.PretrainDir, p.WeightsCatalog)
-            : Checkpoints.ReadState(p.ResumeCheckpoint).Layout;
+            : Checkpoints.ReadState(checkpoint).Layout;
         Model = ClassificationModels.Create(p.Model, Labels.Count, layout);
     }
 

@@ -80,6 +80,15 @@ public sealed record TrainParams
     [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; } = 1e-4;
     [JsonPropertyName("eval_batch_size")] public int EvalBatchSize { get; init; }
 
+    /// <summary>Pruned retraining: the parent's trained model folder, pruned before training starts.</summary>
+    [JsonPropertyName("prune_checkpoint")] public string? PruneCheckpoint { get; init; }
+    /// <summary>Pruned retraining: the parent's sensitivities.json.</summary>
+    [JsonPropertyName("sensitivities_path")] public string? SensitivitiesPath { get; init; }
+    /// <summary>Pruned retraining: the share of FLOPs to remove, in (0, 1).</summary>
+    [JsonPropertyName("pruned_flops")] public double? PrunedFlops { get; init; }
+    /// <summary>Pruned retraining without <see cref="PrunedFlops"/>: the tolerated relative metric loss per group.</summary>
+    [JsonPropertyName("eval_metric_loss")] public double? EvalMetricLoss { get; init; }
+
     public static TrainParams FromJson(string json) =>
         JsonSerializer.Deserialize<TrainParams>(json, JsonOptions) ?? throw new JsonException("empty params");
 

@@ -15,4 +15,13 @@ public static class Trainers
         _ => throw new NotSupportedException(
             $"No trainer for task type '{taskType}' yet. Supported: {string.Join(", ", Supported)}."),
     };
+
+    /// <summary>The family part of a task type, for work on a trained model outside a training run (sensitivity analysis).</summary>
+    internal static ITrainingFamily CreateFamily(string taskType, TrainParams p, string datasetDir, TrainLogWriter log) => taskType switch
+    {
+        "classification" => new ClassificationFamily(p, datasetDir, log),
+        "segmentation" => new SegmentationFamily(p, datasetDir, log, remoteSensing: false),
+        "remote_segmentation" => new SegmentationFamily(p, datasetDir, log, remoteSensing: true),
+        _ => throw new NotSupportedException($"No trainer for task type '{taskType}' yet. Supported: {string.Join(", ", Supported)}."),
+    };
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using PaddleX.Cloud.Contracts.Training;
 using PaddleX.Cloud.Vision.Models;
 using PaddleX.Cloud.Vision.Runtime;
+using PaddleX.Cloud.Vision.Slim;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -63,9 +64,19 @@ internal static class TrainingLoop
         string pretrainStatus;
         bool fromScratch = false;
         bool resuming = !string.IsNullOrWhiteSpace(p.ResumeCheckpoint);
+        PruningInfo? pruning = null;
         if (resuming)
         {
             pretrainStatus = $"Resuming from {p.ResumeCheckpoint}: pretrain_weights ignored";
+            // A pruned network gets its channel counts before the optimiser sees its parameters.
+            CheckpointState resumeState = Checkpoints.ReadState(p.ResumeCheckpoint!);
+            PrunedNetwork.Rebuild(model, resumeState);
+            pruning = resumeState.Pruning;
+        }
+        else if (!string.IsNullOrWhiteSpace(p.PruneCheckpoint))
+        {
+            pruning = PruneForRetraining(family, p, log);
+            pretrainStatus = $"Pruned the trained model {p.PruneCheckpoint}: pretrain_weights ignored";
         }
         else
         {
@@ -268,6 +279,7 @@ internal static class TrainingLoop
         // What every checkpoint records: the run's schedule, progress and best model so far, plus the family's fields.
         CheckpointState State(int epoch) => family.Describe(new CheckpointState
         {
+            Pruning = pruning,
             Model = p.Model,
             Task = family.Task,
             Labels = family.Labels.ToArray(),
@@ -306,6 +318,26 @@ internal static class TrainingLoop
             return new TrainingResult(TrainingOutcome.Cancelled, lastEpoch, globalStep, request.OutputDir, bestDir, bestEpoch, bestScore,
                 pretrainStatus, history, bestName);
         }
+    }
+
+    /// <summary>Loads the parent's trained weights and prunes them with the ratios its sensitivities give for
+    /// <c>pruned_flops</c> (or <c>eval_metric_loss</c>), at the run's input size.</summary>
+    private static PruningInfo PruneForRetraining(ITrainingFamily family, TrainParams p, TrainLogWriter log)
+    {
+        if (string.IsNullOrWhiteSpace(p.SensitivitiesPath) || Sensitivities.TryRead(p.SensitivitiesPath) is not { Complete: true } sensitivities)
+        {
+            throw new InvalidDataException($"no finished sensitivity analysis at {p.SensitivitiesPath}: run the prune analysis of the parent task first");
+        }
+
+        if (p.PrunedFlops is not null && p.PrunedFlops is not (> 0 and < 1))
+        {
+            throw new ArgumentException($"pruned_flops must be between 0 and 1, not {p.PrunedFlops}");
+        }
+
+        CheckpointState parent = Checkpoints.Load(p.PruneCheckpoint!, family.Model);
+        int inChannels = family.Describe(new CheckpointState()).InChannels;
+        return PrunedNetwork.Prune(family.Model, p.Model, parent.Pruning, sensitivities, p.PrunedFlops, p.PrunedFlops is null ? p.EvalMetricLoss ?? 0.05 : null,
+            inChannels, p.Width, p.Height, log.Info);
     }
 
     /// <summary>Evaluations still to run from <paramref name="epoch"/> on (the current epoch's included).</summary>

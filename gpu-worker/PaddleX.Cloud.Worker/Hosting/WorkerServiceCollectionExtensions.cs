@@ -27,6 +27,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<IJobHandler, EvaluateJobHandler>();
         services.AddSingleton<IJobHandler, PredictJobHandler>();
         services.AddSingleton<IJobHandler, ExportJobHandler>();
+        services.AddSingleton<IJobHandler, PruneJobHandler>();
         services.AddSingleton<JobRunner>();
         services.AddDatasetImports(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());

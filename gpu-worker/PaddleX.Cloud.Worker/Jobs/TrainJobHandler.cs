@@ -40,7 +40,7 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
             var project = await Metadata.Projects.GetAsync(task.Pid, context.Cancellation) ?? throw new InvalidDataException($"project {task.Pid} no longer exists");
             var dataset = await Metadata.Datasets.GetAsync(project.Did, context.Cancellation) ?? throw new InvalidDataException($"dataset {project.Did} no longer exists");
             var trainer = Trainers.For(project.Type);
-            var trainParams = await BuildParamsAsync(task, catalogScratch, context.Cancellation);
+            var trainParams = await WithPruningAsync(task, parameters, await BuildParamsAsync(task, catalogScratch, context.Cancellation), context.Cancellation);
             var resume = await PrepareOutputAsync(task, message, parameters, context.DeliveryCount, outputDir, context.Cancellation);
             trainParams = trainParams with { ResumeCheckpoint = resume };
             var datasetDir = await artifacts.MaterializeAsync(dataset.Path, context.Cancellation);
@@ -171,6 +171,28 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
         stored["pretrain_weights"] = await ResolveWeightsAsync(stored["pretrain_weights"]?.GetValue<string>(), cancellationToken);
         stored["weights_catalog"] = await WeightsCatalog.LocalFolderAsync(artifacts, options.WeightsCatalog, stored["model"]?.GetValue<string>() ?? string.Empty, stored["pretrain_weights"]?.GetValue<string>(), catalogScratch, cancellationToken);
         return TrainParams.FromJson(stored.ToJsonString());
+    }
+
+    /// <summary>A pruned retraining (<c>pruned_flops</c> or <c>eval_metric_loss</c> on a task with a parent) starts
+    /// from the parent's best model, pruned with the parent's sensitivities.</summary>
+    private async ValueTask<TrainParams> WithPruningAsync(TaskInfo task, JsonObject parameters, TrainParams trainParams, CancellationToken cancellationToken)
+    {
+        var prunedFlops = parameters["pruned_flops"] is JsonValue f && f.TryGetValue<double>(out var flops) ? flops : (double?)null;
+        var metricLoss = parameters["eval_metric_loss"] is JsonValue l && l.TryGetValue<double>(out var loss) ? loss : (double?)null;
+        if ((prunedFlops ?? metricLoss) is null || task.ParentId.Length == 0)
+        {
+            return trainParams;
+        }
+
+        var parent = await Metadata.Tasks.GetAsync(task.ParentId, cancellationToken) ?? throw new InvalidDataException($"裁剪训练的父任务{task.ParentId}不存在 (parent task {task.ParentId} not found)");
+        var pruneDir = await artifacts.MaterializeAsync($"{parent.Path}/{PruneJobHandler.Folder}", cancellationToken);
+        return trainParams with
+        {
+            PruneCheckpoint = await artifacts.MaterializeAsync($"{parent.Path}/output/best_model", cancellationToken),
+            SensitivitiesPath = Path.Combine(pruneDir, Vision.Slim.Sensitivities.FileName),
+            PrunedFlops = prunedFlops,
+            EvalMetricLoss = prunedFlops is null ? metricLoss : null,
+        };
     }
 
     /// <summary>A pretrained model id (PM0001) or a task id (its best model) becomes that model's

@@ -4,7 +4,7 @@ using PaddleX.Cloud.Storage.Ports;
 
 namespace PaddleX.Cloud.Datasets.Jobs;
 
-/// <summary>The state a train, evaluate, predict or export job owns on its task (<see cref="TaskJobStates"/>)
+/// <summary>The state a train, prune, evaluate, predict or export job owns on its task (<see cref="TaskJobStates"/>)
 /// and the failure it records when the queue gives the job up.</summary>
 public sealed class TaskJobTarget(IMetadataStore metadata, string kind, int failedStatus, string deadLetterPrefix, bool mirror = true) : IJobTarget
 {
@@ -27,6 +27,10 @@ public sealed class TaskJobTarget(IMetadataStore metadata, string kind, int fail
 
     public static TaskJobTarget Export(IMetadataStore metadata) =>
         new(metadata, JobKinds.Export, (int)Contracts.TaskStatus.XEXPORTFAIL, "导出失败");
+
+    // The analysis has its own status family (PruneStatus); the task's status is set to XPRUNEING when it starts.
+    public static TaskJobTarget Prune(IMetadataStore metadata) =>
+        new(metadata, JobKinds.Prune, (int)PruneStatus.XSPRUNEFAIL, "裁剪分析失败", mirror: false);
 
     public ValueTask<JobState?> ReadStateAsync(JobMessage message, CancellationToken cancellationToken) =>
         States.ReadAsync(message.TargetId, cancellationToken);

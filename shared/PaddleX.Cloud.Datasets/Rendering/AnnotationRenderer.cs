@@ -20,6 +20,9 @@ public static class AnnotationRenderer
         return SKTypeface.FromStream(stream) ?? SKTypeface.Default;
     });
 
+    /// <summary>The bundled DejaVu Sans, for every picture the service draws (the NoDependencies Skia has no fonts).</summary>
+    public static SKTypeface Typeface => Font.Value;
+
     /// <summary>PNG bytes, or null when the picture has no entry in the dataset's details.</summary>
     /// <param name="datasetDir">The dataset's local folder.</param>
     /// <param name="relative">The picture's path inside the dataset folder ('/' separators).</param>

@@ -1,4 +1,5 @@
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Slim;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -10,7 +11,7 @@ namespace PaddleX.Cloud.Vision.Models.Segmentation;
 /// channels, max-pooling between them), a decoder that resizes bilinearly to each skip connection,
 /// concatenates it and applies a double conv (256, 128, 64, 64), and a 3×3 classifier.
 /// </summary>
-public sealed class UNet : Module<Tensor, Tensor>, IOnnxExportable
+public sealed class UNet : Module<Tensor, Tensor>, IOnnxExportable, IPrunable
 {
     private static readonly long[] EncoderChannels = [64, 128, 256, 512, 512];
     private static readonly long[] DecoderChannels = [256, 128, 64, 64];
@@ -78,6 +79,42 @@ public sealed class UNet : Module<Tensor, Tensor>, IOnnxExportable
         }
 
         return graph.Conv(cls, x);
+    }
+
+    /// <summary>Inside every double conv, the first convolution's channels (read by the second); and every double
+    /// conv's output: an encoder output is read by the next encoder stage and, after the decoder's upsampled
+    /// channels in the concatenation, by its decoder stage; a decoder output by the next stage or the classifier.</summary>
+    public IReadOnlyList<ChannelGroup> PrunableGroups()
+    {
+        var encoder = Enumerable.Range(0, EncoderChannels.Length).Select(i => i == 0 ? "inc" : $"down.{i - 1}").ToList();
+        var decoder = Enumerable.Range(0, DecoderChannels.Length).Select(i => $"up.{i}").ToList();
+        var groups = encoder.Concat(decoder).Select(b => Group($"{b}.0", [new($"{b}.1.conv")])).ToList();
+        for (var i = 0; i < encoder.Count; i++)
+        {
+            var readers = new List<ChannelConsumer>();
+            if (i + 1 < encoder.Count)
+            {
+                readers.Add(new($"{encoder[i + 1]}.0.conv"));
+                // Decoder stage j concatenates [upsampled, skip of encoder stage n-2-j]; the upsampled part comes first.
+                var j = EncoderChannels.Length - 2 - i;
+                readers.Add(new($"{decoder[j]}.0.conv", (int)(j == 0 ? EncoderChannels[^1] : DecoderChannels[j - 1])));
+            }
+            else
+            {
+                readers.Add(new($"{decoder[0]}.0.conv"));
+            }
+
+            groups.Add(Group($"{encoder[i]}.1", readers));
+        }
+
+        for (var j = 0; j < decoder.Count; j++)
+        {
+            groups.Add(Group($"{decoder[j]}.1", [new(j + 1 < decoder.Count ? $"{decoder[j + 1]}.0.conv" : "cls")]));
+        }
+
+        return groups;
+
+        static ChannelGroup Group(string unit, IReadOnlyList<ChannelConsumer> readers) => new(unit, [$"{unit}.conv"], [$"{unit}.bn"], [], readers);
     }
 
     private static Sequential DoubleConv(long inChannels, long outChannels) =>

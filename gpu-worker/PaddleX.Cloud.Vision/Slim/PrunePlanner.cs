@@ -1,0 +1,56 @@
+namespace PaddleX.Cloud.Vision.Slim;
+
+/// <summary>
+/// Chooses a pruning ratio per group from the sensitivities: one tolerated metric loss for every group, each
+/// group pruned as far as its curve stays within it. With a FLOPs target the tolerated loss is searched (bisection)
+/// for the smallest one that removes at least that share of FLOPs; with a tolerated loss
+/// (<c>eval_metric_loss</c>) it is used as is.
+/// </summary>
+public static class PrunePlanner
+{
+    public sealed record Plan(Dictionary<string, double> Ratios, Dictionary<string, int> Channels, Complexity Before, Complexity After, double Loss);
+
+    /// <param name="prunedFlops">share of FLOPs to remove, in (0, 1); null to use <paramref name="metricLoss"/>.</param>
+    public static Plan Choose(ChannelPruner pruner, FlopsCounter counter, Sensitivities sensitivities, double? prunedFlops, double? metricLoss)
+    {
+        var groups = pruner.Groups.Where(g => sensitivities.Groups.ContainsKey(g.Name)).ToList();
+        if (groups.Count == 0)
+        {
+            throw new InvalidDataException("the sensitivities name none of this network's channel groups");
+        }
+
+        (Dictionary<string, double> Ratios, Dictionary<string, int> Channels, Complexity After) At(double loss)
+        {
+            var ratios = groups.ToDictionary(g => g.Name, g => sensitivities.RatioWithin(g.Name, loss), StringComparer.Ordinal);
+            var channels = groups.ToDictionary(g => g.Name, g => pruner.Channels(g) - ChannelPruner.Removed(pruner.Channels(g), ratios[g.Name]), StringComparer.Ordinal);
+            return (ratios, channels, counter.Predict(groups, channels, pruner.Channels));
+        }
+
+        double chosen;
+        if (prunedFlops is not { } target)
+        {
+            chosen = metricLoss ?? throw new ArgumentException("pruned_flops or eval_metric_loss is needed");
+        }
+        else
+        {
+            double Reduction(double loss) => 1 - ((double)At(loss).After.Flops / counter.Current.Flops);
+            var hi = groups.Max(g => sensitivities.LossAt(g.Name, sensitivities.Ratios.Max())) + 1e-9;
+            var lo = 0.0;
+            if (Reduction(lo) >= target)
+            {
+                hi = lo;
+            }
+
+            for (var i = 0; i < 50 && hi - lo > 1e-7; i++)
+            {
+                var mid = (lo + hi) / 2;
+                (Reduction(mid) >= target ? ref hi : ref lo) = mid;
+            }
+
+            chosen = hi;
+        }
+
+        var (r, c, after) = At(chosen);
+        return new Plan(r, c, counter.Current, after, chosen);
+    }
+}
