@@ -5,32 +5,46 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using PaddleX.Cloud.Vision.Export;
 using PaddleX.Cloud.Vision.Models.Classification;
 using PaddleX.Cloud.Vision.Quantisation;
+using PaddleX.Cloud.Vision.Slim;
 
 namespace PaddleX.Cloud.Bench.Inference;
 
 /// <summary>
 /// float32 vs int8 (QDQ, calibrated on a few images) ONNX Runtime CPU latency at batch 1, 224×224, 1000 classes,
-/// and file sizes. The two sessions run alternately, run after run, so a load change on a shared machine hits
-/// both alike; medians are reported. Latency does not depend on the weights' values, so the networks keep
-/// their initial weights.
+/// and file sizes, for the network as built and with 30 % of every prunable channel group removed (the pruning
+/// code's physical channel removal). The sessions run in turn, run after run, so a load change on a shared
+/// machine hits all alike; medians are reported. Latency does not depend on the weights' values, so the
+/// networks keep their initial weights.
 /// </summary>
 internal static class QuantBench
 {
-    public static void Run(IEnumerable<string> models, int threads, int runs, int warmup)
+    public static void Run(IEnumerable<string> models, int threads, int runs, int warmup, double pruneRatio = 0.3)
     {
-        Console.WriteLine($"# int8 vs float32: ONNX Runtime CPU, {threads} threads, batch 1, 224x224, 1000 classes, median of {runs} alternating runs after {warmup} warm-up");
-        Console.WriteLine("model        variant  file_MB  latency_ms  vs_fp32  int8_kernels  float_convs");
+        Console.WriteLine($"# int8 vs float32 (and {pruneRatio:P0} of every prunable channel group removed): ONNX Runtime CPU, {threads} threads, batch 1, 224x224, 1000 classes, median of {runs} alternating runs after {warmup} warm-up");
+        Console.WriteLine("model        variant        GFLOPs  file_MB  latency_ms  vs_fp32  int8_kernels  float_convs");
         const int size = 224;
         int[] dims = [1, 3, size, size];
         foreach (var name in models)
         {
             using var model = ClassificationModels.Create(name, 1000);
             model.eval();
-            var fp32 = OnnxExporter.Export(model, name, 1000);
-            var int8 = QuantisedExport.QuantiseOnnx(fp32, Enumerable.Range(0, 8).Select(i => Image(i, size)), dims, new QuantisationOptions(CalibrationMethod.MinMax));
+            var variants = new List<(string Name, long Flops, byte[] Onnx)>();
+            void AddVariants(string suffix)
+            {
+                var flops = new FlopsCounter(model, 3, size, size).Current.Flops;
+                var fp32 = OnnxExporter.Export(model, name, 1000);
+                variants.Add(("float32" + suffix, flops, fp32));
+                variants.Add(("int8" + suffix, flops, QuantisedExport.QuantiseOnnx(fp32, Enumerable.Range(0, 8).Select(i => Image(i, size)), dims, new QuantisationOptions(CalibrationMethod.MinMax))));
+            }
+
+            AddVariants(string.Empty);
+            // Pruned as pruned retraining leaves a network: the weakest (L1) channels of each group physically removed.
+            var pruner = new ChannelPruner(model, PrunableGroups.For(name, model));
+            pruner.Shrink(pruner.Groups.ToDictionary(g => g.Name, g => pruner.Strongest(g, pruner.Channels(g) - ChannelPruner.Removed(pruner.Channels(g), pruneRatio)), StringComparer.Ordinal));
+            AddVariants("-pruned");
+
             using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-            using var floatSession = new InferenceSession(fp32, options);
-            using var int8Session = new InferenceSession(int8, options);
+            var sessions = variants.Select(v => new InferenceSession(v.Onnx, options)).ToList();
             var input = new DenseTensor<float>(Image(99, size), dims);
             double Time(InferenceSession session)
             {
@@ -40,30 +54,33 @@ internal static class QuantBench
                 return clock.Elapsed.TotalMilliseconds;
             }
 
-            for (var i = 0; i < warmup; i++)
+            var times = sessions.Select(_ => new List<double>()).ToList();
+            for (var i = 0; i < warmup + runs; i++)
             {
-                Time(floatSession);
-                Time(int8Session);
+                for (var v = 0; v < sessions.Count; v++)
+                {
+                    var ms = Time(sessions[v]);
+                    if (i >= warmup)
+                    {
+                        times[v].Add(ms);
+                    }
+                }
             }
 
-            var (floatTimes, int8Times) = (new List<double>(), new List<double>());
-            for (var i = 0; i < runs; i++)
+            var floatMs = Median(times[0]);
+            for (var v = 0; v < variants.Count; v++)
             {
-                floatTimes.Add(Time(floatSession));
-                int8Times.Add(Time(int8Session));
+                Line(name, variants[v].Name, variants[v].Flops, variants[v].Onnx.Length, Median(times[v]), floatMs, RuntimeGraph.OptimisedOpCounts(variants[v].Onnx));
+                sessions[v].Dispose();
             }
-
-            var (f, q) = (Median(floatTimes), Median(int8Times));
-            Line(name, "float32", fp32.Length, f, f, RuntimeGraph.OptimisedOpCounts(fp32));
-            Line(name, "int8", int8.Length, q, f, RuntimeGraph.OptimisedOpCounts(int8));
         }
     }
 
-    private static void Line(string name, string variant, long bytes, double ms, double floatMs, Dictionary<string, int> ops)
+    private static void Line(string name, string variant, long flops, long bytes, double ms, double floatMs, Dictionary<string, int> ops)
     {
         var int8Kernels = ops.Where(o => o.Key.StartsWith("com.microsoft:Q", StringComparison.Ordinal)).Sum(o => o.Value);
         var floatConvs = ops.Where(o => o.Key.EndsWith("Conv", StringComparison.Ordinal) && !o.Key.Contains(":Q", StringComparison.Ordinal)).Sum(o => o.Value);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-12} {variant,-7}  {bytes / 1e6,7:F1}  {ms,10:F1}  {ms / floatMs,6:F2}x  {int8Kernels,12}  {floatConvs,11}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-12} {variant,-14} {flops / 1e9,6:F2}  {bytes / 1e6,7:F1}  {ms,10:F1}  {ms / floatMs,6:F2}x  {int8Kernels,12}  {floatConvs,11}"));
     }
 
     /// <summary>A normalised picture-like input: smooth gradients plus noise, in about [−2, 2].</summary>
