@@ -7,8 +7,8 @@ namespace PaddleX.Cloud.Storage.Local;
 /// makes a new table sharing all untouched entities, and stored entities are never changed in place.</summary>
 internal sealed class EntityTable
 {
-    /// <summary>How many changes a table may lie behind the last one whose flat array was made
-    /// before it makes its own by walking the tree: each link keeps an older version alive.</summary>
+    /// <summary>How many unread versions a table may lie behind the last one whose flat array was
+    /// made before it makes its own by walking the tree: each link keeps an older version alive.</summary>
     private const int MaxChangesBehind = 8;
 
     private readonly object orderedLock = new();
@@ -29,11 +29,12 @@ internal sealed class EntityTable
     private EntityTable(ImmutableSortedDictionary<string, IMessage> items, int maxId, EntityTable parent, string changedId)
         : this(items, maxId)
     {
-        if (parent.changesBehind < MaxChangesBehind)
+        var behind = parent.Made() is null ? parent.changesBehind + 1 : 1;
+        if (behind <= MaxChangesBehind)
         {
             this.parent = parent;
             this.changedId = changedId;
-            changesBehind = parent.changesBehind + 1;
+            changesBehind = behind;
         }
     }
 
