@@ -6,8 +6,11 @@
 # Then the store alone (no HTTP) with CLIENTS concurrent writers for STORE_SECONDS s, both designs:
 # the runner is copied into the previous tree and built against its store.
 #   bench/run-store-bench.sh
+# Then each request kind alone (PROFILE_CLIENTS clients, PROFILE_SECONDS s each) against both servers:
+# the server's and the load generator's CPU time per request of that kind (where the time goes).
 # Env: BASE (git merge-base HEAD main), DATASETS (10000), PROJECTS (10000), CLIENTS (64),
-#      DURATION (30), WARMUP (10), STORE_SECONDS (10), OUT (bench/results/store-bench.txt)
+#      DURATION (30), WARMUP (10), STORE_SECONDS (10), PROFILE_CLIENTS (16), PROFILE_SECONDS (3),
+#      OUT (bench/results/store-bench.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${BASE:-$(git merge-base HEAD main)}
@@ -17,6 +20,8 @@ CLIENTS=${CLIENTS:-64}
 DURATION=${DURATION:-30}
 WARMUP=${WARMUP:-10}
 STORE_SECONDS=${STORE_SECONDS:-10}
+PROFILE_CLIENTS=${PROFILE_CLIENTS:-16}
+PROFILE_SECONDS=${PROFILE_SECONDS:-3}
 OUT=${OUT:-bench/results/store-bench.txt}
 WORK=$(mktemp -d "${BENCH_DIR:-/tmp}/pxstore.XXXXXX")
 SERVER_PID=
@@ -43,8 +48,8 @@ BENCH="dotnet $WORK/bench/PaddleX.Cloud.Bench.Store.dll"
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-run() { # label, server folder
-  local label=$1 bin=$2 port workspace
+run() { # label, server folder, load | profile
+  local label=$1 bin=$2 mode=${3:-load} port workspace
   port=$(free_port)
   workspace="$WORK/workspace-$label"
   $BENCH seed "$workspace" "$DATASETS" "$PROJECTS" >/dev/null
@@ -54,8 +59,13 @@ run() { # label, server folder
     curl -sf "http://127.0.0.1:$port/workspace" >/dev/null && break
     sleep 0.2
   done
-  echo "--- $label"
-  $BENCH load "http://127.0.0.1:$port" "$SERVER_PID" "$CLIENTS" "$DURATION" "$WARMUP" "$DATASETS" "$PROJECTS"
+  if [ "$mode" = load ]; then
+    echo "--- $label"
+    $BENCH load "http://127.0.0.1:$port" "$SERVER_PID" "$CLIENTS" "$DURATION" "$WARMUP" "$DATASETS" "$PROJECTS"
+  else
+    echo "--- $label: each request kind alone, $PROFILE_CLIENTS clients x $PROFILE_SECONDS s"
+    $BENCH profile "http://127.0.0.1:$port" "$SERVER_PID" "$PROFILE_CLIENTS" "$PROFILE_SECONDS" "$DATASETS" "$PROJECTS"
+  fi
   kill "$SERVER_PID"
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=
@@ -67,6 +77,8 @@ run() { # label, server folder
   echo "workspace: $DATASETS datasets, $PROJECTS projects; $CLIENTS clients, ${WARMUP} s warm-up + ${DURATION} s measured"
   run current "$WORK/current"
   run previous "$WORK/previous"
+  run current "$WORK/current" profile
+  run previous "$WORK/previous" profile
   for design in current previous; do
     runner=$WORK/bench
     [ "$design" = previous ] && runner=$WORK/previous-bench

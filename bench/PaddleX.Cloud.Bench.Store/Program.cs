@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Google.Protobuf;
 using PaddleX.Cloud.Contracts;
 
@@ -11,6 +10,8 @@ using PaddleX.Cloud.Contracts;
 //        mixed traffic against a running server: 70 % reads (30 % GET /dataset?did, 30 % GET /project?id,
 //        5 % GET /dataset, 5 % GET /project), 30 % writes (10 % POST /dataset, 10 % POST /project,
 //        10 % PUT /workspace changing a dataset's desc); prints errors, req/s, p50/p99 and server RSS.
+//   profile <url> <server-pid> <clients> <seconds> <datasets> <projects>
+//        each request kind of the mix alone for <seconds>: server and load-generator CPU per request.
 //   store <workspace> <writers> <seconds>          the store alone, in this process: half creates, half
 //        updates of a random dataset; prints writes/s and p50/p99, next to the device's fsync latency.
 //        Built against either store (the script copies this project into the previous design's tree).
@@ -19,7 +20,8 @@ return args[0] switch
     "seed" => Seed(args[1], Int(args[2]), Int(args[3])),
     "store" => await StoreAsync(args[1], Int(args[2]), Int(args[3])),
     "load" => await LoadAsync(new Uri(args[1]), Int(args[2]), Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6]), Int(args[7])),
-    _ => throw new ArgumentException("seed | load"),
+    "profile" => await ProfileAsync(new Uri(args[1]), Int(args[2]), Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6])),
+    _ => throw new ArgumentException("seed | load | profile | store"),
 };
 
 static int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);
@@ -109,18 +111,41 @@ static List<double> FsyncLatencies(string directory)
     return samples;
 }
 
-static async Task<int> LoadAsync(Uri url, int serverPid, int clients, int seconds, int warmupSeconds, int datasets, int projects)
+// Each request kind alone for a few seconds: the server's and the load generator's CPU time per
+// request of that kind, which is what the mixed run's throughput is made of.
+static async Task<int> ProfileAsync(Uri url, int serverPid, int clients, int seconds, int datasets, int projects)
 {
-    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+    using var http = Client(url, clients);
+    foreach (var (label, roll) in new[] { ("GET /dataset?did=", 0), ("GET /project?id=", 30), ("GET /dataset", 60), ("GET /project", 65), ("POST /dataset", 70), ("POST /project", 80), ("PUT /workspace", 90) })
+    {
+        await RunMixAsync(http, clients, TimeSpan.FromSeconds(1), datasets, projects, _ => roll);
+        var (serverCpu, ownCpu) = (CpuSeconds(serverPid), Environment.CpuUsage.TotalTime.TotalSeconds);
+        var result = await RunMixAsync(http, clients, TimeSpan.FromSeconds(seconds), datasets, projects, _ => roll);
+        (serverCpu, ownCpu) = (CpuSeconds(serverPid) - serverCpu, Environment.CpuUsage.TotalTime.TotalSeconds - ownCpu);
+        var samples = roll < 70 ? result.Reads : result.Writes;
+        Console.WriteLine($"{label,-18} {result.Requests,6} requests, {result.Errors} errors, p50 {Percentile(samples, 0.5),7:F1} ms; CPU per request: server {serverCpu * 1000 / result.Requests,6:F2} ms, load generator {ownCpu * 1000 / result.Requests,6:F2} ms");
+    }
+
+    return 0;
+}
+
+static HttpClient Client(Uri url, int clients) =>
+    new(new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false, UseCookies = false })
     {
         BaseAddress = url,
         Timeout = TimeSpan.FromSeconds(30),
     };
 
+static async Task<int> LoadAsync(Uri url, int serverPid, int clients, int seconds, int warmupSeconds, int datasets, int projects)
+{
+    using var http = Client(url, clients);
+
     var warmup = await RunAsync(http, clients, TimeSpan.FromSeconds(warmupSeconds), datasets, projects);
     var rssAfterWarmup = Rss(serverPid);
+    var (serverCpu, ownCpu, machineCpu) = (CpuSeconds(serverPid), Environment.CpuUsage.TotalTime.TotalSeconds, MachineBusySeconds());
     var measured = await RunAsync(http, clients, TimeSpan.FromSeconds(seconds), datasets, projects);
     var rssAtEnd = Rss(serverPid);
+    (serverCpu, ownCpu, machineCpu) = (CpuSeconds(serverPid) - serverCpu, Environment.CpuUsage.TotalTime.TotalSeconds - ownCpu, MachineBusySeconds() - machineCpu);
     Console.WriteLine($"warm-up {warmupSeconds} s: {warmup.Requests} requests, {warmup.Errors} errors");
     Console.WriteLine($"clients {clients}, {seconds} s: {measured.Requests} requests, {measured.Errors} errors, {measured.Requests / measured.Elapsed.TotalSeconds:F0} req/s");
     foreach (var (label, samples) in new[] { ("reads", measured.Reads), ("  item reads", measured.ItemReads), ("  list reads", measured.ListReads), ("writes", measured.Writes) })
@@ -128,6 +153,8 @@ static async Task<int> LoadAsync(Uri url, int serverPid, int clients, int second
         Console.WriteLine($"{label,-13} n={samples.Count,7}  p50 {Percentile(samples, 0.50),8:F1} ms  p99 {Percentile(samples, 0.99),8:F1} ms  max {Percentile(samples, 1),8:F1} ms");
     }
 
+    var perRequest = 1000.0 / Math.Max(measured.Requests, 1);
+    Console.WriteLine($"CPU while measured: server {serverCpu:F1} s ({serverCpu * perRequest:F2} ms/request), load generator {ownCpu:F1} s ({ownCpu * perRequest:F2} ms/request), everything else on the machine {machineCpu - serverCpu - ownCpu:F1} s, of {Environment.ProcessorCount * measured.Elapsed.TotalSeconds:F0} core-s");
     Console.WriteLine($"server RSS after warm-up {rssAfterWarmup / 1024} MiB, at the end {rssAtEnd / 1024} MiB ({(rssAtEnd - rssAfterWarmup) * 100.0 / rssAfterWarmup:+0.0;-0.0} %)");
     foreach (var error in measured.ErrorSamples.Concat(warmup.ErrorSamples).Take(5))
     {
@@ -137,7 +164,12 @@ static async Task<int> LoadAsync(Uri url, int serverPid, int clients, int second
     return 0;
 }
 
-static async Task<Result> RunAsync(HttpClient http, int clients, TimeSpan duration, int datasets, int projects)
+static Task<Result> RunAsync(HttpClient http, int clients, TimeSpan duration, int datasets, int projects) =>
+    RunMixAsync(http, clients, duration, datasets, projects, random => random.Next(100));
+
+// roll picks the request: < 30 item read of a dataset, < 60 of a project, < 65 list of datasets,
+// < 70 list of projects, < 80 create a dataset, < 90 create a project, else update a dataset.
+static async Task<Result> RunMixAsync(HttpClient http, int clients, TimeSpan duration, int datasets, int projects, Func<Random, int> roller)
 {
     var result = new Result();
     var clock = Stopwatch.StartNew();
@@ -147,7 +179,7 @@ static async Task<Result> RunAsync(HttpClient http, int clients, TimeSpan durati
         var random = new Random(c);
         for (var n = 0; n < MaxRequestsPerClient && clock.Elapsed < duration; n++)
         {
-            var roll = random.Next(100);
+            var roll = roller(random);
             var start = Stopwatch.GetTimestamp();
             string? error;
             try
@@ -193,20 +225,47 @@ static async Task<Result> RunAsync(HttpClient http, int clients, TimeSpan durati
     return result;
 }
 
-static async Task<string?> ReadAsync(HttpClient http, string path)
-{
-    using var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
-    var body = await response.Content.ReadAsByteArrayAsync();
-    // {"status":1 comes first in every success; the whole list is not parsed on the client.
-    return response.IsSuccessStatusCode && body.AsSpan().StartsWith("{\"status\":1"u8) ? null : $"GET {path}: {(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 200)))}";
-}
+static Task<string?> ReadAsync(HttpClient http, string path) =>
+    SendAsync(http, new HttpRequestMessage(HttpMethod.Get, path));
 
-static async Task<string?> WriteAsync(HttpClient http, HttpMethod method, string path, object body)
+static Task<string?> WriteAsync(HttpClient http, HttpMethod method, string path, object body) =>
+    SendAsync(http, new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) });
+
+// The answer's head is checked ({"status":1 comes first in every success) and the rest is drained
+// through one reused buffer: a 2.3 MB list is neither kept nor parsed, so the load generator's own
+// cost stays small next to the server's.
+static async Task<string?> SendAsync(HttpClient http, HttpRequestMessage request)
 {
-    using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
-    using var response = await http.SendAsync(request);
-    var reply = await response.Content.ReadAsStringAsync();
-    return response.IsSuccessStatusCode && JsonNode.Parse(reply)?["status"]?.GetValue<int>() == 1 ? null : $"{method} {path}: {(int)response.StatusCode} {reply}";
+    using (request)
+    {
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            int head = 0, read;
+            while ((read = await body.ReadAsync(buffer.AsMemory(head))) > 0)
+            {
+                head += read;
+                if (head >= 64 || head == buffer.Length)
+                {
+                    break;
+                }
+            }
+
+            var ok = response.IsSuccessStatusCode && buffer.AsSpan(0, head).StartsWith("{\"status\":1"u8);
+            var error = ok ? null : $"{request.Method} {request.RequestUri}: {(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(buffer.AsSpan(0, Math.Min(head, 200)))}";
+            while (read > 0 && await body.ReadAsync(buffer) > 0)
+            {
+            }
+
+            return error;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }
 
 static double Percentile(List<double> samples, double p)
@@ -224,6 +283,21 @@ static long Rss(int pid)
 {
     var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
     return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture); // KiB
+}
+
+// utime + stime of a process, in clock ticks of 1/100 s (USER_HZ on Linux).
+static double CpuSeconds(int pid)
+{
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+}
+
+// Busy time of all cores (everything but idle and iowait), in seconds.
+static double MachineBusySeconds()
+{
+    var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(t => long.Parse(t, CultureInfo.InvariantCulture)).ToArray();
+    return (ticks.Sum() - ticks[3] - ticks[4]) / 100.0;
 }
 
 internal sealed class Result

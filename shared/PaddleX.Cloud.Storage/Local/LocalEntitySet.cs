@@ -8,7 +8,7 @@ namespace PaddleX.Cloud.Storage.Local;
 internal sealed class LocalEntitySet<T>(LocalMetadataStore store, EntityKind kind) : IEntitySet<T>
     where T : class, IMessage<T>
 {
-    private IEnumerable<T> Stored => store.Published[kind].Ordered.Cast<T>();
+    private StoredList<T> Stored => new(store.Published[kind].Ordered);
 
     public ValueTask<T?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(store.Published[kind].Items.TryGetValue(id, out var value) ? ((T)value).Clone() : null);
@@ -16,14 +16,28 @@ internal sealed class LocalEntitySet<T>(LocalMetadataStore store, EntityKind kin
     public ValueTask<IReadOnlyList<T>> ListAsync(CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<IReadOnlyList<T>>(Stored.Select(e => e.Clone()).ToList());
 
-    public ValueTask<IReadOnlyList<T>> FindAllAsync(Func<T, bool> match, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<IReadOnlyList<T>>(Stored.Where(match).Select(e => e.Clone()).ToList());
+    public ValueTask<IReadOnlyList<T>> FindAllAsync(Func<T, bool> match, CancellationToken cancellationToken = default)
+    {
+        // An indexed loop, not LINQ over an interface: "the projects of this dataset" scans every
+        // project on each dataset read.
+        var stored = Stored;
+        var matches = new List<T>();
+        for (var i = 0; i < stored.Count; i++)
+        {
+            if (match(stored[i]))
+            {
+                matches.Add(stored[i].Clone());
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<T>>(matches);
+    }
 
     public ValueTask<IReadOnlyList<TView>> ListViewsAsync<TView>(EntityView<T, TView> view, CancellationToken cancellationToken = default)
         where TView : class
     {
         var table = store.Published[kind];
-        return ValueTask.FromResult(view.ListOfStored(table, table.Ordered.Cast<T>()));
+        return ValueTask.FromResult(view.ListOfStored(table, new StoredList<T>(table.Ordered)));
     }
 
     public ValueTask<T> CreateAsync(Func<string, T> build, CancellationToken cancellationToken = default) =>

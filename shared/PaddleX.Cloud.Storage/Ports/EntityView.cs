@@ -29,8 +29,11 @@ public sealed class EntityView<T, TView>
     public TView OfStored(T stored) => byStoredValue.GetValue(stored, create);
 
     /// <summary>The views of <paramref name="stored"/>, reused as a whole while the adapter passes
-    /// the same immutable <paramref name="version"/> (its collection of stored values).</summary>
-    public IReadOnlyList<TView> ListOfStored(object version, IEnumerable<T> stored)
+    /// the same immutable <paramref name="version"/> (its collection of stored values). For a new
+    /// version the list is walked beside the last one: an entry that is the same stored value as its
+    /// counterpart there takes its view by a reference comparison, the rest (the changed entries) by
+    /// their instance, so a listing after a few changes costs those changes plus one pass.</summary>
+    public IReadOnlyList<TView> ListOfStored(object version, IReadOnlyList<T> stored)
     {
         var memo = Volatile.Read(ref last);
         if (memo is not null && ReferenceEquals(memo.Version, version))
@@ -38,10 +41,41 @@ public sealed class EntityView<T, TView>
             return memo.Views;
         }
 
-        var views = stored.Select(OfStored).ToArray();
-        Volatile.Write(ref last, new Memo(version, views));
+        var views = memo is null ? [.. stored.Select(OfStored)] : Merge(stored, memo.Stored, memo.Views);
+        Volatile.Write(ref last, new Memo(version, stored, views));
         return views;
     }
 
-    private sealed record Memo(object Version, IReadOnlyList<TView> Views);
+    /// <summary>Both lists are in the same order. A mismatch is a changed, an inserted or a removed
+    /// entry; where the walk cannot tell, it still gives every entry its right view (by instance).</summary>
+    private TView[] Merge(IReadOnlyList<T> stored, IReadOnlyList<T> before, TView[] viewsBefore)
+    {
+        var views = new TView[stored.Count];
+        var j = 0;
+        for (var i = 0; i < stored.Count; i++)
+        {
+            var item = stored[i];
+            if (j < before.Count && !ReferenceEquals(item, before[j]) && j + 1 < before.Count && ReferenceEquals(item, before[j + 1]))
+            {
+                j++; // before[j] was removed
+            }
+
+            if (j < before.Count && ReferenceEquals(item, before[j]))
+            {
+                views[i] = viewsBefore[j++];
+                continue;
+            }
+
+            views[i] = OfStored(item);
+            var inserted = i + 1 < stored.Count && j < before.Count && ReferenceEquals(stored[i + 1], before[j]);
+            if (!inserted)
+            {
+                j++; // changed in place
+            }
+        }
+
+        return views;
+    }
+
+    private sealed record Memo(object Version, IReadOnlyList<T> Stored, TView[] Views);
 }
