@@ -89,7 +89,7 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
         var posted = Expect.Ok(await Api.PostAsync("/project/task/predict", new { tid, image_data = Convert.ToBase64String(await File.ReadAllBytesAsync(picture)) }));
         var resultPng = posted["path"]!.GetValue<string>();
         Assert.EndsWith("visualized_test_results/predict_result.png", resultPng.Replace('\\', '/'), StringComparison.Ordinal);
-        var state = await WaitForPredictionAsync(tid);
+        var state = await PredictionFinishedAsync(tid);
         Assert.Equal(1, state["predict_status"]!.GetValue<int>());
         Assert.Equal(1, state["predict_num"]!.GetValue<int>());
         Assert.Equal(1, state["total_num"]!.GetValue<int>());
@@ -102,7 +102,7 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
         var list = new[] { picture, Path.Combine(source, "square", "square_1.png") };
         var listed = Expect.Ok(await Api.PostAsync("/project/task/predict", new { tid, img_list = list }));
         Assert.False(listed.ContainsKey("path"));
-        state = await WaitForPredictionAsync(tid);
+        state = await PredictionFinishedAsync(tid);
         Assert.Equal(1, state["predict_status"]!.GetValue<int>());
         Assert.Equal(2, state["total_num"]!.GetValue<int>());
         Assert.Equal(2, state["predict_num"]!.GetValue<int>());
@@ -115,7 +115,7 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
 
         // An undecodable picture fails clearly instead of hanging.
         Expect.Ok(await Api.PostAsync("/project/task/predict", new { tid, image_data = Convert.ToBase64String("not a picture"u8.ToArray()) }));
-        state = await WaitForPredictionAsync(tid);
+        state = await PredictionFinishedAsync(tid);
         Assert.Equal(2, state["predict_status"]!.GetValue<int>());
         Assert.Contains("无法解码", state["message"]!.GetValue<string>(), StringComparison.Ordinal);
 
@@ -260,18 +260,6 @@ public sealed class EvaluatePredictExportTests : ServerTestBase
         return state;
     }
 
-    private async Task<JsonObject> WaitForPredictionAsync(string tid)
-    {
-        JsonObject state = [];
-        await Polling.WaitUntilAsync(
-            async () =>
-            {
-                state = Expect.Ok(await Api.GetAsync("/project/task/predict", new { tid }));
-                return state["predict_status"]!.GetValue<int>() is 1 or 2;
-            },
-            TimeSpan.FromMinutes(1));
-        return state;
-    }
 
     private async Task<(string Pid, string Tid, string Source)> TrainedTaskAsync()
     {

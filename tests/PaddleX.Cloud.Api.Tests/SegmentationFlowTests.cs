@@ -82,7 +82,7 @@ public sealed class SegmentationFlowTests : ServerTestBase
 
         // Predict: the test split with its ground truth, a listed TIFF, an uploaded TIFF.
         Expect.Ok(await Api.PostAsync("/project/task/predict", new { tid }));
-        var state = await WaitForPredictionAsync(tid);
+        var state = await PredictionFinishedAsync(tid);
         Assert.Equal(1, state["predict_status"]!.GetValue<int>());
         var taskDir = Path.Combine(Server.Workspace, "projects", pid, tid);
         var results = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(taskDir, "logs", "predict", "results.json")))!.AsArray();
@@ -95,10 +95,10 @@ public sealed class SegmentationFlowTests : ServerTestBase
 
         var tiff = Path.Combine(source, "JPEGImages", "s003.tif");
         Expect.Ok(await Api.PostAsync("/project/task/predict", new { tid, img_list = new[] { tiff } }));
-        Assert.Equal(1, (await WaitForPredictionAsync(tid))["predict_status"]!.GetValue<int>());
+        Assert.Equal(1, (await PredictionFinishedAsync(tid))["predict_status"]!.GetValue<int>());
         Assert.True(File.Exists(Path.Combine(taskDir, "visualized_test_results", "s003.png")));
         Expect.Ok(await Api.PostAsync("/project/task/predict", new { tid, image_data = Convert.ToBase64String(await File.ReadAllBytesAsync(tiff)) }));
-        Assert.Equal(1, (await WaitForPredictionAsync(tid))["predict_status"]!.GetValue<int>());
+        Assert.Equal(1, (await PredictionFinishedAsync(tid))["predict_status"]!.GetValue<int>());
         using (var uploaded = SkiaSharp.SKBitmap.Decode(Path.Combine(taskDir, "visualized_test_results", "predict_result.png")))
         {
             Assert.InRange(uploaded.Width, 401, 800);
@@ -132,10 +132,4 @@ public sealed class SegmentationFlowTests : ServerTestBase
         Assert.True(new FileInfo(Path.Combine(saveDir, "model.onnx")).Length > 100_000);
     }
 
-    private async Task<JsonObject> WaitForPredictionAsync(string tid)
-    {
-        JsonObject state = [];
-        await Polling.WaitUntilAsync(async () => (state = Expect.Ok(await Api.GetAsync("/project/task/predict", new { tid })))["predict_status"]!.GetValue<int>() is 1 or 2, TimeSpan.FromMinutes(1));
-        return state;
-    }
 }

@@ -1,5 +1,6 @@
 using PaddleX.Cloud.Vision.Detection.Data;
 using PaddleX.Cloud.Vision.Detection.Models;
+using PaddleX.Cloud.Vision.Detection.Ops;
 using static TorchSharp.torch;
 
 namespace PaddleX.Cloud.Vision.Detection.Inference;
@@ -20,9 +21,9 @@ public sealed record BoxDetection(int Label, float Score, float X1, float Y1, fl
         for (int i = 0; i < raw.Count; i++)
         {
             DetectionAnnotations a = batch.Items[i];
-            float[] boxes = raw[i].Boxes.cpu().data<float>().ToArray();
-            float[] scores = raw[i].Scores.cpu().data<float>().ToArray();
-            long[] labels = raw[i].Labels.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
+            float[] boxes = HostArrays.Of<float>(raw[i].Boxes, ScalarType.Float32);
+            float[] scores = HostArrays.Of<float>(raw[i].Scores, ScalarType.Float32);
+            long[] labels = HostArrays.Of<long>(raw[i].Labels, ScalarType.Int64);
             var list = new List<BoxDetection>(scores.Length);
             for (int k = 0; k < scores.Length; k++)
             {

@@ -1,5 +1,6 @@
 using PaddleX.Cloud.Vision.Detection.Models;
 using PaddleX.Cloud.Vision.Detection.Models.Yolo;
+using PaddleX.Cloud.Vision.Detection.Ops;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -149,9 +150,9 @@ public sealed class YoloLoss(YoloHead head)
         for (int img = 0; img < targets.Count; img++)
         {
             DetectionTarget target = targets[img];
-            float[] boxes = target.Boxes.cpu().to_type(ScalarType.Float32).data<float>().ToArray();
-            long[] labels = target.Labels.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
-            float[]? weights = target.Weights?.cpu().to_type(ScalarType.Float32).data<float>().ToArray();
+            float[] boxes = HostArrays.Of<float>(target.Boxes, ScalarType.Float32);
+            long[] labels = HostArrays.Of<long>(target.Labels, ScalarType.Int64);
+            float[]? weights = (target.Weights is null ? null : HostArrays.Of<float>(target.Weights, ScalarType.Float32));
             for (int n = 0; n < labels.Length; n++)
             {
                 float x1 = boxes[n * 4], y1 = boxes[n * 4 + 1], x2 = boxes[n * 4 + 2], y2 = boxes[n * 4 + 3];
