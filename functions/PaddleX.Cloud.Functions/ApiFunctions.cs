@@ -54,6 +54,10 @@ public sealed class ApiFunctions(ApiDispatcher dispatcher)
     public Task<IResult> ProjectTaskTrain([HttpTrigger(AuthorizationLevel.Anonymous, "post", "put", "options", Route = "project/task/train")] HttpRequest request) =>
         Run(request, "/project/task/train");
 
+    [Function("ProjectTaskPrune")]
+    public Task<IResult> ProjectTaskPrune([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "options", Route = "project/task/prune")] HttpRequest request) =>
+        Run(request, "/project/task/prune");
+
     [Function("ProjectTaskMetrics")]
     public Task<IResult> ProjectTaskMetrics([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "project/task/metrics")] HttpRequest request) =>
         Run(request, "/project/task/metrics");

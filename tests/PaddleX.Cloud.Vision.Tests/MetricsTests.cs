@@ -125,10 +125,11 @@ public class OfflineEvaluationTests
     }
 
     [Fact]
-    public void Trainer_factory_knows_classification_only_for_now()
+    public void Trainer_factory_knows_every_family_with_a_trainer_and_names_them_for_the_others()
     {
         Assert.IsType<PaddleX.Cloud.Vision.Training.ClassificationTrainer>(PaddleX.Cloud.Vision.Training.Trainers.For("classification"));
-        var ex = Assert.Throws<NotSupportedException>(() => PaddleX.Cloud.Vision.Training.Trainers.For("detection"));
-        Assert.Contains("classification", ex.Message, StringComparison.Ordinal);
+        Assert.IsType<PaddleX.Cloud.Vision.Detection.Training.DetectionTrainer>(PaddleX.Cloud.Vision.Training.Trainers.For("detection"));
+        var ex = Assert.Throws<NotSupportedException>(() => PaddleX.Cloud.Vision.Training.Trainers.For("instance_segmentation"));
+        Assert.Contains("classification, detection", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -48,7 +48,7 @@ internal sealed class ClassificationSource(IReadOnlyList<ClassificationSample> s
 /// </summary>
 public sealed class BatchLoader : PrefetchLoader<HostBatch>
 {
-    private readonly ISampleSource _source;
+    private readonly ISampleSource source;
 
     public BatchLoader(
         IReadOnlyList<ClassificationSample> samples,
@@ -75,21 +75,21 @@ public sealed class BatchLoader : PrefetchLoader<HostBatch>
         int prefetchBatches = 3)
         : base(batchSize, shuffle, dropLast, seed, decodeWorkers, prefetchBatches)
     {
-        _source = source;
+        this.source = source;
         AugmentEnabled = augment;
     }
 
     public bool AugmentEnabled { get; }
 
-    public override int SampleCount => _source.Count;
+    public override int SampleCount => source.Count;
 
     /// <summary>Builds one batch synchronously (used by the producer and by tests).</summary>
     public override HostBatch BuildBatch(int epoch, int batchIndex, int[] order, ParallelOptions? parallel = null)
     {
         int start = batchIndex * BatchSize;
         int count = Math.Min(BatchSize, order.Length - start);
-        int len = _source.Channels * _source.Height * _source.Width;
-        int labelLen = _source.LabelLength;
+        int len = source.Channels * source.Height * source.Width;
+        int labelLen = source.LabelLength;
         var data = new float[count * len];
         var labels = new long[count * labelLen];
         parallel ??= new ParallelOptions { MaxDegreeOfParallelism = DecodeWorkers };
@@ -97,8 +97,8 @@ public sealed class BatchLoader : PrefetchLoader<HostBatch>
         {
             int sample = order[start + i];
             Random? rng = AugmentEnabled ? new Random(Prefetcher.Mix(Seed, epoch, sample)) : null;
-            _source.Load(sample, rng, data.AsSpan(i * len, len), labels.AsSpan(i * labelLen, labelLen));
+            source.Load(sample, rng, data.AsSpan(i * len, len), labels.AsSpan(i * labelLen, labelLen));
         });
-        return new HostBatch(batchIndex, count, _source.Channels, _source.Height, _source.Width, data, labels);
+        return new HostBatch(batchIndex, count, source.Channels, source.Height, source.Width, data, labels);
     }
 }

@@ -9,8 +9,8 @@ namespace PaddleX.Cloud.Vision.Data;
 /// </summary>
 public sealed class ClassificationTransforms
 {
-    private readonly float[] _mean;
-    private readonly float[] _std;
+    private readonly float[] mean;
+    private readonly float[] std;
 
     /// <param name="width">target width (PaddleX image_shape[0]).</param>
     /// <param name="height">target height (PaddleX image_shape[1]).</param>
@@ -28,8 +28,8 @@ public sealed class ClassificationTransforms
 
         Width = width;
         Height = height;
-        _mean = mean.Select(m => (float)m).ToArray();
-        _std = std.Select(s => (float)s).ToArray();
+        this.mean = mean.Select(m => (float)m).ToArray();
+        this.std = std.Select(s => (float)s).ToArray();
         Augment = augment ?? AugmentOptions.None;
     }
 
@@ -112,8 +112,8 @@ public sealed class ClassificationTransforms
     {
         for (int c = 0; c < 3; c++)
         {
-            float scale = 1f / (255f * _std[c]);
-            float shift = _mean[c] / _std[c];
+            float scale = 1f / (255f * std[c]);
+            float shift = mean[c] / std[c];
             Span<float> p = chw.Slice(c * plane, plane);
             for (int i = 0; i < p.Length; i++)
             {

@@ -10,8 +10,8 @@ namespace PaddleX.Cloud.Vision.Data;
 /// </summary>
 public sealed class SegmentationTransforms
 {
-    private readonly float[] _mean;
-    private readonly float[] _std;
+    private readonly float[] mean;
+    private readonly float[] std;
 
     /// <param name="colourJitter">false for remote-sensing bands, whose values are not 8-bit colours.</param>
     public SegmentationTransforms(int width, int height, int channels, IReadOnlyList<double> mean, IReadOnlyList<double> std,
@@ -30,8 +30,8 @@ public sealed class SegmentationTransforms
         Width = width;
         Height = height;
         Channels = channels;
-        _mean = mean.Select(m => (float)m).ToArray();
-        _std = std.Select(s => (float)s).ToArray();
+        this.mean = mean.Select(m => (float)m).ToArray();
+        this.std = std.Select(s => (float)s).ToArray();
         Augment = augment ?? AugmentOptions.None;
         ColourJitter = colourJitter && channels == 3;
     }
@@ -97,8 +97,8 @@ public sealed class SegmentationTransforms
         int plane = Width * Height;
         for (int c = 0; c < Channels; c++)
         {
-            float scale = 1f / (255f * _std[c]);
-            float shift = _mean[c] / _std[c];
+            float scale = 1f / (255f * std[c]);
+            float shift = mean[c] / std[c];
             Span<float> p = chw.Slice(c * plane, plane);
             for (int i = 0; i < p.Length; i++)
             {

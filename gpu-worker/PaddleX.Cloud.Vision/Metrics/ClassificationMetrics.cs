@@ -21,9 +21,9 @@ public sealed record ClassificationReport(
 /// </summary>
 public sealed class ClassificationMetrics
 {
-    private readonly long[,] _confusion;
-    private long _top1Correct;
-    private long _topKCorrect;
+    private readonly long[,] confusion;
+    private long top1Correct;
+    private long topKCorrect;
 
     public ClassificationMetrics(IReadOnlyList<string> labels, int topK = 5)
     {
@@ -34,7 +34,7 @@ public sealed class ClassificationMetrics
 
         Labels = labels;
         TopK = Math.Max(1, Math.Min(topK, labels.Count));
-        _confusion = new long[labels.Count, labels.Count];
+        confusion = new long[labels.Count, labels.Count];
     }
 
     public IReadOnlyList<string> Labels { get; }
@@ -44,9 +44,9 @@ public sealed class ClassificationMetrics
 
     public long Count { get; private set; }
 
-    public double Acc1 => Count == 0 ? 0 : (double)_top1Correct / Count;
+    public double Acc1 => Count == 0 ? 0 : (double)top1Correct / Count;
 
-    public double AccK => Count == 0 ? 0 : (double)_topKCorrect / Count;
+    public double AccK => Count == 0 ? 0 : (double)topKCorrect / Count;
 
     /// <summary>Adds one sample: its true label and the class scores (any monotone scores, e.g. logits).</summary>
     public void Add(int trueLabel, ReadOnlySpan<float> scores)
@@ -61,15 +61,15 @@ public sealed class ClassificationMetrics
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(trueLabel, c);
         int rank = RankOf(trueLabel, scores);
         int predicted = ArgMax(scores);
-        _confusion[trueLabel, predicted]++;
+        confusion[trueLabel, predicted]++;
         if (rank == 0)
         {
-            _top1Correct++;
+            top1Correct++;
         }
 
         if (rank < TopK)
         {
-            _topKCorrect++;
+            topKCorrect++;
         }
 
         Count++;
@@ -94,7 +94,7 @@ public sealed class ClassificationMetrics
             m[i] = new long[c];
             for (int j = 0; j < c; j++)
             {
-                m[i][j] = _confusion[i, j];
+                m[i][j] = confusion[i, j];
             }
         }
 
@@ -108,12 +108,12 @@ public sealed class ClassificationMetrics
         double wp = 0, wr = 0, wf = 0;
         for (int k = 0; k < c; k++)
         {
-            long tp = _confusion[k, k];
+            long tp = confusion[k, k];
             long trueN = 0, predN = 0;
             for (int j = 0; j < c; j++)
             {
-                trueN += _confusion[k, j];
-                predN += _confusion[j, k];
+                trueN += confusion[k, j];
+                predN += confusion[j, k];
             }
 
             ClassPrf1 v;

@@ -3,8 +3,10 @@ namespace PaddleX.Cloud.Vision.Slim;
 /// <summary>
 /// Chooses a pruning ratio per group from the sensitivities: one tolerated metric loss for every group, each
 /// group pruned as far as its curve stays within it. With a FLOPs target the tolerated loss is searched (bisection)
-/// for the smallest one that removes at least that share of FLOPs; with a tolerated loss
-/// (<c>eval_metric_loss</c>) it is used as is.
+/// for the smallest one that removes at least that share of FLOPs, then every ratio is capped at the smallest cap
+/// that still removes it — where many groups lose nothing at any ratio (a robust model, a small validation set) the
+/// smallest tolerated loss alone would remove far more than asked; with a tolerated loss (<c>eval_metric_loss</c>)
+/// it is used as is.
 /// </summary>
 public static class PrunePlanner
 {
@@ -19,9 +21,9 @@ public static class PrunePlanner
             throw new InvalidDataException("the sensitivities name none of this network's channel groups");
         }
 
-        (Dictionary<string, double> Ratios, Dictionary<string, int> Channels, Complexity After) At(double loss)
+        (Dictionary<string, double> Ratios, Dictionary<string, int> Channels, Complexity After) At(double loss, double cap = 1)
         {
-            var ratios = groups.ToDictionary(g => g.Name, g => sensitivities.RatioWithin(g.Name, loss), StringComparer.Ordinal);
+            var ratios = groups.ToDictionary(g => g.Name, g => Math.Min(cap, sensitivities.RatioWithin(g.Name, loss)), StringComparer.Ordinal);
             var channels = groups.ToDictionary(g => g.Name, g => pruner.Channels(g) - ChannelPruner.Removed(pruner.Channels(g), ratios[g.Name]), StringComparer.Ordinal);
             return (ratios, channels, counter.Predict(groups, channels, pruner.Channels));
         }
@@ -48,6 +50,16 @@ public static class PrunePlanner
             }
 
             chosen = hi;
+            double Capped(double cap) => 1 - ((double)At(chosen, cap).After.Flops / counter.Current.Flops);
+            double capLo = 0, capHi = 1;
+            for (var i = 0; i < 40 && capHi - capLo > 1e-4; i++)
+            {
+                var mid = (capLo + capHi) / 2;
+                (Capped(mid) >= target ? ref capHi : ref capLo) = mid;
+            }
+
+            var (cr, cc, cafter) = At(chosen, capHi);
+            return new Plan(cr, cc, counter.Current, cafter, chosen);
         }
 
         var (r, c, after) = At(chosen);
