@@ -13,13 +13,7 @@ public sealed class DetectionFlowTests : ServerTestBase
     public async Task A_YOLOv3_task_trains_evaluates_predicts_and_exports_over_http()
     {
         var source = ShapeDetectionGenerator.Write(Path.Combine(Server.Workspace, "import", "shapes"), new ShapeDetectionOptions { Count = 14, MaxSide = 96, Seed = 4 });
-        var did = await CreateDatasetAsync("形状", "detection");
-        Expect.Ok(await Api.PutAsync("/dataset", new { did, path = source }));
-        await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() is 4 or 2 or 5, TimeSpan.FromMinutes(2));
-        Assert.Equal(4, (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>());
-        Expect.Ok(await Api.PutAsync("/dataset/split", new { did, val_split = 0.3, test_split = 0.15, seed = 1 }));
-        var pid = await CreateProjectAsync("形状检测", "detection");
-        Expect.Ok(await Api.PutAsync("/workspace", new { @struct = "project", id = pid, attr_dict = new { did } }));
+        var (pid, _) = await ImportedProjectAsync(source, "形状", "detection", valSplit: 0.3, testSplit: 0.15);
 
         var train = new JsonObject
         {

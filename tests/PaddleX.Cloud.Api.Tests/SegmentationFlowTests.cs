@@ -14,13 +14,7 @@ public sealed class SegmentationFlowTests : ServerTestBase
     public async Task A_remote_sensing_task_trains_evaluates_and_predicts_over_http()
     {
         var source = SegmentationShapes.Write(Path.Combine(Server.Workspace, "import", "rs"), train: 14, val: 0, test: 0, size: 32, bands: 4, lists: false);
-        var did = await CreateDatasetAsync("遥感", "remote_segmentation");
-        Expect.Ok(await Api.PutAsync("/dataset", new { did, path = source }));
-        await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() is 4 or 2 or 5, TimeSpan.FromMinutes(2));
-        Assert.Equal(4, (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>());
-        Expect.Ok(await Api.PutAsync("/dataset/split", new { did, val_split = 0.2, test_split = 0.15, seed = 1 }));
-        var pid = await CreateProjectAsync("遥感分割", "remote_segmentation");
-        Expect.Ok(await Api.PutAsync("/workspace", new { @struct = "project", id = pid, attr_dict = new { did } }));
+        var (pid, _) = await ImportedProjectAsync(source, "遥感", "remote_segmentation", valSplit: 0.2, testSplit: 0.15);
 
         // Recommended parameters name a model the engine builds; the 1.x names are mapped, unknown ones refused.
         var recommended = Expect.Ok(await Api.GetAsync("/project/task/params", new { pid }))["train"]!.AsObject();

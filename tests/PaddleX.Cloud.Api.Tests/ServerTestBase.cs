@@ -112,15 +112,18 @@ public abstract class ServerTestBase : IAsyncLifetime
     }
 
     /// <summary>A project bound to an imported, split shapes dataset (4 classes, 32×32 pictures).</summary>
-    protected async Task<(string Pid, string Did)> ImportedProjectAsync(int perClass)
+    protected async Task<(string Pid, string Did)> ImportedProjectAsync(int perClass) =>
+        await ImportedProjectAsync(ShapesDataset.Write(Path.Combine(Server.Workspace, "import", "shapes"), perClass), "形状", "classification", valSplit: 0.3, testSplit: 0.0);
+
+    /// <summary>Imports <paramref name="source"/> as a dataset of <paramref name="type"/>, splits it and binds a new project to it.</summary>
+    protected async Task<(string Pid, string Did)> ImportedProjectAsync(string source, string name, string type, double valSplit, double testSplit)
     {
-        var source = ShapesDataset.Write(Path.Combine(Server.Workspace, "import", "shapes"), perClass);
-        var did = await CreateDatasetAsync("形状");
+        var did = await CreateDatasetAsync(name, type);
         Expect.Ok(await Api.PutAsync("/dataset", new { did, path = source }));
         await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>() is 4 or 2 or 5, TimeSpan.FromMinutes(2));
         Assert.Equal(4, (await Api.GetAsync("/dataset", new { did }))["dataset_status"]!.GetValue<int>());
-        Expect.Ok(await Api.PutAsync("/dataset/split", new { did, val_split = 0.3, test_split = 0.0, seed = 1 }));
-        var pid = await CreateProjectAsync("形状分类");
+        Expect.Ok(await Api.PutAsync("/dataset/split", new { did, val_split = valSplit, test_split = testSplit, seed = 1 }));
+        var pid = await CreateProjectAsync(name + "项目", type);
         Expect.Ok(await Api.PutAsync("/workspace", new { @struct = "project", id = pid, attr_dict = new { did } }));
         return (pid, did);
     }
