@@ -53,7 +53,7 @@ public static partial class DatasetApi
         var did = call.Args.String("did");
         if (did is null)
         {
-            return new JsonListReply("datasets", await call.Services.Metadata.Datasets.ListViewsAsync(ListViews.Datasets(artifacts), call.Cancellation));
+            return await ListViews.Datasets(artifacts).ReplyAsync(call.Services.Metadata.Datasets, call.Cancellation);
         }
 
         var dataset = await call.DatasetAsync(did);

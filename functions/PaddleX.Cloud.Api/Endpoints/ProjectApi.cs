@@ -41,7 +41,7 @@ public static class ProjectApi
         var id = call.Args.String("id") ?? call.Args.String("pid");
         if (id is null)
         {
-            return new JsonListReply("projects", await call.Services.Metadata.Projects.ListViewsAsync(ListViews.Projects(artifacts), call.Cancellation));
+            return await ListViews.Projects(artifacts).ReplyAsync(call.Services.Metadata.Projects, call.Cancellation);
         }
 
         var project = await call.ProjectAsync(id, $"项目ID'{id}'不存在");
