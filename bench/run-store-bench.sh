@@ -6,6 +6,8 @@
 # Then the store alone (no HTTP) with CLIENTS concurrent writers for STORE_SECONDS s, both designs:
 # the runner is copied into the previous tree and built against its store.
 #   bench/run-store-bench.sh
+# The load generator asks for gzip and decompresses, as Python requests does; this tree's server is
+# also run once against a client that asks for no compression (the previous server never compresses).
 # Then each request kind alone (PROFILE_CLIENTS clients, PROFILE_SECONDS s each) against both servers:
 # the server's and the load generator's CPU time per request of that kind (where the time goes).
 # Env: BASE (git merge-base HEAD main), DATASETS (10000), PROJECTS (10000), CLIENTS (64),
@@ -48,8 +50,8 @@ BENCH="dotnet $WORK/bench/PaddleX.Cloud.Bench.Store.dll"
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-run() { # label, server folder, load | profile
-  local label=$1 bin=$2 mode=${3:-load} port workspace
+run() { # label, server folder, load | profile, gzip | identity
+  local label=$1 bin=$2 mode=${3:-load} encoding=${4:-gzip} port workspace
   port=$(free_port)
   workspace="$WORK/workspace-$label"
   $BENCH seed "$workspace" "$DATASETS" "$PROJECTS" >/dev/null
@@ -61,10 +63,10 @@ run() { # label, server folder, load | profile
   done
   if [ "$mode" = load ]; then
     echo "--- $label"
-    $BENCH load "http://127.0.0.1:$port" "$SERVER_PID" "$CLIENTS" "$DURATION" "$WARMUP" "$DATASETS" "$PROJECTS"
+    $BENCH load "http://127.0.0.1:$port" "$SERVER_PID" "$CLIENTS" "$DURATION" "$WARMUP" "$DATASETS" "$PROJECTS" "$encoding"
   else
     echo "--- $label: each request kind alone, $PROFILE_CLIENTS clients x $PROFILE_SECONDS s"
-    $BENCH profile "http://127.0.0.1:$port" "$SERVER_PID" "$PROFILE_CLIENTS" "$PROFILE_SECONDS" "$DATASETS" "$PROJECTS"
+    $BENCH profile "http://127.0.0.1:$port" "$SERVER_PID" "$PROFILE_CLIENTS" "$PROFILE_SECONDS" "$DATASETS" "$PROJECTS" "$encoding"
   fi
   kill "$SERVER_PID"
   wait "$SERVER_PID" 2>/dev/null || true
@@ -76,6 +78,7 @@ run() { # label, server folder, load | profile
   echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC'); dotnet $(dotnet --version)"
   echo "workspace: $DATASETS datasets, $PROJECTS projects; $CLIENTS clients, ${WARMUP} s warm-up + ${DURATION} s measured"
   run current "$WORK/current"
+  run current-without-gzip "$WORK/current" load identity
   run previous "$WORK/previous"
   run current "$WORK/current" profile
   run previous "$WORK/previous" profile

@@ -6,11 +6,13 @@ using PaddleX.Cloud.Contracts;
 
 // Metadata store load benchmark.
 //   seed <workspace> <datasets> <projects>        writes workspace.newest.pb (the original format)
-//   load <url> <server-pid> <clients> <seconds> <warmup-seconds> <datasets> <projects>
+//   load <url> <server-pid> <clients> <seconds> <warmup-seconds> <datasets> <projects> [gzip|identity]
 //        mixed traffic against a running server: 70 % reads (30 % GET /dataset?did, 30 % GET /project?id,
 //        5 % GET /dataset, 5 % GET /project), 30 % writes (10 % POST /dataset, 10 % POST /project,
 //        10 % PUT /workspace changing a dataset's desc); prints errors, req/s, p50/p99 and server RSS.
-//   profile <url> <server-pid> <clients> <seconds> <datasets> <projects>
+//        gzip (the default) sends "Accept-Encoding: gzip, deflate" and decompresses every answer, as
+//        Python requests does; identity sends no Accept-Encoding.
+//   profile <url> <server-pid> <clients> <seconds> <datasets> <projects> [gzip|identity]
 //        each request kind of the mix alone for <seconds>: server and load-generator CPU per request.
 //   store <workspace> <writers> <seconds>          the store alone, in this process: half creates, half
 //        updates of a random dataset; prints writes/s and p50/p99, next to the device's fsync latency.
@@ -19,8 +21,8 @@ return args[0] switch
 {
     "seed" => Seed(args[1], Int(args[2]), Int(args[3])),
     "store" => await StoreAsync(args[1], Int(args[2]), Int(args[3])),
-    "load" => await LoadAsync(new Uri(args[1]), Int(args[2]), Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6]), Int(args[7])),
-    "profile" => await ProfileAsync(new Uri(args[1]), Int(args[2]), Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6])),
+    "load" => await LoadAsync(Client(args[1], Int(args[3]), args.ElementAtOrDefault(8)), Int(args[2]), Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6]), Int(args[7])),
+    "profile" => await ProfileAsync(Client(args[1], Int(args[3]), args.ElementAtOrDefault(7)), Int(args[2]), Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6])),
     _ => throw new ArgumentException("seed | load | profile | store"),
 };
 
@@ -113,9 +115,9 @@ static List<double> FsyncLatencies(string directory)
 
 // Each request kind alone for a few seconds: the server's and the load generator's CPU time per
 // request of that kind, which is what the mixed run's throughput is made of.
-static async Task<int> ProfileAsync(Uri url, int serverPid, int clients, int seconds, int datasets, int projects)
+static async Task<int> ProfileAsync(HttpClient http, int serverPid, int clients, int seconds, int datasets, int projects)
 {
-    using var http = Client(url, clients);
+    using var owned = http;
     foreach (var (label, roll) in new[] { ("GET /dataset?did=", 0), ("GET /project?id=", 30), ("GET /dataset", 60), ("GET /project", 65), ("POST /dataset", 70), ("POST /project", 80), ("PUT /workspace", 90) })
     {
         await RunMixAsync(http, clients, TimeSpan.FromSeconds(1), datasets, projects, _ => roll);
@@ -129,16 +131,34 @@ static async Task<int> ProfileAsync(Uri url, int serverPid, int clients, int sec
     return 0;
 }
 
-static HttpClient Client(Uri url, int clients) =>
-    new(new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false, UseCookies = false })
+// encoding: gzip (default) asks for "gzip, deflate" and decompresses, as Python requests does.
+static HttpClient Client(string url, int clients, string? encoding)
+{
+    var gzip = (encoding ?? "gzip") switch
     {
-        BaseAddress = url,
+        "gzip" => true,
+        "identity" => false,
+        _ => throw new ArgumentException("gzip | identity"),
+    };
+    Console.WriteLine($"client: {clients} connections, Accept-Encoding: {(gzip ? "gzip, deflate (answers decompressed)" : "none")}");
+    return new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = clients,
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        UseProxy = false,
+        UseCookies = false,
+        AutomaticDecompression = gzip ? System.Net.DecompressionMethods.GZip | System.Net.DecompressionMethods.Deflate : System.Net.DecompressionMethods.None,
+    })
+    {
+        BaseAddress = new Uri(url),
         Timeout = TimeSpan.FromSeconds(30),
     };
+}
 
-static async Task<int> LoadAsync(Uri url, int serverPid, int clients, int seconds, int warmupSeconds, int datasets, int projects)
+static async Task<int> LoadAsync(HttpClient http, int serverPid, int clients, int seconds, int warmupSeconds, int datasets, int projects)
 {
-    using var http = Client(url, clients);
+    using var owned = http;
+    await PrintListSizesAsync(http.BaseAddress!);
 
     var warmup = await RunAsync(http, clients, TimeSpan.FromSeconds(warmupSeconds), datasets, projects);
     var rssAfterWarmup = Rss(serverPid);
@@ -162,6 +182,30 @@ static async Task<int> LoadAsync(Uri url, int serverPid, int clients, int second
     }
 
     return 0;
+}
+
+// What one whole-list answer costs on the wire, with and without gzip.
+static async Task PrintListSizesAsync(Uri url)
+{
+    using var raw = new HttpClient { BaseAddress = url };
+    foreach (var path in new[] { "/dataset", "/project" })
+    {
+        var sizes = new List<string>();
+        foreach (var gzip in new[] { false, true })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            if (gzip)
+            {
+                request.Headers.AcceptEncoding.ParseAdd("gzip, deflate");
+            }
+
+            using var response = await raw.SendAsync(request);
+            var encoding = response.Content.Headers.ContentEncoding.FirstOrDefault() ?? "identity";
+            sizes.Add($"{(await response.Content.ReadAsByteArrayAsync()).Length / 1024.0:F0} KiB {encoding}");
+        }
+
+        Console.WriteLine($"GET {path} on the wire: {string.Join(", ", sizes)}");
+    }
 }
 
 static Task<Result> RunAsync(HttpClient http, int clients, TimeSpan duration, int datasets, int projects) =>
