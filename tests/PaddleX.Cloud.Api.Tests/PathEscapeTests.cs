@@ -96,6 +96,30 @@ public sealed class PathEscapeTests : ServerTestBase
     }
 
     [Fact]
+    public async Task Deleting_an_exported_model_removes_the_folder_it_created_and_never_one_it_found()
+    {
+        var (_, pid, tid) = await CreateTaskAsync(TinyTraining.ResNet18(1, 1));
+        var found = Path.Combine(Server.Workspace, "exports", "found");
+        Directory.CreateDirectory(found); // made by the user, empty
+        var emids = new List<string>();
+        foreach (var path in new[] { "exports/new/model", "exports/found" })
+        {
+            emids.Add(Expect.Ok(await Api.PostAsync("/model", new { type = "exported", pid, tid, name = "m", path }))["emid"]!.GetValue<string>());
+        }
+
+        Assert.True(File.Exists(Path.Combine(Server.Workspace, "exports", "new", "model", "params.json")));
+        foreach (var emid in emids)
+        {
+            Expect.Ok(await Api.DeleteAsync("/model", new { type = "exported", emid }));
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(Server.Workspace, "exports", "new", "model")));
+        Assert.True(Directory.Exists(Path.Combine(Server.Workspace, "exports", "new"))); // only the model's own folder goes
+        Assert.True(Directory.Exists(found));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(found));
+    }
+
+    [Fact]
     public async Task Exports_copies_and_imports_do_not_follow_links_out()
     {
         outside = TempFolder.Create("outside");

@@ -108,14 +108,14 @@ public static partial class ModelApi
             }
 
             await WriteSidecarsAsync(call, project, task, model.Path, call.Args.Object("eval_results"));
-            await ModelFolders.RecordAsync(artifacts, model.Path, call.Cancellation);
+            await ModelFolders.RecordAsync(artifacts, model.Path, createdFolder: false, call.Cancellation);
             return JsonReply.Ok(new JsonObject { ["pmid"] = model.Id });
         }
 
-        var path = await ModelFolders.ClaimAsync(call, call.Args.RequireString("path"));
+        var (path, createsFolder) = await ModelFolders.ClaimAsync(call, call.Args.RequireString("path"));
         var exportedType = call.Args.Int("exported_type") ?? 0;
         await WriteSidecarsAsync(call, project, task, path, null);
-        await ModelFolders.RecordAsync(artifacts, path, call.Cancellation);
+        await ModelFolders.RecordAsync(artifacts, path, createsFolder, call.Cancellation);
         var exported = await call.Services.Metadata.ExportedModels.CreateAsync(
             id => new ExportedModel { Id = id, Name = name, Model = modelName, Type = project.Type, Pid = pid, Tid = tid, CreateTime = now, Path = path, ExportedType = exportedType },
             call.Cancellation);

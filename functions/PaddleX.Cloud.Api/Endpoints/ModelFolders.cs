@@ -6,7 +6,8 @@ namespace PaddleX.Cloud.Api.Endpoints;
 
 /// <summary>Which folder a model may claim, and what deleting the model removes: a model owns a
 /// folder of its own (never the workspace root, a store folder, the metadata files or another
-/// entity's folder), and deleting it removes only the files recorded when it was created.</summary>
+/// entity's folder), and deleting it removes only the files recorded when it was created, and the
+/// folder itself when the model created it and nothing else is left in it.</summary>
 internal static class ModelFolders
 {
     /// <summary>The files a model wrote or registered, relative to its folder.</summary>
@@ -18,8 +19,9 @@ internal static class ModelFolders
     /// <summary>Top-level names the service itself keeps: entity stores and the metadata files.</summary>
     private static readonly string[] StoreFolders = ["datasets", "projects", "pretrain"];
 
-    /// <summary>The workspace-relative folder for a new exported model, or a refusal.</summary>
-    public static async ValueTask<string> ClaimAsync(ApiCall call, string userPath)
+    /// <summary>The workspace-relative folder for a new exported model and whether the model
+    /// creates it (it does not exist yet), or a refusal.</summary>
+    public static async ValueTask<(string Path, bool CreatesFolder)> ClaimAsync(ApiCall call, string userPath)
     {
         var artifacts = call.Services.Artifacts;
         if (!artifacts.TryResolve(userPath, out var path) || path.Length == 0)
@@ -54,23 +56,25 @@ internal static class ModelFolders
             }
         }
 
-        return path;
+        return (path, !await artifacts.FolderExistsAsync(path, call.Cancellation));
     }
 
-    /// <summary>Records the files now in <paramref name="folder"/> as the model's own.</summary>
-    public static async ValueTask RecordAsync(IArtifactStore artifacts, string folder, CancellationToken cancellationToken)
+    /// <summary>Records the files now in <paramref name="folder"/> as the model's own, and whether
+    /// the model created the folder.</summary>
+    public static async ValueTask RecordAsync(IArtifactStore artifacts, string folder, bool createdFolder, CancellationToken cancellationToken)
     {
         var files = (await artifacts.ListAsync(folder, cancellationToken))
             .Select(e => e.Path[(folder.Length + 1)..])
             .Where(f => f != ManifestFile)
             .Select(f => (JsonNode?)f)
             .ToArray();
-        await artifacts.WriteAsync($"{folder}/{ManifestFile}", new MemoryStream(System.Text.Encoding.UTF8.GetBytes(new JsonArray(files).ToJsonString())), cancellationToken);
+        var manifest = new JsonObject { ["files"] = new JsonArray(files), ["created_folder"] = createdFolder };
+        await artifacts.WriteAsync($"{folder}/{ManifestFile}", new MemoryStream(System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString())), cancellationToken);
     }
 
-    /// <summary>Removes the recorded files; a folder the service created itself (<paramref name="ownsFolder"/>)
-    /// goes too once nothing is left in it. A model recorded before manifests existed loses the files
-    /// of its own folder, or else only <paramref name="legacyFiles"/>.</summary>
+    /// <summary>Removes the recorded files; a folder the service created itself (<paramref name="ownsFolder"/>,
+    /// or recorded as created by the model) goes too once nothing is left in it. A model recorded before
+    /// manifests existed loses the files of its own folder, or else only <paramref name="legacyFiles"/>.</summary>
     public static async ValueTask DeleteAsync(IArtifactStore artifacts, string folder, IEnumerable<string> legacyFiles, bool ownsFolder, CancellationToken cancellationToken)
     {
         if (folder.Length == 0 || !artifacts.TryResolve(folder, out folder) || folder.Length == 0)
@@ -85,7 +89,10 @@ internal static class ModelFolders
         if (await artifacts.ExistsAsync(manifest, cancellationToken))
         {
             await using var stream = await artifacts.OpenReadAsync(manifest, cancellationToken);
-            files = (JsonNode.Parse(stream) as JsonArray ?? []).Select(n => n?.GetValue<string>() ?? string.Empty).ToList();
+            // An array is the manifest of an earlier version, which did not record who made the folder.
+            var recorded = JsonNode.Parse(stream);
+            files = (recorded as JsonArray ?? recorded?["files"] as JsonArray ?? []).Select(n => n?.GetValue<string>() ?? string.Empty).ToList();
+            ownsFolder |= recorded?["created_folder"]?.GetValue<bool>() == true;
         }
 
         foreach (var file in files.Append(ManifestFile))

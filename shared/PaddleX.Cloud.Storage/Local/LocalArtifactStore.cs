@@ -64,6 +64,12 @@ public sealed class LocalArtifactStore : IArtifactStore
         }
     }
 
+    public ValueTask<bool> FolderExistsAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var full = FullPath(path);
+        return ValueTask.FromResult(Directory.Exists(full) && Escapes(full) is null);
+    }
+
     public ValueTask<IReadOnlyList<ArtifactEntry>> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
         var directory = FullPath(prefix);

@@ -16,6 +16,11 @@ public interface IArtifactStore
     /// a folder: "t" lists "t/a.txt", not "tt/b.txt"; "" lists the whole workspace.</summary>
     ValueTask<IReadOnlyList<ArtifactEntry>> ListAsync(string prefix, CancellationToken cancellationToken = default);
 
+    /// <summary>Whether a folder exists, also an empty one. Where folders exist only through their
+    /// files (blob storage), whether it holds any.</summary>
+    async ValueTask<bool> FolderExistsAsync(string path, CancellationToken cancellationToken = default) =>
+        (await ListAsync(path, cancellationToken)).Count > 0;
+
     /// <summary>Deletes a file, or every file under a folder prefix. Missing paths are not an error.</summary>
     ValueTask DeleteAsync(string path, CancellationToken cancellationToken = default);
 
