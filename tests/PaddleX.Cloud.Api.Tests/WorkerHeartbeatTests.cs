@@ -14,7 +14,7 @@ namespace PaddleX.Cloud.Api.Tests;
 /// <see cref="WorkerMachineInfo"/> that aggregates the live ones.</summary>
 public sealed class WorkerHeartbeatTests : IDisposable
 {
-    private readonly string workspace = Path.Combine(Path.GetTempPath(), "paddlex-tests", "heartbeat-" + Guid.NewGuid().ToString("N"));
+    private readonly string workspace = TempFolders.Create("heartbeat");
     private readonly LocalArtifactStore artifacts;
     private readonly DateTimeOffset now = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
 

@@ -29,7 +29,7 @@ public abstract class ArtifactStoreContract : IDisposable
 
     protected string NewTemporaryDirectory()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "paddlex-art-" + Guid.NewGuid().ToString("N"));
+        var directory = TempFolders.Create("art");
         Directory.CreateDirectory(directory);
         temporaryDirectories.Add(directory);
         return directory;
@@ -213,7 +213,7 @@ public abstract class ArtifactStoreContract : IDisposable
 
 public sealed class LocalArtifactStoreTests : ArtifactStoreContract
 {
-    private readonly string root = Path.Combine(Path.GetTempPath(), "paddlex-ws-" + Guid.NewGuid().ToString("N"));
+    private readonly string root = TempFolders.Create("ws");
     private readonly Local.LocalArtifactStore store;
 
     public LocalArtifactStoreTests() => store = new Local.LocalArtifactStore(root);
@@ -255,7 +255,7 @@ public sealed class LocalArtifactStoreTests : ArtifactStoreContract
 public sealed class BlobArtifactStoreTests : ArtifactStoreContract
 {
     private readonly Azure.Blobs.BlobArtifactStore store;
-    private readonly string cache = Path.Combine(Path.GetTempPath(), "paddlex-blob-cache-" + Guid.NewGuid().ToString("N"));
+    private readonly string cache = TempFolders.Create("blob-cache");
 
     public BlobArtifactStoreTests()
     {

@@ -100,7 +100,7 @@ public sealed class AzureBackendsOptionsTests
     public void A_backend_that_does_not_fit_its_settings_is_refused_when_the_host_starts(string backend, string settings, string refusal)
     {
         var pairs = settings.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => (p.Split('=', 2)[0], p.Split('=', 2)[1])).Append(("Backend", backend)).ToArray();
-        var folder = Path.Combine(Path.GetTempPath(), "paddlex-start-" + Guid.NewGuid().ToString("N"));
+        var folder = TempFolders.Create("start");
         using var services = new ServiceCollection().AddConfiguredBackends(Config(pairs), folder).BuildServiceProvider();
         var start = services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>();
         if (refusal.Length == 0)
@@ -116,7 +116,7 @@ public sealed class AzureBackendsOptionsTests
     [Fact]
     public async Task AddConfiguredBackends_picks_local_or_azure_or_refuses()
     {
-        var folder = Path.Combine(Path.GetTempPath(), "paddlex-di-" + Guid.NewGuid().ToString("N"));
+        var folder = TempFolders.Create("di");
         try
         {
             await using (var local = new ServiceCollection().AddConfiguredBackends(Config(), folder).BuildServiceProvider())

@@ -265,7 +265,7 @@ public abstract class JobQueueContract : IDisposable
 
 public sealed class LocalJobQueueTests : JobQueueContract
 {
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "paddlex-jobs-" + Guid.NewGuid().ToString("N"));
+    private readonly string directory = TempFolders.Create("jobs");
     private readonly List<Local.LocalJobQueue> opened = [];
 
     protected override bool SharedBetweenLiveInstances => false;

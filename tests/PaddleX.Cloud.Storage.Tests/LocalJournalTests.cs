@@ -9,7 +9,7 @@ namespace PaddleX.Cloud.Storage.Tests;
 /// <summary>The local store's files: journal, snapshot, compaction and recovery.</summary>
 public sealed class LocalJournalTests : IDisposable
 {
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "paddlex-journal-" + Guid.NewGuid().ToString("N"));
+    private readonly string directory = TempFolders.Create("journal");
 
     private string Journal => Path.Combine(directory, MetadataJournal.ActiveName);
 

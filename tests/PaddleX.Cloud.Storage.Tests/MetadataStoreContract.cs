@@ -229,7 +229,7 @@ public abstract class MetadataStoreContract
 
 public sealed class LocalMetadataStoreTests : MetadataStoreContract, IDisposable
 {
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "paddlex-meta-" + Guid.NewGuid().ToString("N"));
+    private readonly string directory = TempFolders.Create("meta");
 
     protected override Task<IMetadataStore> CreateStoreAsync() =>
         Task.FromResult<IMetadataStore>(new Local.LocalMetadataStore(directory));

@@ -4,7 +4,7 @@ namespace PaddleX.Cloud.Storage.Tests;
 
 public sealed class PublishOrderTests : IDisposable
 {
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "paddlex-publish-" + Guid.NewGuid().ToString("N"));
+    private readonly string folder = TempFolders.Create("publish");
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 

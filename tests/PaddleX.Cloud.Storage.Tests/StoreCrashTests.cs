@@ -13,7 +13,7 @@ namespace PaddleX.Cloud.Storage.Tests;
 public sealed class StoreCrashTests(ITestOutputHelper output) : IDisposable
 {
     private const int Writers = 8;
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "paddlex-crash-" + Guid.NewGuid().ToString("N"));
+    private readonly string directory = TempFolders.Create("crash");
     private readonly Dictionary<string, string> datasets = new(StringComparer.Ordinal);   // id → name, acknowledged and not deleted
     private readonly Dictionary<string, int> descs = new(StringComparer.Ordinal);         // id → last acknowledged desc
     private readonly HashSet<string> deleted = new(StringComparer.Ordinal);
