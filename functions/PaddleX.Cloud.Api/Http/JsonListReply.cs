@@ -15,7 +15,7 @@ public sealed class JsonListReply(ListBodyCache cache, IReadOnlyList<ListItem> i
     {
         var request = httpContext.Request;
         var gzip = AcceptsGzip(request.Headers.AcceptEncoding);
-        var body = await cache.GetAsync(items, gzip);
+        var body = await cache.GetAsync(items, gzip: false);
         var response = httpContext.Response;
         response.Headers.ETag = body.ETag;
         response.Headers.Vary = HeaderNames.AcceptEncoding;
@@ -23,6 +23,14 @@ public sealed class JsonListReply(ListBodyCache cache, IReadOnlyList<ListItem> i
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return;
+        }
+
+        if (gzip)
+        {
+            // The same items with their gzip segments; the body may be a new one of equal content
+            // when another version was cached in between, so its own ETag goes out.
+            body = await cache.GetAsync(items, gzip: true);
+            response.Headers.ETag = body.ETag;
         }
 
         response.StatusCode = StatusCodes.Status200OK;
