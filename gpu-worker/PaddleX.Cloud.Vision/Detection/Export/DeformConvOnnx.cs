@@ -14,6 +14,21 @@ namespace PaddleX.Cloud.Vision.Detection.Export;
 /// </summary>
 public static class DeformConvOnnx
 {
+    /// <summary>One modulated deformable layer (padding for a same-size output, stride 1) as a model of its own, for
+    /// tests and benchmarks: inputs <c>x</c> [1, C, H, W], <c>offset</c> [1, 2K, H, W], <c>mask</c> [1, K, H, W]
+    /// (tap weights), output <c>y</c> [1, Cout, H, W].</summary>
+    public static byte[] LayerModel(Tensor weight, long height, long width)
+    {
+        long channels = weight.shape[1], taps = weight.shape[2] * weight.shape[3];
+        var g = new OnnxGraph("deformable_layer", OnnxWeights.Float32);
+        g.Input("x", [1L, channels, height, width]);
+        g.Input("offset", [1L, 2 * taps, height, width]);
+        g.Input("mask", [1L, taps, height, width]);
+        g.Output("y", "Identity", Emit(g, "x", "offset", "mask", weight, null, channels, 1, 1, (weight.shape[2] - 1) / 2, 1));
+        g.DeclareOutput("y", [1L, weight.shape[0], height, width]);
+        return g.ToBytes("one deformable convolution layer", new Dictionary<string, string>());
+    }
+
     /// <param name="input">[B, C, H, W].</param>
     /// <param name="offset">[B, 2·G·K, Ho, Wo]: (dy, dx) per offset group G and kernel tap K.</param>
     /// <param name="mask">[B, G·K, Ho, Wo] tap weights (already through the sigmoid), or null (DCNv1).</param>
