@@ -88,6 +88,31 @@ public sealed class PPYoloOnnxParityTests(ITestOutputHelper output) : IDisposabl
         OnnxCheckerTests.AssertChecked([onnxFile]);
     }
 
+    /// <summary>Matrix NMS in the graph with no candidate above the threshold (empty TopK and IoU matrices) returns no
+    /// detections, as TorchSharp does; the float16 ("lite") graph runs too.</summary>
+    [Fact]
+    public void Empty_results_and_float16_weights_run()
+    {
+        using var scope = NewDisposeScope();
+        IDetector detector = Detector("PPYOLO", "MobileNetV3_small");
+        var none = detector.DefaultDetectOptions with { ScoreThreshold = 1.0 };
+        torch.manual_seed(1);
+        Tensor image = randn(1, 3, Size, Size);
+        Assert.Equal(0, detector.Detect(image, none)[0].Scores.shape[0]);
+        var input = new DenseTensor<float>(image.data<float>().ToArray(), [1, 3, Size, Size]);
+        foreach (var (weights, options) in new[] { (OnnxWeights.Float32, none), (OnnxWeights.Float16, Options(detector)) })
+        {
+            using var session = new InferenceSession(DetectionOnnxExporter.Export(detector, Size, Size, weights, options: options));
+            using var results = session.Run([NamedOnnxValue.CreateFromTensor(DetectionOnnxExporter.InputName, input)]);
+            var scores = results.First(r => r.Name == DetectionOnnxExporter.ScoresName).AsEnumerable<float>().ToArray();
+            var expected = detector.Detect(image, options)[0].Scores.shape[0];
+            output.WriteLine($"{weights}: {scores.Length} detections in ONNX Runtime, {expected} in TorchSharp");
+            Assert.True(weights == OnnxWeights.Float32 ? scores.Length == 0 : scores.Length > 0 && scores.Length <= options.MaxDetections);
+        }
+
+        DetectionModels.AsModule(detector).Dispose();
+    }
+
     /// <summary>The deformable layer alone, with offsets of a few pixels that send taps past the border: ONNX Runtime
     /// gives TorchSharp's output within 1e-4.</summary>
     [Fact]

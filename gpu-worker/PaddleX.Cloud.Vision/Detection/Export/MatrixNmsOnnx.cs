@@ -67,7 +67,8 @@ public static class MatrixNmsOnnx
 
         // Classes one after another, each in candidate order: TopK's lower-index-first ties equal a stable sort.
         string[] best = g.Nodes("TopK", [flat, n], 2, OnnxGraph.Attr("axis", 0L), OnnxGraph.Attr("largest", 1L), OnnxGraph.Attr("sorted", 1L));
-        string classes = g.Node("Div", [best[1], k]);
+        // k is 0 when nothing passed the threshold; ONNX Runtime refuses an integer division by 0 even of an empty tensor.
+        string classes = g.Node("Div", [best[1], g.Node("Max", [k, g.Longs(1)])]);
         string keptBoxes = g.Node("Gather", [g.Node("Reshape", [candidates, g.Longs(-1, 4)]), best[1]], OnnxGraph.Attr("axis", 0L));
         return (keptBoxes, best[0], classes);
     }
