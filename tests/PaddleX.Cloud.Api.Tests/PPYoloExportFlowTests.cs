@@ -15,22 +15,7 @@ public sealed class PPYoloExportFlowTests : ServerTestBase
     {
         var source = ShapeDetectionGenerator.Write(Path.Combine(Server.Workspace, "import", "shapes"), new ShapeDetectionOptions { Count = 8, MinSide = 64, MaxSide = 64, Seed = 6 });
         var (pid, _) = await ImportedProjectAsync(source, "形状", "detection", valSplit: 0.25, testSplit: 0.0);
-        var train = new JsonObject
-        {
-            ["model"] = "PPYOLO",
-            ["backbone"] = "MobileNetV3_small",
-            ["image_shape"] = new JsonArray(64, 64),
-            ["batch_size"] = 3,
-            ["num_epochs"] = 1,
-            ["save_interval_epochs"] = 1,
-            ["learning_rate"] = 0.001,
-            ["lr_decay_epochs"] = new JsonArray(1),
-            ["warmup_steps"] = 1,
-            ["use_mixup"] = false,
-            ["random_shape"] = false,
-            ["pretrain_weights"] = string.Empty,
-            ["seed"] = 2,
-        };
+        var train = DetectionTrainParams.Tiny("PPYOLO", "MobileNetV3_small", batchSize: 3);
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = train.ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid }));
         var task = await WaitForTaskAsync(tid, s => s is 4 or 10, TimeSpan.FromMinutes(5));

@@ -19,9 +19,9 @@ namespace PaddleX.Cloud.Export.Tests;
 /// Every PP-YOLO family model/backbone pair exports with its post-processing in the graph (Matrix NMS for PPYOLO and
 /// PPYOLOv2, per-class NMS for PPYOLOTiny), and deploy/PaddleX.Cloud.Inference's <see cref="ExportedDetector"/>
 /// finds on a drawn picture exactly TorchSharp's detections: the same count and classes, boxes within 1e-3 and
-/// scores within 1e-4; each graph passes onnx.checker's full check. The weights are fixed rather than trained: spread BatchNorm statistics, a sharpened head and
-/// random deformable offsets and masks, so CoordConv, SPP, the DCNv2 sampling, the IoU-aware fusion and the
-/// grid-sensitive decoding all shape the result.
+/// scores within 1e-4; each graph passes onnx.checker's full check. The weights are fixed rather than trained:
+/// spread BatchNorm statistics, a sharpened head and random deformable offsets and masks, so CoordConv, SPP, the
+/// DCNv2 sampling, the IoU-aware fusion and the grid-sensitive decoding all shape the result.
 /// </summary>
 [Collection(LibTorchCollection.Name)]
 public sealed class PPYoloOnnxParityTests(ITestOutputHelper output) : IDisposable
