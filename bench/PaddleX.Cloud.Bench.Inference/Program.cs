@@ -3,7 +3,9 @@
 // batch 32 at 224x224, 1000 classes. Segmentation models (--models DeepLabV3P,UNet,…): single image and
 // batch 4 at --seg-size (256) px, 21 classes.
 // With --quant: float32 vs int8 ONNX latency and file size instead (QuantBench.cs).
+// With --dcn-onnx DIR: one deformable layer in TorchSharp, our ONNX export and ONNX's DeformConv (DcnOnnxBench.cs).
 // Usage: PaddleX.Cloud.Bench.Inference [--threads 2] [--runs 10] [--warmup 2] [--models ResNet18,MobileNetV2] [--seg-size 256] [--quant]
+//        [--dcn-onnx DIR --channels 512 --size 19]
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
@@ -21,6 +23,12 @@ var warmup = Arg("--warmup", 2);
 var models = (ArgText("--models") ?? "ResNet18,MobileNetV2").Split(',');
 var segSize = Arg("--seg-size", 256);
 torch.set_num_threads(threads);
+if (ArgText("--dcn-onnx") is { } dcnDir)
+{
+    DcnOnnxBench.Run(dcnDir, Arg("--channels", 512), Arg("--size", 19), threads, runs, warmup);
+    return;
+}
+
 if (args.Contains("--quant"))
 {
     QuantBench.Run(models, threads, runs, warmup);

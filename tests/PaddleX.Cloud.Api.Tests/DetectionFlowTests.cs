@@ -15,22 +15,7 @@ public sealed class DetectionFlowTests : ServerTestBase
         var source = ShapeDetectionGenerator.Write(Path.Combine(Server.Workspace, "import", "shapes"), new ShapeDetectionOptions { Count = 14, MaxSide = 96, Seed = 4 });
         var (pid, _) = await ImportedProjectAsync(source, "形状", "detection", valSplit: 0.3, testSplit: 0.15);
 
-        var train = new JsonObject
-        {
-            ["model"] = "YOLOv3",
-            ["backbone"] = "MobileNetV1_ssld",
-            ["image_shape"] = new JsonArray(64, 64),
-            ["batch_size"] = 4,
-            ["num_epochs"] = 1,
-            ["save_interval_epochs"] = 1,
-            ["learning_rate"] = 0.001,
-            ["lr_decay_epochs"] = new JsonArray(1),
-            ["warmup_steps"] = 1,
-            ["use_mixup"] = false,
-            ["random_shape"] = false,
-            ["pretrain_weights"] = string.Empty,
-            ["seed"] = 2,
-        };
+        var train = DetectionTrainParams.Tiny("YOLOv3", "MobileNetV1_ssld", batchSize: 4);
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = train.ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid }));
         await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/project/task", new { tid }))["task_status"]!.GetValue<int>() is 4 or 10, TimeSpan.FromMinutes(5));

@@ -122,7 +122,7 @@ public sealed class OnnxCheckerTests : IDisposable
             : results[0].AsEnumerable<float>().ToArray();
     }
 
-    private static void AssertChecked(List<string> files)
+    internal static void AssertChecked(List<string> files)
     {
         const string script = """
             import sys, onnx

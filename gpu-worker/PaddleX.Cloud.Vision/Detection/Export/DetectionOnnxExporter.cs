@@ -9,8 +9,9 @@ namespace PaddleX.Cloud.Vision.Detection.Export;
 /// Writes a trained detector as ONNX (IR 8, opset 17) with its post-processing inside the graph, so the model
 /// returns final detections. Input <c>image</c> [1, 3, H, W] float (normalised) at the training size; outputs
 /// <c>boxes</c> [K, 4] (x1, y1, x2, y2 in input pixels), <c>scores</c> [K] and <c>classes</c> [K] int64, sorted by
-/// score. The post-processing is the detector's own: per class the <c>PreNmsTopK</c> best candidates above the
-/// score threshold, ONNX <c>NonMaxSuppression</c> per class, then the <c>MaxDetections</c> best over all classes.
+/// score. The post-processing is the detector's own: its <see cref="IDetectionOnnxExportable.OnnxPostProcess"/>
+/// (PP-YOLO's Matrix NMS) or else per-class NMS: per class the <c>PreNmsTopK</c> best candidates above the score
+/// threshold, ONNX <c>NonMaxSuppression</c> per class, then the <c>MaxDetections</c> best over all classes.
 /// </summary>
 public static class DetectionOnnxExporter
 {
@@ -19,33 +20,25 @@ public static class DetectionOnnxExporter
     public const string ScoresName = "scores";
     public const string ClassesName = "classes";
 
-    public static byte[] Export(IDetector detector, int width, int height, OnnxWeights weights = OnnxWeights.Float32, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <param name="options">thresholds and counts of the post-processing; null = the detector's defaults.</param>
+    public static byte[] Export(IDetector detector, int width, int height, OnnxWeights weights = OnnxWeights.Float32, IReadOnlyDictionary<string, string>? metadata = null, DetectOptions? options = null)
     {
         if (detector is not IDetectionOnnxExportable exportable)
         {
             throw new NotSupportedException($"ONNX export: {detector.Architecture} does not describe its graph");
         }
 
-        DetectOptions o = detector.DefaultDetectOptions;
+        DetectOptions o = options ?? detector.DefaultDetectOptions;
         var g = new OnnxGraph("paddlex_cloud_detector", weights);
         using (no_grad())
         {
             var (boxes, scores) = exportable.EmitCandidates(g, InputName, height, width);
-            string perClass = g.Node("Transpose", [scores], OnnxGraph.Ints("perm", 0, 2, 1)); // [1, C, M]
-            perClass = KeepTopPerClass(g, perClass, o.PreNmsTopK);
-            string selected = g.Node("NonMaxSuppression",
-                [boxes, perClass, g.Longs(o.MaxDetections), g.Floats((float)o.NmsThreshold), g.Floats((float)o.ScoreThreshold)]);
-            // selected: [K, 3] = (image, class, candidate).
-            string classes = g.Node("Squeeze", [g.Node("Slice", [selected, g.Longs(1), g.Longs(2), g.Longs(1)]), g.Longs(1)]);
-            string candidates = g.Node("Squeeze", [g.Node("Slice", [selected, g.Longs(2), g.Longs(3), g.Longs(1)]), g.Longs(1)]);
-            string keptScores = g.Node("GatherND", [perClass, selected]);
-            string keptBoxes = g.Node("Gather", [g.Node("Squeeze", [boxes, g.Longs(0)]), candidates], OnnxGraph.Attr("axis", 0L));
-            // The best MaxDetections over all classes, by descending score.
-            string k = g.Node("Min", [g.Node("Shape", [keptScores]), g.Longs(o.MaxDetections)]);
-            string[] best = g.Nodes("TopK", [keptScores, k], 2, OnnxGraph.Attr("axis", 0L), OnnxGraph.Attr("largest", 1L), OnnxGraph.Attr("sorted", 1L));
-            g.Output(ScoresName, "Identity", best[0]);
-            g.Output(BoxesName, "Identity", g.Node("Gather", [keptBoxes, best[1]], OnnxGraph.Attr("axis", 0L)));
-            g.Output(ClassesName, "Identity", g.Node("Gather", [classes, best[1]], OnnxGraph.Attr("axis", 0L)));
+            var (keptBoxes, keptScores, keptClasses) = exportable.OnnxPostProcess is { } post
+                ? post.EmitOnnx(g, boxes, scores, o)
+                : PerClassNms(g, boxes, scores, o);
+            g.Output(ScoresName, "Identity", keptScores);
+            g.Output(BoxesName, "Identity", keptBoxes);
+            g.Output(ClassesName, "Identity", keptClasses);
         }
 
         g.Input(InputName, [1L, 3L, (long)height, (long)width]);
@@ -59,6 +52,24 @@ public static class DetectionOnnxExporter
             ["task"] = "detection",
         };
         return g.ToBytes($"{detector.Architecture}-{detector.Backbone} detector exported from TorchSharp weights", props);
+    }
+
+    /// <summary>Per class the <c>PreNmsTopK</c> best candidates above the score threshold, ONNX
+    /// <c>NonMaxSuppression</c> per class, then the <c>MaxDetections</c> best over all classes by descending score.</summary>
+    private static (string Boxes, string Scores, string Classes) PerClassNms(OnnxGraph g, string boxes, string scores, DetectOptions o)
+    {
+        string perClass = g.Node("Transpose", [scores], OnnxGraph.Ints("perm", 0, 2, 1)); // [1, C, M]
+        perClass = KeepTopPerClass(g, perClass, o.PreNmsTopK);
+        string selected = g.Node("NonMaxSuppression",
+            [boxes, perClass, g.Longs(o.MaxDetections), g.Floats((float)o.NmsThreshold), g.Floats((float)o.ScoreThreshold)]);
+        // selected: [K, 3] = (image, class, candidate).
+        string classes = g.Node("Squeeze", [g.Node("Slice", [selected, g.Longs(1), g.Longs(2), g.Longs(1)]), g.Longs(1)]);
+        string candidates = g.Node("Squeeze", [g.Node("Slice", [selected, g.Longs(2), g.Longs(3), g.Longs(1)]), g.Longs(1)]);
+        string keptScores = g.Node("GatherND", [perClass, selected]);
+        string keptBoxes = g.Node("Gather", [g.Node("Squeeze", [boxes, g.Longs(0)]), candidates], OnnxGraph.Attr("axis", 0L));
+        string k = g.Node("Min", [g.Node("Shape", [keptScores]), g.Longs(o.MaxDetections)]);
+        string[] best = g.Nodes("TopK", [keptScores, k], 2, OnnxGraph.Attr("axis", 0L), OnnxGraph.Attr("largest", 1L), OnnxGraph.Attr("sorted", 1L));
+        return (g.Node("Gather", [keptBoxes, best[1]], OnnxGraph.Attr("axis", 0L)), best[0], g.Node("Gather", [classes, best[1]], OnnxGraph.Attr("axis", 0L)));
     }
 
     /// <summary>Zeroes every score outside the <paramref name="topK"/> best of its class ([1, C, M] in and out).</summary>

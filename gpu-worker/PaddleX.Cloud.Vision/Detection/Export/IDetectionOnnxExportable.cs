@@ -9,4 +9,7 @@ public interface IDetectionOnnxExportable
     /// <summary>Emits the decoded candidates of the input picture: boxes [1, M, 4] (x1, y1, x2, y2 in input
     /// pixels, clipped to the input) and per-class scores [1, M, C].</summary>
     (string Boxes, string Scores) EmitCandidates(OnnxGraph graph, string input, int height, int width);
+
+    /// <summary>The detector's own post-processing when it is not per-class NMS; null for the default.</summary>
+    IOnnxDetectionPostProcess? OnnxPostProcess => null;
 }

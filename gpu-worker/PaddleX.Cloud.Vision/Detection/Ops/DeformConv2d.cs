@@ -1,3 +1,5 @@
+using PaddleX.Cloud.Vision.Detection.Export;
+using PaddleX.Cloud.Vision.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -10,9 +12,10 @@ namespace PaddleX.Cloud.Vision.Detection.Ops;
 /// learned offset, weighted by a learned mask in (0, 1). The offsets and the mask come from a plain convolution
 /// over the same input (<c>conv_offset</c>, zero-initialised, so training starts as an ordinary convolution with
 /// every tap at half weight), as PaddleDetection's <c>DeformableConvV2</c> does in the <c>_dcn</c> ResNet stages.
-/// State-dict names: <c>weight</c>, <c>bias</c> (when enabled), <c>conv_offset.*</c>.
+/// State-dict names: <c>weight</c>, <c>bias</c> (when enabled), <c>conv_offset.*</c>. Exports to ONNX through
+/// <see cref="DeformConvOnnx"/>.
 /// </summary>
-public sealed class DeformConv2d : Module<Tensor, Tensor>
+public sealed class DeformConv2d : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Parameter weight;
     private readonly Parameter? bias;
@@ -51,6 +54,14 @@ public sealed class DeformConv2d : Module<Tensor, Tensor>
         var offset = offsetMask.narrow(1, 0, 2 * taps);
         var mask = offsetMask.narrow(1, 2 * taps, taps).sigmoid();
         return Apply(input, offset, weight, bias, mask, stride, padding, dilation).MoveToOuterDisposeScope();
+    }
+
+    public string EmitOnnx(OnnxGraph graph, string input)
+    {
+        string offsetMask = graph.Conv(conv_offset, input);
+        string offset = graph.Node("Slice", [offsetMask, graph.Longs(0), graph.Longs(2 * taps), graph.Longs(1)]);
+        string mask = graph.Sigmoid(graph.Node("Slice", [offsetMask, graph.Longs(2 * taps), graph.Longs(3 * taps), graph.Longs(1)]));
+        return DeformConvOnnx.Emit(graph, input, offset, mask, weight.detach(), bias?.detach(), conv_offset.in_channels, 1, stride, padding, dilation);
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace PaddleX.Cloud.Vision.Models.Backbones;
 
 /// <summary>Deformable convolution (DCNv2, no bias) → BatchNorm → optional ReLU: <c>ConvBnAct</c> with a
 /// <see cref="DeformConv2d"/> in place of the plain convolution (state-dict names <c>conv.*</c>, <c>bn.*</c>).
-/// Not exportable to ONNX: the standard's DeformConv needs opset 19.</summary>
+/// Exports to ONNX as the grid-sampling formulation, then the BatchNorm as a per-channel scale and shift.</summary>
 public sealed class DeformConvBnAct : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly DeformConv2d conv;
@@ -30,8 +30,11 @@ public sealed class DeformConvBnAct : Module<Tensor, Tensor>, IOnnxExportable
         return relu ? y.relu_() : y;
     }
 
-    public string EmitOnnx(OnnxGraph graph, string input) =>
-        throw new NotSupportedException("ONNX export: deformable convolution (the _dcn backbones) is not exported yet");
+    public string EmitOnnx(OnnxGraph graph, string input)
+    {
+        var y = graph.BatchNorm(bn, conv.EmitOnnx(graph, input));
+        return relu ? graph.Relu(y) : y;
+    }
 
     protected override void Dispose(bool disposing)
     {

@@ -3,6 +3,7 @@ using PaddleX.Cloud.Vision.Export;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using DataType = PaddleX.Cloud.Vision.Export.Onnx.TensorProto.Types.DataType;
 
 namespace PaddleX.Cloud.Vision.Detection.Models.PPYolo;
 
@@ -31,8 +32,18 @@ public sealed class CoordConv : Module<Tensor, Tensor>, IOnnxExportable
         return conv.call(cat([input, gx, gy], 1)).MoveToOuterDisposeScope();
     }
 
-    public string EmitOnnx(OnnxGraph graph, string input) =>
-        throw new NotSupportedException("ONNX export: CoordConv (PP-YOLO) is not exported yet");
+    /// <summary>The coordinate channels are computed from the input's shape inside the graph, so the layer needs no
+    /// size at export time.</summary>
+    public string EmitOnnx(OnnxGraph graph, string input)
+    {
+        string shape = graph.Node("Shape", [input]);
+        string Dim(long axis) => graph.Node("Gather", [shape, graph.Longs(axis)]); // [1]
+        string h = Dim(2), w = Dim(3);
+        string size = graph.Node("Concat", [Dim(0), graph.Longs(1), h, w], OnnxGraph.Attr("axis", 0L));
+        string gx = graph.Node("Expand", [graph.Node("Reshape", [OnnxRamp(graph, w), graph.Longs(1, 1, 1, -1)]), size]);
+        string gy = graph.Node("Expand", [graph.Node("Reshape", [OnnxRamp(graph, h), graph.Longs(1, 1, -1, 1)]), size]);
+        return conv.EmitOnnx(graph, graph.Concat([input, gx, gy]));
+    }
 
     protected override void Dispose(bool disposing)
     {
@@ -47,6 +58,16 @@ public sealed class CoordConv : Module<Tensor, Tensor>, IOnnxExportable
     /// <summary>−1 … 1 over <paramref name="n"/> positions (0 for a single one).</summary>
     private static Tensor Ramp(long n, Tensor like) =>
         n == 1 ? zeros(1, like.dtype, like.device) : linspace(-1, 1, n, like.dtype, like.device);
+
+    /// <summary><see cref="Ramp"/> in the graph for a length held as a one-element int64 tensor:
+    /// (2i − (n − 1)) / max(n − 1, 1), which is 0 for a single position.</summary>
+    private static string OnnxRamp(OnnxGraph g, string n)
+    {
+        string count = g.Node("Cast", [g.Node("Squeeze", [n, g.Longs(0)])], OnnxGraph.Attr("to", (long)DataType.Float));
+        string i = g.Node("Range", [g.Scalar(0f), count, g.Scalar(1f)]);
+        string last = g.Node("Sub", [count, g.Scalar(1f)]);
+        return g.Node("Div", [g.Node("Sub", [g.Mul(i, g.Scalar(2f)), last]), g.Node("Max", [last, g.Scalar(1f)])]);
+    }
 }
 
 /// <summary>Spatial pyramid pooling: the input concatenated with its stride-1 max pools of 5, 9 and 13 pixels, then

@@ -85,6 +85,8 @@ public sealed class YoloDetector : nn.Module<Tensor, Tensor[]>, IDetector, IDete
         return head.EmitDecode(graph, raw, height, width);
     }
 
+    public IOnnxDetectionPostProcess? OnnxPostProcess => Options.PostProcess as IOnnxDetectionPostProcess;
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)
