@@ -1,4 +1,12 @@
 using Microsoft.ML.OnnxRuntime;
+using PaddleX.Cloud.Datasets.Demo;
+using PaddleX.Cloud.Detection.Tests.Yolo;
+using PaddleX.Cloud.Inference;
+using PaddleX.Cloud.Vision.Detection.Data;
+using PaddleX.Cloud.Vision.Detection.Inference;
+using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Training;
+using SkiaSharp;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Detection.Models;
@@ -44,6 +52,67 @@ public sealed class RcnnOnnxExportTests(ITestOutputHelper output)
         OnnxDetections.AssertSame(expected, actual);
     }
 
+    /// <summary>
+    /// A Faster R-CNN ResNet34-FPN trained briefly on generated shapes (64 px) and exported from its checkpoint folder:
+    /// on every validation picture, as the evaluation pipeline prepares it, ONNX Runtime finds TorchSharp's detections;
+    /// and the inference package, given a picture, resizes it by the short side, pads it into the square input and
+    /// returns the predictor's detections in the picture's pixels.
+    /// </summary>
+    [Fact]
+    public void A_trained_checkpoint_exports_and_detects_real_pictures_as_TorchSharp_does()
+    {
+        var start = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var (_, data) = DetectionShapes.Prepare(new ShapeDetectionOptions { Count = 12, MinSide = 64, MaxSide = 112, Seed = 8 }, valSplit: 0.4, testSplit: 0);
+        string dir = TempFolders.Create("pdx-rcnn-export");
+        var p = YoloTrainingTests.Recipe(epochs: 2, side: 64, batch: 2) with { Model = "FasterRCNN", Backbone = "ResNet34", LearningRate = 0.005 };
+        var log = new StringWriter();
+        var result = Vision.Training.Trainers.For("detection").Run(new TrainingRequest { Params = p, DatasetDir = data, OutputDir = dir, Log = log });
+        Assert.True(result.Outcome == TrainingOutcome.Completed, log.ToString());
+        string best = Path.Combine(dir, "best_model"), export = Path.Combine(dir, "export");
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        output.WriteLine($"data and training {(cpu - start).TotalSeconds:F1} CPU s");
+
+        var info = ExportFolder.Write(best, export, OnnxWeights.Float32);
+        Assert.Equal([64, 64], info.InputSize);
+        Assert.Equal([64, 64], info.ResizeByShort!);
+        using var predictor = new DetectionPredictor(best);
+        var pipeline = DetectionPipeline.ForEvaluation(DetectionPredictor.ParamsOf(predictor.State));
+        using var session = new InferenceSession(Path.Combine(export, ExportFolder.OnnxFile));
+        var samples = DetectionDataset.Load(data, "val").Samples;
+        int found = 0;
+        foreach (var sample in samples)
+        {
+            using var scope = NewDisposeScope();
+            var batch = DetectionBatch.Collate(0, [pipeline.Apply(new DetectionItem(PlanarImage.Load(sample.ImagePath), [], []), null)], pipeline.PadStride);
+            var image = batch.ImagesTensor(CPU);
+            Assert.Equal([1L, 3, 64, 64], image.shape);
+            var expected = predictor.Detector.Detect(image, predictor.Detector.DefaultDetectOptions)[0];
+            OnnxDetections.AssertSame(expected, OnnxDetections.Run(session, image));
+            found += (int)expected.Scores.shape[0];
+        }
+
+        output.WriteLine($"{found} detections on {samples.Count} validation pictures; export and checks {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} CPU s");
+        Assert.True(found >= samples.Count, $"only {found} detections: too few to compare");
+
+        // Pictures whose long side is the input size (no resize on either side) and the short side shorter: padded.
+        using var deployed = new ExportedDetector(export);
+        int compared = 0;
+        foreach (var sample in samples)
+        {
+            using var source = SKBitmap.Decode(sample.ImagePath);
+            var (w, h) = ExportedDetector.ShortSideSize(source.Width, source.Height, 64, 64);
+            using var picture = source.Resize(new SKImageInfo(w, h), new SKSamplingOptions(SKFilterMode.Linear));
+            var want = predictor.Predict(PlanarImage.FromBitmap(picture));
+            var got = deployed.Detect(picture);
+            OnnxDetections.AssertSame(
+                new OnnxDetections([.. want.SelectMany(d => new[] { d.X1, d.Y1, d.X2, d.Y2 })], [.. want.Select(d => d.Score)], [.. want.Select(d => (long)d.Label)]),
+                new OnnxDetections([.. got.SelectMany(d => new[] { d.X1, d.Y1, d.X2, d.Y2 })], [.. got.Select(d => d.Score)], [.. got.Select(d => (long)d.Index)]));
+            compared += w != h ? got.Count : 0;
+        }
+
+        Assert.True(compared > 0, "no detections on a padded picture to compare");
+    }
+
     /// <summary>Spread BatchNorm statistics, and heads scaled up so objectness and class scores are far apart.</summary>
     private static void Sharpen(nn.Module model)
     {
@@ -70,6 +139,11 @@ internal sealed record OnnxDetections(float[] Boxes, float[] Scores, long[] Clas
     public static OnnxDetections Run(byte[] model, Tensor image)
     {
         using var session = new InferenceSession(model);
+        return Run(session, image);
+    }
+
+    public static OnnxDetections Run(InferenceSession session, Tensor image)
+    {
         var input = new DenseTensor<float>(image.contiguous().data<float>().ToArray(), image.shape.Select(d => (int)d).ToArray());
         using var results = session.Run([NamedOnnxValue.CreateFromTensor(DetectionOnnxExporter.InputName, input)]);
         return new OnnxDetections(
@@ -80,9 +154,11 @@ internal sealed record OnnxDetections(float[] Boxes, float[] Scores, long[] Clas
 
     /// <summary>The same number of detections, sorted by score, and each TorchSharp detection matched one to one with
     /// the closest ONNX one of its class (equal scores may come in another order): boxes within 1e-3, scores 1e-4.</summary>
-    public static void AssertSame(Detections expected, OnnxDetections actual)
+    public static void AssertSame(Detections expected, OnnxDetections actual) =>
+        AssertSame(new OnnxDetections(HostArrays.Of<float>(expected.Boxes, ScalarType.Float32), HostArrays.Of<float>(expected.Scores, ScalarType.Float32), HostArrays.Of<long>(expected.Labels, ScalarType.Int64)), actual);
+
+    public static void AssertSame(OnnxDetections want, OnnxDetections actual)
     {
-        var want = new OnnxDetections(expected.Boxes.data<float>().ToArray(), expected.Scores.data<float>().ToArray(), expected.Labels.data<long>().ToArray());
         Assert.Equal(want.Scores.Length, actual.Scores.Length);
         Assert.Equal(actual.Scores.OrderByDescending(s => s).ToArray(), actual.Scores);
         var left = Enumerable.Range(0, actual.Scores.Length).ToList();
