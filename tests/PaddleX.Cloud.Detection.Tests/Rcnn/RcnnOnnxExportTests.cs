@@ -5,6 +5,7 @@ using PaddleX.Cloud.Inference;
 using PaddleX.Cloud.Vision.Detection.Data;
 using PaddleX.Cloud.Vision.Detection.Inference;
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Quantisation;
 using PaddleX.Cloud.Vision.Training;
 using SkiaSharp;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -43,13 +44,15 @@ public sealed class RcnnOnnxExportTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         var image = randn(1, 3, height, width);
         var expected = model.Detect(image, model.DefaultDetectOptions)[0];
-        var actual = OnnxDetections.Run(DetectionOnnxExporter.Export(model, width, height), image);
+        var bytes = DetectionOnnxExporter.Export(model, width, height);
+        var actual = OnnxDetections.Run(bytes, image);
         var proposals = model.Trace(image, [zeros(0, 4)]).Proposals[0];
         var levels = fpn ? new MultiScaleRoiAlign(7, 7, 0).MapLevels([proposals], [0.25, 0.125, 0.0625, 0.03125]).Distinct().Count() : 1;
         output.WriteLine($"{backbone} fpn={fpn}: {expected.Scores.shape[0]} detections in TorchSharp, {actual.Scores.Length} in ONNX Runtime; proposals on {levels} levels; {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} CPU s");
         Assert.InRange(expected.Scores.shape[0], 10, 100);
         Assert.True(width < 200 || levels >= 2, $"the proposals use {levels} pyramid levels");
         OnnxDetections.AssertSame(expected, actual);
+        OnnxDetections.AssertChecked(bytes, DetectionOnnxExporter.Export(model, width, height, OnnxWeights.Float16));
     }
 
     /// <summary>
@@ -111,6 +114,11 @@ public sealed class RcnnOnnxExportTests(ITestOutputHelper output)
         }
 
         Assert.True(compared > 0, "no detections on a padded picture to compare");
+
+        // int8 is refused before anything is written.
+        var refused = Assert.Throws<NotSupportedException>(() => QuantisedExport.Run(best, data, Path.Combine(dir, "int8"), new QuantisationOptions(), _ => { }));
+        Assert.Contains("int8 export is not available for FasterRCNN", refused.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "int8")));
     }
 
     /// <summary>Spread BatchNorm statistics, and heads scaled up so objectness and class scores are far apart.</summary>
@@ -169,6 +177,22 @@ internal sealed record OnnxDetections(float[] Boxes, float[] Scores, long[] Clas
             Assert.True(Math.Abs(want.Scores[i] - actual.Scores[match]) <= 1e-4, $"score {want.Scores[i]} vs {actual.Scores[match]}");
             left.Remove(match);
         }
+    }
+
+    /// <summary>The graphs pass onnx.checker with full shape inference (Debian's python3-onnx).</summary>
+    public static void AssertChecked(params byte[][] models)
+    {
+        var missing = OnnxChecker.Unavailable();
+        Assert.True(missing is null, missing);
+        string dir = TempFolders.Create("onnx-check");
+        var files = models.Select((m, i) => Path.Combine(dir, $"model{i}.onnx")).ToArray();
+        for (int i = 0; i < models.Length; i++)
+        {
+            File.WriteAllBytes(files[i], models[i]);
+        }
+
+        var (code, output) = OnnxChecker.Check(files);
+        Assert.True(code == 0 && files.All(f => output.Contains("checked " + f, StringComparison.Ordinal)), $"onnx.checker failed:\n{output}");
     }
 
     private double Distance(int i, OnnxDetections other, int j) =>
