@@ -15,6 +15,9 @@ public sealed record ModelInfo
     [JsonPropertyName("labels")] public string[] Labels { get; init; } = [];
     [JsonPropertyName("in_channels")] public int InChannels { get; init; } = 3;
     [JsonPropertyName("input_size")] public int[] InputSize { get; init; } = [];
+    /// <summary>Faster / Mask R-CNN: [short, max] of the aspect-keeping resize before the picture is padded to
+    /// <see cref="InputSize"/>; null when the picture is resized to <see cref="InputSize"/>.</summary>
+    [JsonPropertyName("resize_by_short")] public int[]? ResizeByShort { get; init; }
     [JsonPropertyName("mean")] public double[] Mean { get; init; } = [];
     [JsonPropertyName("std")] public double[] Std { get; init; } = [];
     [JsonPropertyName("input")] public string Input { get; init; } = "image";

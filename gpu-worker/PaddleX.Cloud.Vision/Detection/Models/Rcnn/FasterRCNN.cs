@@ -1,3 +1,5 @@
+using PaddleX.Cloud.Vision.Detection.Export;
+using PaddleX.Cloud.Vision.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -9,7 +11,7 @@ namespace PaddleX.Cloud.Vision.Detection.Models.Rcnn;
 /// <c>roi_heads.box_head</c>, <c>roi_heads.box_predictor</c>), so its state dicts load here. Classes are 0-based
 /// outside; the box predictor puts background at index 0.
 /// </summary>
-public class FasterRCNN : Module<Tensor, Tensor>, IDetector
+public class FasterRCNN : Module<Tensor, Tensor>, IDetector, IDetectionOnnxExportable
 {
     private readonly RcnnBackbone backbone;
     private readonly RegionProposalNetwork rpn;
@@ -60,8 +62,9 @@ public class FasterRCNN : Module<Tensor, Tensor>, IDetector
 
     public RcnnSettings Settings { get; }
 
-    /// <summary>PaddleX's post-processing for this architecture (score 0.05, NMS 0.5, 100 boxes).</summary>
-    public DetectOptions DefaultDetectOptions => new(Settings.ScoreThreshold, Settings.NmsThreshold, Settings.KeepTopK);
+    /// <summary>PaddleX's post-processing for this architecture (score 0.05, NMS 0.5, 100 boxes; no per-class cut
+    /// before the NMS).</summary>
+    public DetectOptions DefaultDetectOptions => new(Settings.ScoreThreshold, Settings.NmsThreshold, Settings.KeepTopK, PreNmsTopK: 0);
 
     public Dictionary<string, Tensor> Losses(Tensor images, IReadOnlyList<DetectionTarget> targets)
     {
@@ -92,6 +95,22 @@ public class FasterRCNN : Module<Tensor, Tensor>, IDetector
         var proposals = rpn.Propose(levels, images.shape[2], images.shape[3], null).Proposals;
         var (logits, deltas) = roi_heads.Outputs(roi, rois);
         return (levels, proposals, logits, deltas);
+    }
+
+    /// <summary>The graph of <see cref="Detect"/> for one picture of <paramref name="width"/>×<paramref name="height"/>
+    /// up to the final NMS: the level grids (hence the anchors) come from one run of the backbone at that size.</summary>
+    public (string Boxes, string Scores) EmitCandidates(OnnxGraph graph, string input, int height, int width)
+    {
+        (long, long)[] sizes;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            sizes = [.. backbone.Features(zeros(1, 3, height, width)).RpnLevels.Select(l => (l.shape[2], l.shape[3]))];
+        }
+
+        var (rpnLevels, roiLevels, strides) = backbone.EmitFeatures(graph, input);
+        var proposals = rpn.EmitProposals(graph, rpnLevels, sizes, height, width);
+        return roi_heads.EmitCandidates(graph, roiLevels, strides, proposals, height, width, DefaultDetectOptions);
     }
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("call Losses or Detect");
