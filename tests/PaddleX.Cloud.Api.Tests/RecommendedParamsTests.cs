@@ -42,34 +42,36 @@ public sealed class RecommendedParamsTests
         Assert.Equal("[716,743]", shifted["lr_decay_epochs"]!.ToJsonString());
     }
 
-    public static TheoryData<string, string, int[], int, int, int[], double> DetectionSchedules() => new()
+    public static TheoryData<string, string, string, int[], int, int, int[], double> DetectionSchedules() => new()
     {
-        // model, default backbone, image shape, save interval, epochs, decay epochs, lr per image of batch (behavior.md §6.2).
-        { "YOLOv3", "DarkNet53", [608, 608], 30, 270, [216, 243], 0.005 / 12 / 8 },
-        { "PPYOLO", "ResNet50_vd_dcn", [608, 608], 30, 200, [85, 135], 0.005 / 12 / 8 },
-        { "PPYOLOTiny", "MobileNetV3", [320, 320], 30, 550, [130, 540], 0.005 / 16 },
-        { "PPYOLOv2", "ResNet50_vd_dcn", [608, 608], 30, 170, [105, 135, 150], 0.005 / 12 / 8 },
-        { "FasterRCNN", "ResNet50", [800, 1333], 1, 12, [8, 11], 0.02 / 16 },
+        // project type, model, default backbone, image shape, save interval, epochs, decay epochs, lr per image of batch (behavior.md §6.2).
+        { "detection", "YOLOv3", "DarkNet53", [608, 608], 30, 270, [216, 243], 0.005 / 12 / 8 },
+        { "detection", "PPYOLO", "ResNet50_vd_dcn", [608, 608], 30, 200, [85, 135], 0.005 / 12 / 8 },
+        { "detection", "PPYOLOTiny", "MobileNetV3", [320, 320], 30, 550, [130, 540], 0.005 / 16 },
+        { "detection", "PPYOLOv2", "ResNet50_vd_dcn", [608, 608], 30, 170, [105, 135, 150], 0.005 / 12 / 8 },
+        { "detection", "FasterRCNN", "ResNet50", [800, 1333], 1, 12, [8, 11], 0.02 / 16 },
+        { "instance_segmentation", "MaskRCNN", "ResNet50", [800, 1333], 1, 12, [8, 11], 0.02 / 16 },
     };
 
     [Theory]
     [MemberData(nameof(DetectionSchedules))]
-    public void Detection_schedule_backbone_and_augmentation_per_model(string model, string backbone, int[] shape, int save, int epochs, int[] decay, double lrPerImage)
+    public void Detection_schedule_backbone_and_augmentation_per_model(string type, string model, string backbone, int[] shape, int save, int epochs, int[] decay, double lrPerImage)
     {
         // 10,000 images, 4 classes, one GPU with 16,000 MiB free: no warmup shift (warmup ≤ 800 steps < first decay).
-        var p = RecommendedParams.For("detection", model, 10_000, 4, [0], [16_000]);
+        var p = RecommendedParams.For(type, model, 10_000, 4, [0], [16_000]);
         var (a, b, cap) = model switch
         {
             "YOLOv3" => (1555, 943, 8),
             "PPYOLOTiny" => (579, 1025, 16),
             "FasterRCNN" => (1755, 915, 2),
+            "MaskRCNN" => (2702, 1188, 2),
             _ => (1691, 1025, 4),
         };
         var batch = Math.Min((16_000 - a) / b, cap);
         Assert.Equal(batch, p["batch_size"]!.GetValue<int>());
         Assert.Equal(lrPerImage * batch, p["learning_rate"]!.GetValue<double>(), 12);
         Assert.Equal(backbone, p["backbone"]!.GetValue<string>());
-        Assert.Contains(backbone, ModelCatalog.Backbones("detection", model));
+        Assert.Contains(backbone, ModelCatalog.Backbones(type, model));
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(shape), p["image_shape"]!.ToJsonString());
         Assert.Equal((save, epochs), (p["save_interval_epochs"]!.GetValue<int>(), p["num_epochs"]!.GetValue<int>()));
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(decay), p["lr_decay_epochs"]!.ToJsonString());
@@ -77,7 +79,7 @@ public sealed class RecommendedParamsTests
         Assert.True(p["with_fpn"]!.GetValue<bool>());
         Assert.Equal("IMAGENET", p["pretrain_weights"]!.GetValue<string>());
         var steps = 10_000 / batch;
-        var rcnn = model == "FasterRCNN";
+        var rcnn = model is "FasterRCNN" or "MaskRCNN";
         var warmup = rcnn ? Math.Min(Math.Max(steps, 50), 4000) : Math.Min(Math.Max(3 * steps, 50 * 4), 400 * 4);
         Assert.Equal(warmup, p["warmup_steps"]!.GetValue<int>());
         Assert.Equal(!rcnn, p["brightness"]!.GetValue<bool>());
@@ -184,11 +186,33 @@ public sealed class RecommendedParamsTests
     }
 
     [Fact]
-    public void The_api_detection_backbones_are_the_engine_registry_s()
+    public void Mask_rcnn_batch_follows_its_memory_model_and_an_instance_segmentation_task_takes_only_its_backbones()
     {
-        foreach (var model in ModelCatalog.For("detection").Where(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.IsKnown))
+        // MaskRCNN: floor((4000 - 2702) / 1188) = 1 per GPU; two GPUs → 2; 12 epochs, warmup = min(max(s, 50), 4000 / 2).
+        var p = RecommendedParams.For("instance_segmentation", null, 400, 2, [0, 1], [4000, 5000]);
+        Assert.Equal(("MaskRCNN", 2), (p["model"]!.GetValue<string>(), p["batch_size"]!.GetValue<int>()));
+        Assert.Equal((200, 12), (p["warmup_steps"]!.GetValue<int>(), p["num_epochs"]!.GetValue<int>()));
+        Assert.Equal(0.02 * 2 / 16, p["learning_rate"]!.GetValue<double>(), 12);
+        Assert.Equal(1, RecommendedParams.For("instance_segmentation", null, 400, 2, [0], [2000])["batch_size"]!.GetValue<int>()); // below the model's need: still 1
+
+        var stored = TrainingParams.Defaults("instance_segmentation");
+        Assert.Equal(("MaskRCNN", "ResNet50"), (stored["model"]!.GetValue<string>(), stored["backbone"]!.GetValue<string>()));
+        TrainingParams.Merge(stored, new System.Text.Json.Nodes.JsonObject { ["backbone"] = "ResNet50_vd_ssld" }, "instance_segmentation");
+        Assert.Equal("ResNet50_vd_ssld", stored["backbone"]!.GetValue<string>());
+        var model = Assert.Throws<ApiException>(() => TrainingParams.Merge(stored, new System.Text.Json.Nodes.JsonObject { ["model"] = "FasterRCNN" }, "instance_segmentation"));
+        Assert.Contains("模型FasterRCNN不支持，可选模型为: MaskRCNN", model.Message, StringComparison.Ordinal);
+        var backbone = Assert.Throws<ApiException>(() => TrainingParams.Merge(stored, new System.Text.Json.Nodes.JsonObject { ["backbone"] = "HRNet_W18" }, "instance_segmentation"));
+        Assert.Contains("ResNet50, ResNet50_vd, ResNet50_vd_ssld, ResNet101, ResNet101_vd", backbone.Message, StringComparison.Ordinal);
+        Assert.Throws<ApiException>(() => RecommendedParams.For("instance_segmentation", "YOLOv3", 10, 2, [], []));
+    }
+
+    [Theory]
+    [InlineData("detection")]
+    public void The_api_detection_backbones_are_the_engine_registry_s(string type)
+    {
+        foreach (var model in ModelCatalog.For(type).Where(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.IsKnown))
         {
-            var api = ModelCatalog.Backbones("detection", model);
+            var api = ModelCatalog.Backbones(type, model);
             foreach (var backbone in api)
             {
                 Assert.NotNull(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.ResolveBackbone(model, backbone));
@@ -200,7 +224,7 @@ public sealed class RecommendedParamsTests
             }
         }
 
-        Assert.True(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.IsKnown("PPYOLOv2"));
+        Assert.True(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.IsKnown(ModelCatalog.For(type)[^1]));
     }
 
     [Fact]
