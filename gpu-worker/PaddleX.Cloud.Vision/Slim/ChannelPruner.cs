@@ -19,6 +19,10 @@ public sealed class ChannelPruner
     private static readonly FieldInfo NumFeatures = typeof(NormBase).GetField("<num_features>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic)
         ?? throw new MissingFieldException(nameof(NormBase), "num_features");
 
+    // TorchVision's squeeze-excitation checks its input against the channel count it was built for.
+    private static readonly FieldInfo ExcitedChannels = typeof(torchvision.SqueezeExcitation).GetField("input_channels", BindingFlags.Instance | BindingFlags.NonPublic)
+        ?? throw new MissingFieldException(nameof(torchvision.SqueezeExcitation), "input_channels");
+
     private readonly Dictionary<string, nn.Module> modules;
 
     public ChannelPruner(nn.Module model, IReadOnlyList<ChannelGroup> groups)
@@ -117,6 +121,10 @@ public sealed class ChannelPruner
                 conv.weight = Select(conv.weight!, 0, index);
                 conv.bias = conv.bias is null ? null : Select(conv.bias, 0, index);
                 OutChannels.SetValue(conv, (long)k.Length);
+                if (producer.LastIndexOf('.') is var dot and > 0 && modules.GetValueOrDefault(producer[..dot]) is torchvision.SqueezeExcitation excitation)
+                {
+                    ExcitedChannels.SetValue(excitation, (long)k.Length);
+                }
             }
 
             foreach (var name in group.Depthwise)

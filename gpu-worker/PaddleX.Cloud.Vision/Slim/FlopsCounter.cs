@@ -20,7 +20,7 @@ public sealed class FlopsCounter
     private readonly long otherParameters;
 
     /// <param name="inChannels">input bands; <paramref name="width"/> × <paramref name="height"/> the training input size.</param>
-    public FlopsCounter(nn.Module<Tensor, Tensor> model, int inChannels, int width, int height)
+    public FlopsCounter(nn.Module model, int inChannels, int width, int height)
     {
         var spatial = new Dictionary<string, long>(StringComparer.Ordinal);
         var hooks = new List<HookableModule<Func<nn.Module<Tensor, Tensor>, Tensor, Tensor>, Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor>>.HookRemover>();
@@ -45,7 +45,7 @@ public sealed class FlopsCounter
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var device = model.parameters().First().device;
-            model.call(zeros([1, inChannels, height, width], device: device));
+            ModuleTree.Forward(model, zeros([1, inChannels, height, width], device: device));
         }
         finally
         {

@@ -38,5 +38,22 @@ internal static class ModuleTree
         }
     }
 
+    /// <summary>Runs a network whose forward takes one image tensor (classifiers and segmenters return one tensor,
+    /// detectors one per output level); the outputs are left to the caller's dispose scope.</summary>
+    public static void Forward(nn.Module model, Tensor input)
+    {
+        switch (model)
+        {
+            case nn.Module<Tensor, Tensor> single:
+                single.call(input);
+                break;
+            case nn.Module<Tensor, Tensor[]> levels:
+                levels.call(input);
+                break;
+            default:
+                throw new NotSupportedException($"{model.GetType().Name} does not take one image tensor");
+        }
+    }
+
     public static bool IsDepthwise(Conv2d conv) => conv.groups > 1 && conv.groups == conv.in_channels && conv.groups == conv.out_channels;
 }

@@ -24,7 +24,7 @@ public static class PrunableGroups
         var children = model.named_children().ToDictionary(c => c.name, c => c.module, StringComparer.Ordinal);
         if (children.ContainsKey("layer1") && children.ContainsKey("fc"))
         {
-            return ResNet(children);
+            return ResNet(children, string.Empty, layer => children.ContainsKey($"layer{layer + 1}") ? [] : [new ChannelConsumer("fc")]);
         }
 
         if (modelName == "MobileNetV2" && children.ContainsKey("features"))
@@ -48,48 +48,73 @@ public static class PrunableGroups
         }
     }
 
-    private static List<ChannelGroup> ResNet(Dictionary<string, nn.Module> children)
+    /// <summary>TorchVision's ResNet by child name (<paramref name="children"/>: conv1, bn1, layer1…), its module
+    /// paths under <paramref name="prefix"/>; the residual stream leaving layer <i>n</i> is also read by
+    /// <paramref name="readersAfter"/>(<i>n</i>) (the classifier, or a detector's neck).</summary>
+    internal static List<ChannelGroup> ResNet(IReadOnlyDictionary<string, nn.Module> children, string prefix, Func<int, IEnumerable<ChannelConsumer>> readersAfter)
     {
         var groups = new List<ChannelGroup>();
-        var stream = new GroupBuilder("conv1");
-        stream.Producer("conv1", "bn1");
+        var stream = new GroupBuilder($"{prefix}conv1");
+        stream.Producer($"{prefix}conv1", $"{prefix}bn1");
         for (var layer = 1; children.TryGetValue($"layer{layer}", out var stage); layer++)
         {
             foreach (var (blockName, block) in stage.named_children())
             {
-                var prefix = $"layer{layer}.{blockName}";
+                var path = $"{prefix}layer{layer}.{blockName}";
                 var b = block.named_children().ToDictionary(c => c.name, c => c.module, StringComparer.Ordinal);
                 var last = b.ContainsKey("conv3") ? 3 : 2;
                 for (var i = 1; i < last; i++)
                 {
-                    groups.Add(new GroupBuilder($"{prefix}.conv{i}").Producer($"{prefix}.conv{i}", $"{prefix}.bn{i}").Consumer($"{prefix}.conv{i + 1}").Build());
+                    groups.Add(new GroupBuilder($"{path}.conv{i}").Producer($"{path}.conv{i}", $"{path}.bn{i}").Consumer($"{path}.conv{i + 1}").Build());
                 }
 
-                stream.Consumer($"{prefix}.conv1");
+                stream.Consumer($"{path}.conv1");
                 if (b.TryGetValue("downsample", out var down) && down.named_children().Any())
                 {
-                    stream.Consumer($"{prefix}.downsample.0");
+                    stream.Consumer($"{path}.downsample.0");
                     groups.Add(stream.Build());
-                    stream = new GroupBuilder($"{prefix}.downsample").Producer($"{prefix}.downsample.0", $"{prefix}.downsample.1");
+                    stream = new GroupBuilder($"{path}.downsample").Producer($"{path}.downsample.0", $"{path}.downsample.1");
                 }
 
-                stream.Producer($"{prefix}.conv{last}", $"{prefix}.bn{last}");
+                stream.Producer($"{path}.conv{last}", $"{path}.bn{last}");
+            }
+
+            foreach (var reader in readersAfter(layer))
+            {
+                stream.Consumer(reader.Module, reader.Offset);
             }
         }
 
-        groups.Add(stream.Consumer("fc").Build());
+        groups.Add(stream.Build());
         return groups;
     }
 
     private static List<ChannelGroup> MobileNetV2(Dictionary<string, nn.Module> children)
     {
+        var head = ModuleTree.Leaves(children["classifier"], "classifier").First(l => l.Module is Linear).Name;
+        var features = children["features"].named_children().ToList();
+        return InvertedResiduals(features, "features.", i => i == features.Count - 1 ? [new ChannelConsumer(head)] : []);
+    }
+
+    /// <summary>
+    /// A MobileNetV2/V3 feature stack (<paramref name="features"/>: TorchVision's <c>features</c> children, paths
+    /// under <paramref name="prefix"/>): plain conv-BN-activation items start a new stream; an inverted residual's
+    /// expansion is a group with the depthwise convolution after it (its squeeze-excitation reads those channels
+    /// and its second convolution scales them, so it is a producer of the same group; the squeeze channels are a
+    /// group of their own); without an expansion the depthwise convolution (and excitation) follows the stream;
+    /// blocks that keep their shape add to the stream of the block before. The stream leaving item <i>i</i> is also
+    /// read by <paramref name="readersAfter"/>(<i>i</i>).
+    /// </summary>
+    internal static List<ChannelGroup> InvertedResiduals(IReadOnlyList<(string name, nn.Module module)> features, string prefix, Func<int, IEnumerable<ChannelConsumer>> readersAfter)
+    {
         var groups = new List<ChannelGroup>();
         GroupBuilder? stream = null;
-        foreach (var (index, item) in children["features"].named_children())
+        for (var k = 0; k < features.Count; k++)
         {
-            var leaves = ModuleTree.Leaves(item, $"features.{index}").ToList();
-            var convs = leaves.Where(l => l.Module is Conv2d).ToList();
-            string NormAfter(string conv) => leaves[leaves.FindIndex(l => l.Name == conv) + 1].Name;
+            var (index, item) = features[k];
+            var leaves = ModuleTree.Leaves(item, $"{prefix}{index}").ToList();
+            string? NormAfter(string conv) => leaves.ElementAtOrDefault(leaves.FindIndex(l => l.Name == conv) + 1) is { Module: BatchNorm2d } n ? n.Name : null;
+            var convs = leaves.Where(l => l.Module is Conv2d && NormAfter(l.Name) is not null).ToList();
             if (!item.GetType().Name.Contains("InvertedResidual", StringComparison.Ordinal))
             {
                 // A plain conv-BN-activation (the stem, the last 1×1): it reads the stream and starts a new one.
@@ -99,39 +124,45 @@ public static class PrunableGroups
                 }
 
                 stream = new GroupBuilder(convs[0].Name).Producer(convs[0].Name, NormAfter(convs[0].Name));
-                continue;
-            }
-
-            var first = (Conv2d)convs[0].Module;
-            var project = convs[^1].Name;
-            if (ModuleTree.IsDepthwise(first))
-            {
-                stream!.Depthwise(convs[0].Name, NormAfter(convs[0].Name));
             }
             else
             {
-                stream!.Consumer(convs[0].Name);
-                groups.Add(new GroupBuilder(convs[0].Name).Producer(convs[0].Name, NormAfter(convs[0].Name))
-                    .Depthwise(convs[1].Name, NormAfter(convs[1].Name)).Consumer(project).Build());
+                // Squeeze-excitation: convolutions without a BatchNorm after them (reduce, then expand back).
+                var excitation = leaves.Where(l => l.Module is Conv2d && NormAfter(l.Name) is null).Select(l => l.Name).ToList();
+                var first = (Conv2d)convs[0].Module;
+                var project = convs[^1].Name;
+                var expansion = ModuleTree.IsDepthwise(first) ? stream! : new GroupBuilder(convs[0].Name).Producer(convs[0].Name, NormAfter(convs[0].Name));
+                var depthwise = ModuleTree.IsDepthwise(first) ? convs[0].Name : convs[1].Name;
+                expansion.Depthwise(depthwise, NormAfter(depthwise)).Consumer(project);
+                if (excitation.Count == 2)
+                {
+                    expansion.Consumer(excitation[0]).Producer(excitation[1], null);
+                    groups.Add(new GroupBuilder(excitation[0]).Producer(excitation[0], null).Consumer(excitation[1]).Build());
+                }
+
+                if (!ModuleTree.IsDepthwise(first))
+                {
+                    stream!.Consumer(convs[0].Name);
+                    groups.Add(expansion.Build());
+                }
+
+                var residual = convs.All(c => ((Conv2d)c.Module).stride.All(s => s == 1)) && first.in_channels == ((Conv2d)convs[^1].Module).out_channels;
+                if (!residual)
+                {
+                    groups.Add(stream!.Build());
+                    stream = new GroupBuilder(project);
+                }
+
+                stream!.Producer(project, NormAfter(project));
             }
 
-            var residual = convs.All(c => ((Conv2d)c.Module).stride.All(s => s == 1)) && first.in_channels == ((Conv2d)convs[^1].Module).out_channels;
-            if (ModuleTree.IsDepthwise(first))
+            foreach (var reader in readersAfter(k))
             {
-                stream.Consumer(project);
+                stream.Consumer(reader.Module, reader.Offset);
             }
-
-            if (!residual)
-            {
-                groups.Add(stream.Build());
-                stream = new GroupBuilder(project);
-            }
-
-            stream.Producer(project, NormAfter(project));
         }
 
-        var head = ModuleTree.Leaves(children["classifier"], "classifier").First(l => l.Module is Linear).Name;
-        groups.Add(stream!.Consumer(head).Build());
+        groups.Add(stream!.Build());
         return groups;
     }
 

@@ -9,7 +9,7 @@ public static class PrunedNetwork
 {
     /// <summary>Prunes <paramref name="model"/> (the parent's trained weights already loaded) with the ratios
     /// the sensitivities give for the request; returns what the checkpoints record.</summary>
-    public static PruningInfo Prune(nn.Module<Tensor, Tensor> model, string modelName, PruningInfo? earlier, Sensitivities sensitivities,
+    public static PruningInfo Prune(nn.Module model, string modelName, PruningInfo? earlier, Sensitivities sensitivities,
         double? prunedFlops, double? metricLoss, int inChannels, int width, int height, Action<string> log)
     {
         var pruner = new ChannelPruner(model, PrunableGroups.For(modelName, model));

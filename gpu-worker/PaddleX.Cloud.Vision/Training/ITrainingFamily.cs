@@ -5,16 +5,12 @@ using static TorchSharp.torch;
 namespace PaddleX.Cloud.Vision.Training;
 
 /// <summary>
-/// What a task family adds to the shared <see cref="TrainingLoop"/>: its data, model, optimiser, loss and step,
-/// validation metrics and the metric that picks the best model. Built once per run, after the seed is set, so
-/// model initialisation is reproducible.
+/// What a task family offers on a model outside a training run (the sensitivity analysis evaluates a trained
+/// model through it): the network, its validation and the metric that ranks it.
 /// </summary>
-/// <typeparam name="TBatch">the family's batch (pixels and labels for classification and segmentation, pictures and
-/// boxes for detection); the loop only counts them.</typeparam>
-internal interface ITrainingFamily<TBatch> : IDisposable
-    where TBatch : ITrainingBatch
+internal interface IEvaluationFamily : IDisposable
 {
-    /// <summary>The task type written into checkpoints (<c>classification</c>, <c>segmentation</c>).</summary>
+    /// <summary>The task type written into checkpoints (<c>classification</c>, <c>segmentation</c>, <c>detection</c>).</summary>
     string Task { get; }
 
     /// <summary>The validation metric that selects <c>best_model/</c> (higher is better).</summary>
@@ -22,15 +18,33 @@ internal interface ITrainingFamily<TBatch> : IDisposable
 
     IReadOnlyList<string> Labels { get; }
 
-    int TrainCount { get; }
-
     int ValCount { get; }
-
-    int StepsPerEpoch { get; }
 
     bool CanEvaluate { get; }
 
     nn.Module Model { get; }
+
+    /// <summary>Validation metrics (scalars for checkpoints and charts), the fields of the <c>[EVAL]</c> log line,
+    /// and the <c>eval_details.json</c> content the offline evaluation reads.</summary>
+    EvalResult Evaluate(Device device, CancellationToken cancellationToken);
+
+    /// <summary>Adds the family's own fields (input shape, normalisation, channels, backbone) to a checkpoint state.</summary>
+    CheckpointState Describe(CheckpointState state);
+}
+
+/// <summary>
+/// What a task family adds to the shared <see cref="TrainingLoop"/>: its data, model, optimiser, loss and step,
+/// validation metrics and the metric that picks the best model. Built once per run, after the seed is set, so
+/// model initialisation is reproducible.
+/// </summary>
+/// <typeparam name="TBatch">the family's batch (pixels and labels for classification and segmentation, pictures and
+/// boxes for detection); the loop only counts them.</typeparam>
+internal interface ITrainingFamily<TBatch> : IEvaluationFamily
+    where TBatch : ITrainingBatch
+{
+    int TrainCount { get; }
+
+    int StepsPerEpoch { get; }
 
     /// <summary>The training batches of one epoch (shuffled and augmented deterministically per seed and epoch).</summary>
     IEnumerable<TBatch> TrainEpoch(int epoch, CancellationToken cancellationToken, int firstBatch = 0);
@@ -39,13 +53,6 @@ internal interface ITrainingFamily<TBatch> : IDisposable
 
     /// <summary>One optimisation step; every tensor it creates is disposed before it returns.</summary>
     StepResult TrainStep(TBatch batch, optim.Optimizer optimizer, Device device);
-
-    /// <summary>Validation metrics (scalars for checkpoints and charts), the fields of the <c>[EVAL]</c> log line,
-    /// and the <c>eval_details.json</c> content the offline evaluation reads.</summary>
-    EvalResult Evaluate(Device device, CancellationToken cancellationToken);
-
-    /// <summary>Adds the family's own fields (input shape, normalisation, channels, backbone) to a checkpoint state.</summary>
-    CheckpointState Describe(CheckpointState state);
 
     /// <summary>Throws when a checkpoint to resume from does not fit this run (other model or classes).</summary>
     void CheckResume(string checkpoint, CheckpointState resumed);

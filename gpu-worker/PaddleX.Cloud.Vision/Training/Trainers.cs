@@ -1,5 +1,3 @@
-using PaddleX.Cloud.Vision.Data;
-
 namespace PaddleX.Cloud.Vision.Training;
 
 /// <summary>Maps a PaddleX task type to its trainer.</summary>
@@ -20,8 +18,9 @@ public static class Trainers
     };
 
     /// <summary>The family part of a task type, for work on a trained model outside a training run (sensitivity analysis).</summary>
-    internal static ITrainingFamily<HostBatch> CreateFamily(string taskType, TrainParams p, string datasetDir, TrainLogWriter log) => taskType switch
+    internal static IEvaluationFamily CreateFamily(string taskType, TrainParams p, string datasetDir, TrainLogWriter log) => taskType switch
     {
+        "detection" => new Detection.Training.DetectionFamily(p, datasetDir, log),
         "classification" => new ClassificationFamily(p, datasetDir, log),
         "segmentation" => new SegmentationFamily(p, datasetDir, log, remoteSensing: false),
         "remote_segmentation" => new SegmentationFamily(p, datasetDir, log, remoteSensing: true),

@@ -19,7 +19,7 @@ internal abstract class TrainingFamilyBase : ITrainingFamily<HostBatch>
 
     public abstract nn.Module<Tensor, Tensor> Model { get; }
 
-    nn.Module ITrainingFamily<HostBatch>.Model => Model;
+    nn.Module IEvaluationFamily.Model => Model;
 
     public int TrainCount { get; private set; }
 

@@ -339,9 +339,7 @@ internal static class TrainingLoop
 
         CheckpointState parent = Checkpoints.Load(p.PruneCheckpoint!, family.Model);
         int inChannels = family.Describe(new CheckpointState()).InChannels;
-        var network = family.Model as nn.Module<Tensor, Tensor>
-            ?? throw new NotSupportedException($"pruned retraining is not available for {family.Task} models yet");
-        return PrunedNetwork.Prune(network, p.Model, parent.Pruning, sensitivities, p.PrunedFlops, p.PrunedFlops is null ? p.EvalMetricLoss ?? 0.05 : null,
+        return PrunedNetwork.Prune(family.Model, p.Model, parent.Pruning, sensitivities, p.PrunedFlops, p.PrunedFlops is null ? p.EvalMetricLoss ?? 0.05 : null,
             inChannels, p.Width, p.Height, log.Info);
     }
 

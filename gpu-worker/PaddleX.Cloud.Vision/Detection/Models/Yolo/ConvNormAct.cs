@@ -1,4 +1,5 @@
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Slim;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -38,6 +39,10 @@ public sealed class ConvNormAct : Module<Tensor, Tensor>, IOnnxExportable
     }
 
     public long OutChannels => conv.out_channels;
+
+    /// <summary>A channel group produced by the unit at <paramref name="path"/> (its convolution and BatchNorm),
+    /// named after it; the caller adds what else follows and reads the channels.</summary>
+    internal static PrunableGroups.GroupBuilder Group(string path) => new PrunableGroups.GroupBuilder(path).Producer($"{path}.conv", $"{path}.bn");
 
     public override Tensor forward(Tensor input)
     {

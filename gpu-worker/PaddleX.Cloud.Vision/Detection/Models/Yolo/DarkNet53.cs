@@ -1,4 +1,5 @@
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Slim;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -11,6 +12,38 @@ public sealed class DarkNet53()
     : StackedBackbone(nameof(DarkNet53), new ConvNormAct(3, 32, 3), Stages(), [2, 3, 4], [256, 512, 1024])
 {
     private static readonly int[] Blocks = [1, 2, 8, 8, 4];
+
+    /// <summary>Each stage's stride-2 convolution and the last convolution of every residual block added to it form
+    /// one group (read by each block's 1×1, the next stage and, when tapped, the neck); each block's 1×1 is a group
+    /// read by its 3×3; the stem is read by the first stage.</summary>
+    internal override IReadOnlyList<ChannelGroup> PrunableGroups(string prefix, IReadOnlyList<IReadOnlyList<ChannelConsumer>> readers)
+    {
+        var groups = new List<ChannelGroup> { ConvNormAct.Group($"{prefix}stem").Consumer($"{prefix}blocks.0.0.conv").Build() };
+        for (int s = 0; s < Blocks.Length; s++)
+        {
+            string stage = $"{prefix}blocks.{s}";
+            var stream = ConvNormAct.Group($"{stage}.0");
+            for (int b = 1; b <= Blocks[s]; b++)
+            {
+                stream.Producer($"{stage}.{b}.conv2.conv", $"{stage}.{b}.conv2.bn").Consumer($"{stage}.{b}.conv1.conv");
+                groups.Add(ConvNormAct.Group($"{stage}.{b}.conv1").Consumer($"{stage}.{b}.conv2.conv").Build());
+            }
+
+            if (s + 1 < Blocks.Length)
+            {
+                stream.Consumer($"{prefix}blocks.{s + 1}.0.conv");
+            }
+
+            foreach (var reader in TapReaders(Taps, s, readers))
+            {
+                stream.Consumer(reader.Module, reader.Offset);
+            }
+
+            groups.Add(stream.Build());
+        }
+
+        return groups;
+    }
 
     private static IEnumerable<Module<Tensor, Tensor>> Stages()
     {

@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Slim;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -15,6 +16,30 @@ public sealed class MobileNetV1()
         (64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
         (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1),
     ];
+
+    /// <summary>The stem and every pointwise convolution start a group that the next unit's depthwise convolution
+    /// follows and its pointwise convolution reads; tapped units are read by the neck too.</summary>
+    internal override IReadOnlyList<ChannelGroup> PrunableGroups(string prefix, IReadOnlyList<IReadOnlyList<ChannelConsumer>> readers)
+    {
+        var groups = new List<ChannelGroup>();
+        for (int i = -1; i < Layout.Length; i++)
+        {
+            var group = ConvNormAct.Group(i < 0 ? $"{prefix}stem" : $"{prefix}blocks.{i}.pw");
+            if (i + 1 < Layout.Length)
+            {
+                group.Depthwise($"{prefix}blocks.{i + 1}.dw.conv", $"{prefix}blocks.{i + 1}.dw.bn").Consumer($"{prefix}blocks.{i + 1}.pw.conv");
+            }
+
+            foreach (var reader in TapReaders(Taps, i, readers))
+            {
+                group.Consumer(reader.Module, reader.Offset);
+            }
+
+            groups.Add(group.Build());
+        }
+
+        return groups;
+    }
 
     private static IEnumerable<Module<Tensor, Tensor>> Units()
     {

@@ -1,4 +1,5 @@
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Slim;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -34,6 +35,11 @@ public sealed class YoloResNet34 : YoloBackbone
     }
 
     public override IReadOnlyList<long> Channels { get; } = [128, 256, 512];
+
+    /// <summary>TorchVision ResNet's groups; the streams leaving layer2–layer4 are read by the neck.</summary>
+    internal override IReadOnlyList<ChannelGroup> PrunableGroups(string prefix, IReadOnlyList<IReadOnlyList<ChannelConsumer>> readers) =>
+        Slim.PrunableGroups.ResNet(named_children().ToDictionary(c => c.name, c => c.module, StringComparer.Ordinal), prefix,
+            layer => layer >= 2 ? readers[layer - 2] : []);
 
     public override Tensor[] forward(Tensor input)
     {
@@ -105,6 +111,12 @@ public sealed class YoloMobileNetV3 : YoloBackbone
     }
 
     public override IReadOnlyList<long> Channels { get; }
+
+    /// <summary>TorchVision MobileNetV3's groups (inverted residuals with squeeze-excitation); tapped blocks are
+    /// read by the neck too.</summary>
+    internal override IReadOnlyList<ChannelGroup> PrunableGroups(string prefix, IReadOnlyList<IReadOnlyList<ChannelConsumer>> readers) =>
+        Slim.PrunableGroups.InvertedResiduals(features.named_children().ToList(), $"{prefix}features.",
+            i => Array.IndexOf(taps, i) is var tap and >= 0 ? readers[tap] : []);
 
     public override Tensor[] forward(Tensor input)
     {

@@ -1,4 +1,5 @@
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Slim;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -14,6 +15,12 @@ public abstract class YoloBackbone(string name) : nn.Module<Tensor, Tensor[]>(na
 
     /// <summary>The ONNX values of the returned maps, shallow to deep.</summary>
     public abstract string[] EmitOnnx(OnnxGraph graph, string input);
+
+    /// <summary>The backbone's prunable channel groups, module paths under <paramref name="prefix"/>; the channels of
+    /// returned map <i>f</i> (shallow to deep) are also read by <paramref name="readers"/>[<i>f</i>] (the neck).</summary>
+    /// <exception cref="NotSupportedException">the backbone declares none.</exception>
+    internal virtual IReadOnlyList<ChannelGroup> PrunableGroups(string prefix, IReadOnlyList<IReadOnlyList<ChannelConsumer>> readers) =>
+        throw new NotSupportedException($"the {GetName()} backbone has no prunable channel groups declared");
 }
 
 /// <summary>A stem followed by a chain of blocks, returning the outputs of the tapped blocks (DarkNet, MobileNetV1).</summary>
@@ -39,6 +46,16 @@ public abstract class StackedBackbone : YoloBackbone
     }
 
     public override IReadOnlyList<long> Channels { get; }
+
+    /// <summary>Indexes of the blocks whose outputs are returned, shallow to deep.</summary>
+    protected IReadOnlyList<int> Taps => taps;
+
+    /// <summary>The readers of block <paramref name="block"/>'s output beyond the next block: the neck's when it is tapped.</summary>
+    protected static IEnumerable<ChannelConsumer> TapReaders(IReadOnlyList<int> taps, int block, IReadOnlyList<IReadOnlyList<ChannelConsumer>> readers)
+    {
+        int tap = taps.ToList().IndexOf(block);
+        return tap < 0 ? [] : readers[tap];
+    }
 
     public override Tensor[] forward(Tensor input)
     {

@@ -1,6 +1,7 @@
 using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Detection.Losses;
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Slim;
 using static TorchSharp.torch;
 
 namespace PaddleX.Cloud.Vision.Detection.Models.Yolo;
@@ -10,7 +11,7 @@ namespace PaddleX.Cloud.Vision.Detection.Models.Yolo;
 /// with <see cref="YoloLoss"/> and post-processed by the options' NMS. YOLOv3 is <see cref="YoloV3"/>; PP-YOLO
 /// models are other backbone/neck/option combinations of the same class.
 /// </summary>
-public sealed class YoloDetector : nn.Module<Tensor, Tensor[]>, IDetector, IDetectionOnnxExportable
+public sealed class YoloDetector : nn.Module<Tensor, Tensor[]>, IDetector, IDetectionOnnxExportable, IPrunable
 {
     private readonly YoloBackbone backbone;
     private readonly YoloNeck neck;
@@ -86,6 +87,25 @@ public sealed class YoloDetector : nn.Module<Tensor, Tensor[]>, IDetector, IDete
     }
 
     public IOnnxDetectionPostProcess? OnnxPostProcess => Options.PostProcess as IOnnxDetectionPostProcess;
+
+    /// <summary>The backbone's and the neck's groups, coupled where the neck reads the backbone's maps; the head's
+    /// 1×1 outputs (anchors × (5 + classes)) only read.</summary>
+    /// <exception cref="NotSupportedException">the backbone or neck declares none (the message names the model).</exception>
+    public IReadOnlyList<ChannelGroup> PrunableGroups()
+    {
+        try
+        {
+            return
+            [
+                .. backbone.PrunableGroups("backbone.", neck.InputReaders("neck.")),
+                .. neck.PrunableGroups("neck.", Enumerable.Range(0, neck.Channels.Count).Select(i => $"head.outputs.{i}").ToArray()),
+            ];
+        }
+        catch (NotSupportedException e)
+        {
+            throw new NotSupportedException($"{Architecture}-{Backbone} cannot be pruned yet: {e.Message}; prunable: YOLOv3 with {string.Join(", ", YoloV3.Backbones)}", e);
+        }
+    }
 
     protected override void Dispose(bool disposing)
     {

@@ -1,4 +1,5 @@
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Slim;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -14,6 +15,16 @@ public abstract class YoloNeck(string name) : nn.Module<Tensor[], Tensor[]>(name
 
     /// <param name="features">the backbone's ONNX values, shallow to deep.</param>
     public abstract string[] EmitOnnx(OnnxGraph graph, string[] features);
+
+    /// <summary>The neck's modules reading backbone map <i>f</i> (shallow to deep), paths under <paramref name="prefix"/>.</summary>
+    /// <exception cref="NotSupportedException">the neck declares no prunable groups.</exception>
+    internal virtual IReadOnlyList<IReadOnlyList<ChannelConsumer>> InputReaders(string prefix) =>
+        throw new NotSupportedException($"the {GetName()} neck has no prunable channel groups declared");
+
+    /// <summary>The neck's prunable channel groups, paths under <paramref name="prefix"/>; output <i>i</i> (deep to
+    /// shallow) is read by <paramref name="outputReaders"/>[<i>i</i>] (the head's 1×1, which itself never prunes).</summary>
+    internal virtual IReadOnlyList<ChannelGroup> PrunableGroups(string prefix, IReadOnlyList<string> outputReaders) =>
+        throw new NotSupportedException($"the {GetName()} neck has no prunable channel groups declared");
 }
 
 /// <summary>
@@ -122,6 +133,50 @@ public sealed class YoloV3Fpn : YoloNeck
         }
 
         return outputs.ToArray();
+    }
+
+    /// <summary>Level <i>i</i>'s first convolution reads the upsampled route first, then backbone map <c>L−1−i</c>.</summary>
+    internal override IReadOnlyList<IReadOnlyList<ChannelConsumer>> InputReaders(string prefix) =>
+        Enumerable.Range(0, blocks.Count).Reverse()
+            .Select(i => (IReadOnlyList<ChannelConsumer>)[new ChannelConsumer($"{prefix}blocks.{i}.0.conv", i == 0 ? 0 : (int)((ConvNormAct)transitions[i - 1]).OutChannels)])
+            .ToArray();
+
+    /// <summary>Every convolution of a detection block is a group read by the next; the block's last (the route)
+    /// is read by the tip and the transition; a tip by the head, a transition by the next level's block.</summary>
+    internal override IReadOnlyList<ChannelGroup> PrunableGroups(string prefix, IReadOnlyList<string> outputReaders)
+    {
+        var groups = new List<ChannelGroup>();
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            string block = $"{prefix}blocks.{i}";
+            int convs = blocks[i].children().Count();
+            for (int j = 0; j < convs; j++)
+            {
+                var group = ConvNormAct.Group($"{block}.{j}");
+                if (j < convs - 1)
+                {
+                    group.Consumer($"{block}.{j + 1}.conv");
+                }
+                else
+                {
+                    group.Consumer($"{prefix}tips.{i}.conv");
+                    if (i < transitions.Count)
+                    {
+                        group.Consumer($"{prefix}transitions.{i}.conv");
+                    }
+                }
+
+                groups.Add(group.Build());
+            }
+
+            groups.Add(ConvNormAct.Group($"{prefix}tips.{i}").Consumer(outputReaders[i]).Build());
+            if (i < transitions.Count)
+            {
+                groups.Add(ConvNormAct.Group($"{prefix}transitions.{i}").Consumer($"{prefix}blocks.{i + 1}.0.conv").Build());
+            }
+        }
+
+        return groups;
     }
 
     protected override void Dispose(bool disposing)

@@ -1,0 +1,102 @@
+using PaddleX.Cloud.Vision.Detection.Models;
+using PaddleX.Cloud.Vision.Slim;
+using TorchSharp;
+using TorchSharp.Modules;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace PaddleX.Cloud.Detection.Tests.Slim;
+
+/// <summary>YOLOv3's channel groups on untrained networks: every group masked at mixed ratios computes what the
+/// physically pruned network computes (a missing coupling shows as a shape error or a difference), the FLOPs
+/// prediction matches the pruned network, and the head's outputs never lose a channel.</summary>
+public sealed class YoloPruningTests(ITestOutputHelper output)
+{
+    private const int Side = 32;
+
+    [Theory]
+    [InlineData("MobileNetV1", 34)]
+    [InlineData("MobileNetV3", 48)]
+    [InlineData("DarkNet53", 49)]
+    [InlineData("ResNet34", 40)]
+    public void Masking_equals_removal_and_the_counter_predicts_the_pruned_detector(string backbone, int groupCount)
+    {
+        torch.manual_seed(1);
+        using var module = (nn.Module<Tensor, Tensor[]>)DetectionModels.AsModule(DetectionModels.Create("YOLOv3", backbone, 3, new DetectorOptions { InputSize = [Side, Side] }));
+        RandomiseNorms(module);
+        module.eval();
+        var groups = PrunableGroups.For("YOLOv3", module);
+        output.WriteLine(string.Join("\n", groups.Select(g => $"{g.Name}: producers {string.Join(' ', g.Producers)}; depthwise {string.Join(' ', g.Depthwise)}; consumers {string.Join(' ', g.Consumers.Select(c => $"{c.Module}@{c.Offset}"))}")));
+        Assert.Equal(groupCount, groups.Count);
+        Assert.DoesNotContain(groups, g => g.Producers.Any(p => p.StartsWith("head.", StringComparison.Ordinal)));
+        var heads = module.named_modules().Where(m => m.name.StartsWith("head.outputs.", StringComparison.Ordinal) && m.module is Conv2d)
+            .ToDictionary(m => m.name, m => ((Conv2d)m.module).out_channels);
+
+        var pruner = new ChannelPruner(module, groups);
+        using var x = torch.randn(1, 3, Side, Side);
+        var ratios = groups.Select((g, i) => (Group: g, Ratio: 0.1 * (1 + (i % 7)))).ToList();
+        var masks = ratios.Select(r => pruner.Mask(r.Group, r.Ratio)).ToList();
+        var keep = ratios.ToDictionary(r => r.Group.Name, r => pruner.Strongest(r.Group, pruner.Channels(r.Group) - ChannelPruner.Removed(pruner.Channels(r.Group), r.Ratio)));
+        Tensor[] masked;
+        using (no_grad())
+        {
+            masked = module.call(x);
+        }
+
+        masks.Reverse();
+        masks.ForEach(m => m.Dispose());
+        var counter = new FlopsCounter(module, 3, Side, Side);
+        Assert.Equal(module.parameters().Sum(p => p.numel()), counter.Current.Parameters);
+        var predicted = counter.Predict(groups, keep.ToDictionary(k => k.Key, k => k.Value.Length), pruner.Channels);
+
+        pruner.Shrink(keep);
+        Tensor[] pruned;
+        using (no_grad())
+        {
+            pruned = module.call(x);
+        }
+
+        var after = new FlopsCounter(module, 3, Side, Side).Current;
+        output.WriteLine($"{backbone}: FLOPs {counter.Current.Flops:N0} -> {after.Flops:N0}, parameters {counter.Current.Parameters:N0} -> {after.Parameters:N0}");
+        Assert.Equal(masked.Length, pruned.Length);
+        for (int i = 0; i < masked.Length; i++)
+        {
+            Assert.Equal(masked[i].shape, pruned[i].shape);
+            Assert.True(masked[i].allclose(pruned[i], rtol: 1e-3, atol: 1e-4), $"level {i}: max difference {(masked[i] - pruned[i]).abs().max().item<float>()}");
+        }
+
+        Assert.Equal(predicted, after);
+        Assert.True(after.Flops < counter.Current.Flops * 0.8);
+        foreach (var (name, channels) in heads)
+        {
+            Assert.Equal(channels, ((Conv2d)module.named_modules().Single(m => m.name == name).module).out_channels);
+        }
+    }
+
+    [Theory]
+    [InlineData("PPYOLO")]
+    [InlineData("FasterRCNN")]
+    public void Other_detectors_say_they_cannot_be_pruned(string model)
+    {
+        using var module = DetectionModels.AsModule(DetectionModels.Create(model, null, 3, new DetectorOptions { InputSize = [Side, Side] }));
+        var e = Assert.Throws<NotSupportedException>(() => PrunableGroups.For(model, module));
+        Assert.Contains(model, e.Message);
+        Assert.False(PrunableGroups.Supports(model, module));
+    }
+
+    /// <summary>Fresh BatchNorms are identities; give them statistics so masking and removal are really compared.</summary>
+    internal static void RandomiseNorms(nn.Module model)
+    {
+        using var noGrad = no_grad();
+        foreach (var (_, m) in model.named_modules())
+        {
+            if (m is BatchNorm2d bn)
+            {
+                bn.weight!.uniform_(0.5, 1.5);
+                bn.bias!.uniform_(-0.2, 0.2);
+                bn.running_mean!.uniform_(-0.1, 0.1);
+                bn.running_var!.uniform_(0.5, 1.5);
+            }
+        }
+    }
+}
