@@ -44,6 +44,13 @@ internal interface ITrainingFamily<TBatch> : IDisposable
     /// and the <c>eval_details.json</c> content the offline evaluation reads.</summary>
     EvalResult Evaluate(Device device, CancellationToken cancellationToken);
 
+    /// <summary>Before an evaluation or checkpoint: re-estimates the network's BatchNorm statistics for its current
+    /// weights (<see cref="NormStatistics"/>). Families without BatchNorm, or whose batches the network cannot run
+    /// alone, keep the statistics of training.</summary>
+    void RefreshNormStatistics(int epoch, Device device, CancellationToken cancellationToken)
+    {
+    }
+
     /// <summary>Adds the family's own fields (input shape, normalisation, channels, backbone) to a checkpoint state.</summary>
     CheckpointState Describe(CheckpointState state);
 
