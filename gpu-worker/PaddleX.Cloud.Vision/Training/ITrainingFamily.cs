@@ -54,6 +54,13 @@ internal interface ITrainingFamily<TBatch> : IEvaluationFamily
     /// <summary>One optimisation step; every tensor it creates is disposed before it returns.</summary>
     StepResult TrainStep(TBatch batch, optim.Optimizer optimizer, Device device);
 
+    /// <summary>Before an evaluation or checkpoint: re-estimates the network's BatchNorm statistics for its current
+    /// weights (<see cref="NormStatistics"/>). Families without BatchNorm, or whose batches the network cannot run
+    /// alone, keep the statistics of training.</summary>
+    void RefreshNormStatistics(int epoch, Device device, CancellationToken cancellationToken)
+    {
+    }
+
     /// <summary>Throws when a checkpoint to resume from does not fit this run (other model or classes).</summary>
     void CheckResume(string checkpoint, CheckpointState resumed);
 }

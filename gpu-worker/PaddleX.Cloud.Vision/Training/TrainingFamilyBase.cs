@@ -10,6 +10,7 @@ internal abstract class TrainingFamilyBase : ITrainingFamily<HostBatch>
 {
     private BatchLoader? trainLoader;
     private BatchLoader? evalLoader;
+    private BatchLoader? normLoader;
 
     public abstract string Task { get; }
 
@@ -41,6 +42,22 @@ internal abstract class TrainingFamilyBase : ITrainingFamily<HostBatch>
 
     public abstract EvalResult Evaluate(Device device, CancellationToken cancellationToken);
 
+    /// <summary>Averages the statistics of up to <see cref="NormStatistics.MaxSamples"/> training images, without
+    /// augmentation (as evaluation sees them), in an order that depends only on the seed and the epoch.</summary>
+    public void RefreshNormStatistics(int epoch, Device device, CancellationToken cancellationToken)
+    {
+        if (normLoader is null)
+        {
+            return;
+        }
+
+        int batches = Math.Max(1, Math.Min(normLoader.BatchesPerEpoch, NormStatistics.MaxSamples / normLoader.BatchSize));
+        var inputs = normLoader.Epoch(epoch, cancellationToken).Take(batches)
+            .Select(b => torch.tensor(b.Data, [b.Count, b.Channels, b.Height, b.Width]).to(device));
+        Model.train();
+        NormStatistics.Refresh(Model, inputs, cancellationToken);
+    }
+
     public abstract CheckpointState Describe(CheckpointState state);
 
     public abstract void CheckResume(string checkpoint, CheckpointState resumed);
@@ -67,6 +84,9 @@ internal abstract class TrainingFamilyBase : ITrainingFamily<HostBatch>
             ? null
             : new BatchLoader(val, p.EvalBatchSize > 0 ? p.EvalBatchSize : Math.Max(batch, minEvalBatch), shuffle: false,
                 augment: false, dropLast: false, seed: p.Seed, decodeWorkers: p.DecodeWorkers, prefetchBatches: p.PrefetchBatches);
+        // Full batches only: a BatchNorm in training mode cannot take a single sample at 1×1 resolution.
+        normLoader = new BatchLoader(train, batch, shuffle: true, augment: false, dropLast: true,
+            seed: p.Seed + 1, decodeWorkers: p.DecodeWorkers, prefetchBatches: p.PrefetchBatches);
         TrainCount = train.Count;
         ValCount = val?.Count ?? 0;
     }

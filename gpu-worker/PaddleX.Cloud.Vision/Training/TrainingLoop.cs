@@ -218,6 +218,15 @@ internal static class TrainingLoop
             bool save = epoch % Math.Max(1, p.SaveIntervalEpochs) == 0 || epoch == numEpochs;
             if (save)
             {
+                try
+                {
+                    family.RefreshNormStatistics(epoch, device, ct);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    return Cancelled(epoch);
+                }
+
                 EvalResult? eval = null;
                 if (family.CanEvaluate)
                 {
