@@ -99,6 +99,19 @@ public sealed class ListBodyTests
         Assert.False(old.IsAlive);
     }
 
+    [Theory]
+    [InlineData("gzip, deflate", true)]
+    [InlineData("gzip, deflate, br, zstd", true)]
+    [InlineData("br;q=1.0, GZIP;q=0.5", true)]
+    [InlineData("*", true)]
+    [InlineData("gzip;q=0", false)]
+    [InlineData("gzip; q=0.000, deflate", false)]
+    [InlineData("deflate, br", false)]
+    [InlineData("identity", false)]
+    [InlineData("", false)]
+    public void Gzip_is_sent_only_when_accepted(string acceptEncoding, bool expected) =>
+        Assert.Equal(expected, JsonListReply.AcceptsGzip(acceptEncoding));
+
     private static async Task<WeakReference> OldBodyAsync(ListBodyCache cache) =>
         new(await cache.GetAsync([Item(1, "first")], gzip: true));
 
