@@ -96,6 +96,8 @@ public sealed record TrainParams
     [JsonPropertyName("momentum")] public double Momentum { get; init; } = 0.9;
     [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; } = 1e-4;
     [JsonPropertyName("eval_batch_size")] public int EvalBatchSize { get; init; }
+    /// <summary>Faster / Mask R-CNN: RoIs sampled per training picture (0 = PaddleX's 512); fewer make small runs cheaper.</summary>
+    [JsonPropertyName("rcnn_rois_per_image")] public int RcnnRoisPerImage { get; init; }
 
     /// <summary>Pruned retraining: the parent's trained model folder, pruned before training starts.</summary>
     [JsonPropertyName("prune_checkpoint")] public string? PruneCheckpoint { get; init; }

@@ -6,13 +6,13 @@ namespace PaddleX.Cloud.Vision.Training;
 public static class Trainers
 {
     /// <summary>Task types with a trainer in this engine.</summary>
-    public static IReadOnlyList<string> Supported { get; } = ["classification", "detection", "segmentation", "remote_segmentation"];
+    public static IReadOnlyList<string> Supported { get; } = ["classification", "detection", "instance_segmentation", "segmentation", "remote_segmentation"];
 
     /// <exception cref="NotSupportedException">the task type has no trainer yet.</exception>
     public static ITrainer For(string taskType) => taskType switch
     {
         "classification" => new ClassificationTrainer(),
-        "detection" => new Detection.Training.DetectionTrainer(),
+        "detection" or "instance_segmentation" => new Detection.Training.DetectionTrainer(),
         "segmentation" => new SegmentationTrainer(),
         "remote_segmentation" => new SegmentationTrainer(remoteSensing: true),
         _ => throw new NotSupportedException(

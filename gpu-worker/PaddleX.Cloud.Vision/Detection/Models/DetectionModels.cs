@@ -23,7 +23,9 @@ public static class DetectionModels
         [PPYoloV2.Name] = new([.. PPYoloV2.Backbones], PPYoloV2.Create),
         [nameof(FasterRCNN)] = new(
             [.. RcnnBackbones.Names.Where(n => !n.EndsWith("_ssld", StringComparison.Ordinal))],
-            (backbone, classes, options) => new FasterRCNN(backbone, classes, options.WithFpn)),
+            (backbone, classes, options) => new FasterRCNN(backbone, classes, options.WithFpn,
+                Rcnn(options, options.WithFpn || !RcnnBackbones.SupportsC4(backbone)))),
+        [nameof(MaskRCNN)] = new([.. MaskRCNN.Backbones], (backbone, classes, options) => new MaskRCNN(backbone, classes, Rcnn(options, fpn: true))),
     };
 
     /// <summary>Spellings PaddleX accepts for the same backbone.</summary>
@@ -77,6 +79,10 @@ public static class DetectionModels
 
         return Lookup(architecture).Create(ResolveBackbone(architecture, backbone), numClasses, options ?? new DetectorOptions());
     }
+
+    /// <summary>R-CNN settings the options change (null: the architecture's defaults).</summary>
+    private static RcnnSettings? Rcnn(DetectorOptions options, bool fpn) =>
+        options.RcnnRoisPerImage > 0 ? (fpn ? new RcnnSettings() : RcnnSettings.ForC4) with { BoxBatchPerImage = options.RcnnRoisPerImage } : null;
 
     /// <summary>The module behind a detector (parameters, state dict, train/eval mode, device).</summary>
     public static nn.Module AsModule(IDetector detector) =>

@@ -17,6 +17,10 @@ public sealed record DetectorOptions
     /// <summary>Faster R-CNN: a feature pyramid on the backbone.</summary>
     public bool WithFpn { get; init; } = true;
 
+    /// <summary>Faster / Mask R-CNN: RoIs sampled per training picture for the second stage (0 = PaddleX's 512). Fewer
+    /// make a step cheaper (the mask branch runs on a quarter of them); detection is unaffected.</summary>
+    public int RcnnRoisPerImage { get; init; }
+
     /// <summary>The checkpoint <c>layout</c> of a detector trained with <c>with_fpn</c> false, so prediction, evaluation
     /// and export rebuild the same network.</summary>
     public const string WithoutFpnLayout = "without_fpn";

@@ -27,6 +27,10 @@ public interface IDetector
 
     /// <summary>The architecture's own post-processing settings (PaddleX's defaults for it).</summary>
     DetectOptions DefaultDetectOptions => new();
+
+    /// <summary>True for instance segmentation (Mask R-CNN): <see cref="Losses"/> needs <see cref="DetectionTarget.Masks"/>
+    /// and <see cref="Detect"/> fills <see cref="Detections.Masks"/>.</summary>
+    bool ProducesMasks => false;
 }
 
 /// <summary>Ground truth of one image, in input pixels.</summary>

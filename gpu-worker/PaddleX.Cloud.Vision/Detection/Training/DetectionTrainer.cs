@@ -16,6 +16,8 @@ namespace PaddleX.Cloud.Vision.Detection.Training;
 /// <see cref="DetectionModels"/>: PaddleX's detection pipelines, Momentum 0.9 with L2 decay (1e-4 for R-CNN models,
 /// 5e-4 otherwise, as PaddleX), the loop's warmup + piecewise schedule, every loss logged by name, and validation
 /// by VOC mAP (<c>bbox_map</c>, 11-point) on VOC data or COCO AP@[.5:.95] (<c>bbox_mmap</c>) on COCO data.
+/// Instance segmentation (Mask R-CNN) is the same run with mask targets, <c>loss_mask</c>, and validation by COCO
+/// AP of boxes and of masks (<c>bbox_mmap</c>, <c>segm_mmap</c>; the best model by boxes, as PaddleX).
 /// </summary>
 public sealed class DetectionTrainer : ITrainer
 {
@@ -68,14 +70,17 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
 
         TrainCount = trainSet.Count;
         ValCount = valSet?.Count ?? 0;
-        detector = DetectionModels.Create(p.Model, backbone, Labels.Count, new DetectorOptions { InputSize = [p.Width, p.Height], WithFpn = p.WithFpn });
+        detector = DetectionModels.Create(p.Model, backbone, Labels.Count, new DetectorOptions { InputSize = [p.Width, p.Height], WithFpn = p.WithFpn, RcnnRoisPerImage = p.RcnnRoisPerImage });
         Model = DetectionModels.AsModule(detector);
     }
 
-    public string Task => "detection";
+    public string Task => detector.ProducesMasks ? "instance_segmentation" : "detection";
 
     /// <summary>VOC data: 11-point VOC mAP at IoU 0.5; COCO data: COCO AP averaged over IoU 0.5…0.95.</summary>
     public string BestMetric => coco ? "bbox_mmap" : "bbox_map";
+
+    /// <summary>Instance segmentation's second validation metric: COCO AP@[.5:.95] of the masks.</summary>
+    public const string MaskMetric = "segm_mmap";
 
     public IReadOnlyList<string> Labels { get; }
 
@@ -101,7 +106,7 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
     public StepResult TrainStep(DetectionBatch batch, optim.Optimizer optimizer, Device device)
     {
         using var scope = torch.NewDisposeScope();
-        Dictionary<string, Tensor> losses = detector.Losses(batch.ImagesTensor(device), batch.ToTargets(device));
+        Dictionary<string, Tensor> losses = detector.Losses(batch.ImagesTensor(device), batch.ToTargets(device, masks: detector.ProducesMasks));
         Tensor total = losses.Values.Aggregate((a, b) => a + b);
         optimizer.zero_grad();
         total.backward();
@@ -114,6 +119,7 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
     {
         DetectionLoader loader = eval ?? throw new InvalidOperationException("no validation set");
         var results = new List<CocoResult>();
+        var masks = new List<CocoResult>();
         Model.eval();
         foreach (DetectionBatch batch in loader.Epoch(0, cancellationToken))
         {
@@ -122,6 +128,8 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
             {
                 long imageId = batch.Items[i].ImageId;
                 results.AddRange(detections[i].Select(d => new CocoResult { ImageId = imageId, CategoryId = d.Label + 1, Bbox = d.Xywh, Score = d.Score }));
+                masks.AddRange(detections[i].Where(d => d.Mask is not null)
+                    .Select(d => new CocoResult { ImageId = imageId, CategoryId = d.Label + 1, Segmentation = CocoSegmentation.FromRle(d.Mask!), Score = d.Score }));
             }
         }
 
@@ -134,7 +142,13 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
             ["gt"] = groundTruth!.DeepClone(),
             ["bbox"] = JsonSerializer.SerializeToNode(results, CocoJson.Options),
         };
-        return new EvalResult(metrics, [KeyValuePair.Create(BestMetric, PaddleXLogFormat.F6(value))], details);
+        if (detector.ProducesMasks)
+        {
+            metrics[MaskMetric] = CocoEvaluator.Run(groundTruthSet!, masks, CocoIouType.Segm).Stats[0];
+            details["mask"] = JsonSerializer.SerializeToNode(masks, CocoJson.Options);
+        }
+
+        return new EvalResult(metrics, metrics.Select(m => KeyValuePair.Create(m.Key, PaddleXLogFormat.F6(m.Value))).ToList(), details);
     }
 
     public CheckpointState Describe(CheckpointState state) =>

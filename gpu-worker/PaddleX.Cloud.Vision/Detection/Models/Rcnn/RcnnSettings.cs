@@ -49,6 +49,9 @@ public sealed record RcnnSettings
     /// <summary>Width of the two fully connected layers of the FPN box head.</summary>
     public long BoxHeadWidth { get; init; } = 1024;
 
+    /// <summary>Mask R-CNN: channels of the mask branch's convolutions.</summary>
+    public long MaskHeadChannels { get; init; } = 256;
+
     public double ScoreThreshold { get; init; } = 0.05;
 
     public double NmsThreshold { get; init; } = 0.5;
