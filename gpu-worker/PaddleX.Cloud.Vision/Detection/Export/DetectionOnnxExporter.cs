@@ -69,7 +69,7 @@ public static class DetectionOnnxExporter
         {
             ["model"] = detector.Architecture,
             ["backbone"] = detector.Backbone,
-            ["task"] = "detection",
+            ["task"] = masks is null ? "detection" : "instance_segmentation",
         };
         return g.ToBytes($"{detector.Architecture}-{detector.Backbone} detector exported from TorchSharp weights", props);
     }
