@@ -4,8 +4,9 @@ using SkiaSharp;
 
 namespace PaddleX.Cloud.Inference;
 
-/// <summary>One detected object: class, score and box (x1, y1, x2, y2) in the picture's pixels.</summary>
-public sealed record DetectedObject(string Label, int Index, float Score, float X1, float Y1, float X2, float Y2);
+/// <summary>One detected object: class, score and box (x1, y1, x2, y2) in the picture's pixels; an instance-segmentation
+/// model (Mask R-CNN) adds its mask pasted into the picture.</summary>
+public sealed record DetectedObject(string Label, int Index, float Score, float X1, float Y1, float X2, float Y2, InstanceMask? Mask = null);
 
 /// <summary>
 /// Detects objects with an exported detection model, whose graph holds the post-processing (decoding, NMS): the
@@ -13,7 +14,7 @@ public sealed record DetectedObject(string Label, int Index, float Score, float 
 /// model.json has <c>resize_by_short</c>); the boxes that come back are scaled to the picture.
 /// </summary>
 public sealed class ExportedDetector(string exportDir, SessionOptions? options = null)
-    : ExportedModel(exportDir, options, "detection")
+    : ExportedModel(exportDir, options, "detection", "instance_segmentation")
 {
     public IReadOnlyList<DetectedObject> Detect(string imagePath, float scoreThreshold = 0f)
     {
@@ -43,6 +44,8 @@ public sealed class ExportedDetector(string exportDir, SessionOptions? options =
         var boxes = results.First(r => r.Name == "boxes").AsEnumerable<float>().ToArray();
         var scores = results.First(r => r.Name == "scores").AsEnumerable<float>().ToArray();
         var classes = results.First(r => r.Name == "classes").AsEnumerable<long>().ToArray();
+        var masks = results.FirstOrDefault(r => r.Name == "masks")?.AsTensor<float>();
+        var side = masks is null ? 0 : masks.Dimensions[^1];
         float sx = (float)picture.Width / rw, sy = (float)picture.Height / rh;
         var found = new List<DetectedObject>();
         for (var i = 0; i < scores.Length; i++)
@@ -50,9 +53,11 @@ public sealed class ExportedDetector(string exportDir, SessionOptions? options =
             if (scores[i] >= scoreThreshold)
             {
                 var c = (int)classes[i];
+                float x1 = boxes[i * 4] * sx, y1 = boxes[(i * 4) + 1] * sy, x2 = boxes[(i * 4) + 2] * sx, y2 = boxes[(i * 4) + 3] * sy;
+                // The mask is pasted along the box the network saw (it may reach into the padding), cut at the picture.
+                var mask = masks is null ? null : InstanceMask.Paste(((DenseTensor<float>)masks).Buffer.Span.Slice(i * side * side, side * side), side, x1, y1, x2, y2, picture.Width, picture.Height);
                 found.Add(new DetectedObject(Info.Labels[c], c, scores[i],
-                    Math.Min(boxes[i * 4] * sx, picture.Width), Math.Min(boxes[(i * 4) + 1] * sy, picture.Height),
-                    Math.Min(boxes[(i * 4) + 2] * sx, picture.Width), Math.Min(boxes[(i * 4) + 3] * sy, picture.Height)));
+                    Math.Min(x1, picture.Width), Math.Min(y1, picture.Height), Math.Min(x2, picture.Width), Math.Min(y2, picture.Height), mask));
             }
         }
 

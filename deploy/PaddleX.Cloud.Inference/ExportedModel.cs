@@ -13,13 +13,13 @@ public abstract class ExportedModel : IDisposable
 {
     private static readonly SKSamplingOptions Bilinear = new(SKFilterMode.Linear, SKMipmapMode.None);
 
-    protected ExportedModel(string exportDir, SessionOptions? options, string task)
+    protected ExportedModel(string exportDir, SessionOptions? options, params string[] tasks)
     {
         Info = JsonSerializer.Deserialize<ModelInfo>(File.ReadAllText(Path.Combine(exportDir, "model.json")))
             ?? throw new InvalidDataException("empty model.json");
-        if (Info.Task != task)
+        if (!tasks.Contains(Info.Task))
         {
-            throw new InvalidDataException($"{exportDir} holds a {Info.Task} model, not {task}");
+            throw new InvalidDataException($"{exportDir} holds a {Info.Task} model, not {string.Join(" or ", tasks)}");
         }
 
         var path = Path.Combine(exportDir, Info.File);

@@ -85,7 +85,7 @@ public static class ExportFolder
     public static (byte[] Onnx, ExportedModelInfo Info) Build(string checkpointDir, OnnxWeights weights)
     {
         var state = Checkpoints.ReadState(checkpointDir);
-        if (state.Task == "detection")
+        if (state.Task is "detection" or "instance_segmentation")
         {
             return DetectionExport(checkpointDir, state, weights);
         }
@@ -156,7 +156,7 @@ public static class ExportFolder
         var info = new ExportedModelInfo
         {
             Model = state.Model,
-            Task = "detection",
+            Task = state.Task,
             ModelType = "detector",
             Backbone = predictor.Detector.Backbone,
             Weights = weights == OnnxWeights.Float16 ? "float16" : "float32",
@@ -166,7 +166,9 @@ public static class ExportFolder
             DynamicSize = false,
             Mean = state.ImageMean,
             Std = state.ImageStd,
-            Outputs = [DetectionOnnxExporter.BoxesName, DetectionOnnxExporter.ScoresName, DetectionOnnxExporter.ClassesName],
+            Outputs = predictor.Detector.ProducesMasks
+                ? [DetectionOnnxExporter.BoxesName, DetectionOnnxExporter.ScoresName, DetectionOnnxExporter.ClassesName, DetectionOnnxExporter.MasksName]
+                : [DetectionOnnxExporter.BoxesName, DetectionOnnxExporter.ScoresName, DetectionOnnxExporter.ClassesName],
             Preprocessing = resizeByShort is null
                 ? ["decode RGB", "resize to input_size (bicubic, aspect not kept)", "scale to [0,1]", "subtract mean, divide by std per channel",
                     "layout NCHW float32, one picture", "boxes come back in input pixels: divide x by input width / picture width, y likewise"]

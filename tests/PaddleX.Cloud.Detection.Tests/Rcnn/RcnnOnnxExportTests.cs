@@ -109,7 +109,7 @@ public sealed class RcnnOnnxExportTests(ITestOutputHelper output)
             var got = deployed.Detect(picture);
             OnnxDetections.AssertSame(
                 new OnnxDetections([.. want.SelectMany(d => new[] { d.X1, d.Y1, d.X2, d.Y2 })], [.. want.Select(d => d.Score)], [.. want.Select(d => (long)d.Label)]),
-                new OnnxDetections([.. got.SelectMany(d => new[] { d.X1, d.Y1, d.X2, d.Y2 })], [.. got.Select(d => d.Score)], [.. got.Select(d => (long)d.Index)]));
+                OnnxDetections.Of(got));
             compared += w != h ? got.Count : 0;
         }
 
@@ -119,6 +119,84 @@ public sealed class RcnnOnnxExportTests(ITestOutputHelper output)
         var refused = Assert.Throws<NotSupportedException>(() => QuantisedExport.Run(best, data, Path.Combine(dir, "int8"), new QuantisationOptions(), _ => { }));
         Assert.Contains("int8 export is not available for FasterRCNN", refused.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(dir, "int8")));
+    }
+
+    /// <summary>
+    /// Mask R-CNN's graph adds the mask head on the final detections: the [K, 1, 28, 28] probabilities, pasted by the
+    /// inference package into the picture, equal TorchSharp's pasted masks (within 1e-4) on a picture of the input size;
+    /// the graph passes onnx.checker, and a picture without detections gives empty outputs, not an error.
+    /// </summary>
+    [Fact]
+    public void Mask_RCNN_exports_masks_that_the_inference_package_pastes_as_TorchSharp_does()
+    {
+        torch.set_num_threads(2);
+        torch.manual_seed(11);
+        var settings = new RcnnSettings { FpnChannels = 32, BoxHeadWidth = 64, MaskHeadChannels = 32, RpnPreNmsTopNTest = 300, RpnPostNmsTopNTest = 100 };
+        using var model = new MaskRCNN("ResNet50", 3, settings);
+        Sharpen(model);
+        model.eval();
+        using var scope = NewDisposeScope();
+        const int width = 96, height = 64;
+        var (picture, image) = RandomPicture(width, height, seed: 4);
+        using var bitmap = picture;
+        string dir = TempFolders.Create("pdx-mrcnn-export");
+        var bytes = DetectionOnnxExporter.Export(model, width, height);
+        var info = new ExportedModelInfo { Model = "MaskRCNN", Task = "instance_segmentation", Labels = ["a", "b", "c"], InputSize = [width, height], Mean = [0.5, 0.5, 0.5], Std = [0.5, 0.5, 0.5] };
+        ExportFolder.Save(dir, bytes, info);
+
+        var expected = model.Detect(image, model.DefaultDetectOptions)[0];
+        using var deployed = new ExportedDetector(dir);
+        var got = deployed.Detect(bitmap);
+        output.WriteLine($"{expected.Scores.shape[0]} detections in TorchSharp, {got.Count} from the inference package");
+        Assert.InRange(got.Count, 5, 100);
+        var match = OnnxDetections.AssertSame(expected, OnnxDetections.Of(got));
+        var masks = HostArrays.Of<float>(expected.Masks!, ScalarType.Float32);
+        double worst = 0;
+        for (int i = 0; i < match.Length; i++)
+        {
+            var mask = got[match[i]].Mask!;
+            for (int p = 0; p < width * height; p++)
+            {
+                worst = Math.Max(worst, Math.Abs(masks[(i * width * height) + p] - mask.At(p % width, p / width)));
+            }
+        }
+
+        output.WriteLine($"largest mask difference {worst:G3}");
+        Assert.True(worst <= 1e-4, $"masks differ by {worst}");
+        Assert.Contains(got, d => d.Mask!.ToBinary(width, height).Any(v => v));
+
+        using (no_grad())
+        {
+            model.named_parameters().Single(p => p.name.EndsWith("cls_score.bias", StringComparison.Ordinal)).parameter[0].add_(1000);
+        }
+
+        Assert.Equal(0, model.Detect(image, model.DefaultDetectOptions)[0].Scores.shape[0]);
+        var none = DetectionOnnxExporter.Export(model, width, height);
+        using var session = new InferenceSession(none);
+        var input = new DenseTensor<float>(image.data<float>().ToArray(), [1, 3, height, width]);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(DetectionOnnxExporter.InputName, input)]);
+        Assert.Equal([0, 1, 28, 28], results.First(r => r.Name == DetectionOnnxExporter.MasksName).AsTensor<float>().Dimensions.ToArray());
+        OnnxDetections.AssertChecked(bytes);
+    }
+
+    /// <summary>A random opaque picture and its normalised tensor (mean = std = 0.5).</summary>
+    private static (SKBitmap Picture, Tensor Image) RandomPicture(int width, int height, int seed)
+    {
+        var pixels = new byte[width * height * 4];
+        new Random(seed).NextBytes(pixels);
+        var chw = new float[3 * width * height];
+        for (int p = 0; p < width * height; p++)
+        {
+            pixels[(p * 4) + 3] = 255;
+            for (int c = 0; c < 3; c++)
+            {
+                chw[(c * width * height) + p] = (pixels[(p * 4) + c] * (float)(1.0 / (255 * 0.5))) - 1f;
+            }
+        }
+
+        var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
+        return (bitmap, tensor(chw, [1, 3, height, width]));
     }
 
     /// <summary>Spread BatchNorm statistics, and heads scaled up so objectness and class scores are far apart.</summary>
@@ -162,11 +240,16 @@ internal sealed record OnnxDetections(float[] Boxes, float[] Scores, long[] Clas
 
     /// <summary>The same number of detections, sorted by score, and each TorchSharp detection matched one to one with
     /// the closest ONNX one of its class (equal scores may come in another order): boxes within 1e-3, scores 1e-4.</summary>
-    public static void AssertSame(Detections expected, OnnxDetections actual) =>
+    public static OnnxDetections Of(IReadOnlyList<DetectedObject> found) =>
+        new([.. found.SelectMany(d => new[] { d.X1, d.Y1, d.X2, d.Y2 })], [.. found.Select(d => d.Score)], [.. found.Select(d => (long)d.Index)]);
+
+    public static int[] AssertSame(Detections expected, OnnxDetections actual) =>
         AssertSame(new OnnxDetections(HostArrays.Of<float>(expected.Boxes, ScalarType.Float32), HostArrays.Of<float>(expected.Scores, ScalarType.Float32), HostArrays.Of<long>(expected.Labels, ScalarType.Int64)), actual);
 
-    public static void AssertSame(OnnxDetections want, OnnxDetections actual)
+    /// <returns>the index in <paramref name="actual"/> matched to each detection of <paramref name="want"/>.</returns>
+    public static int[] AssertSame(OnnxDetections want, OnnxDetections actual)
     {
+        var matches = new int[want.Scores.Length];
         Assert.Equal(want.Scores.Length, actual.Scores.Length);
         Assert.Equal(actual.Scores.OrderByDescending(s => s).ToArray(), actual.Scores);
         var left = Enumerable.Range(0, actual.Scores.Length).ToList();
@@ -176,7 +259,10 @@ internal sealed record OnnxDetections(float[] Boxes, float[] Scores, long[] Clas
             Assert.True(match >= 0 && want.Distance(i, actual, match) <= 1e-3, $"no ONNX detection of class {want.Classes[i]} within 1e-3 of box {i}");
             Assert.True(Math.Abs(want.Scores[i] - actual.Scores[match]) <= 1e-4, $"score {want.Scores[i]} vs {actual.Scores[match]}");
             left.Remove(match);
+            matches[i] = match;
         }
+
+        return matches;
     }
 
     /// <summary>The graphs pass onnx.checker with full shape inference (Debian's python3-onnx).</summary>

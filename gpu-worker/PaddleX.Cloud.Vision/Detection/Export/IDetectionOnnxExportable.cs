@@ -12,4 +12,9 @@ public interface IDetectionOnnxExportable
 
     /// <summary>The detector's own post-processing when it is not per-class NMS; null for the default.</summary>
     IOnnxDetectionPostProcess? OnnxPostProcess => null;
+
+    /// <summary>For instance segmentation (Mask R-CNN): each final detection's mask probabilities [K, 1, M, M] inside
+    /// its box, from the final <paramref name="boxes"/> [K, 4] and <paramref name="classes"/> [K] (after
+    /// <see cref="EmitCandidates"/> in the same graph); null for a detector without masks.</summary>
+    string? EmitMasks(OnnxGraph graph, string boxes, string classes) => null;
 }

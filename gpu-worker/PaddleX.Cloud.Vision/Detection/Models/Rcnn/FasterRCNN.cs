@@ -17,6 +17,9 @@ public class FasterRCNN : Module<Tensor, Tensor>, IDetector, IDetectionOnnxExpor
     private readonly RegionProposalNetwork rpn;
     private readonly RoIHeads roi_heads;
 
+    /// <summary>The RoI heads' pyramid levels in the graph being written (the mask head pools from them too).</summary>
+    private (OnnxGraph Graph, IReadOnlyList<string> Levels, IReadOnlyList<long> Strides)? emittedRoiLevels;
+
     /// <param name="backboneName">one of <see cref="RcnnBackbones.Names"/>.</param>
     /// <param name="withFpn">false is honoured for ResNet50 and ResNet50_vd only (the C4 variant), as in PaddleX.</param>
     public FasterRCNN(string backboneName, int numClasses, bool withFpn = true, RcnnSettings? settings = null)
@@ -109,9 +112,17 @@ public class FasterRCNN : Module<Tensor, Tensor>, IDetector, IDetectionOnnxExpor
         }
 
         var (rpnLevels, roiLevels, strides) = backbone.EmitFeatures(graph, input);
+        emittedRoiLevels = (graph, roiLevels, strides);
         var proposals = rpn.EmitProposals(graph, rpnLevels, sizes, height, width);
         return roi_heads.EmitCandidates(graph, roiLevels, strides, proposals, height, width, DefaultDetectOptions);
     }
+
+    /// <summary>The extra head's output for the final detections (Mask R-CNN's masks), on the pyramid levels
+    /// <see cref="EmitCandidates"/> wrote into the same graph.</summary>
+    public string? EmitMasks(OnnxGraph graph, string boxes, string classes) =>
+        emittedRoiLevels is var (g, levels, strides) && ReferenceEquals(g, graph)
+            ? roi_heads.EmitMasks(graph, levels, strides, boxes, classes)
+            : throw new InvalidOperationException("EmitCandidates writes the pyramid into this graph first");
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("call Losses or Detect");
 

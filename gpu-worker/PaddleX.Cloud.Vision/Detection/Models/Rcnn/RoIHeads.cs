@@ -115,6 +115,9 @@ internal class RoIHeads : Module<Tensor, Tensor>
         return (graph.Node("Unsqueeze", [RcnnGraph.Gather(graph, b, keep), graph.Longs(0)]), graph.Node("Unsqueeze", [perClass, graph.Longs(0)]));
     }
 
+    /// <summary>Hook for an extra head (masks): its graph for the final boxes [K, 4] and classes [K]; null without one.</summary>
+    public virtual string? EmitMasks(OnnxGraph graph, IReadOnlyList<string> levels, IReadOnlyList<long> strides, string boxes, string classes) => null;
+
     public override Tensor forward(Tensor input) => throw new NotSupportedException("call Losses or Detect");
 
     /// <summary>Hook for an extra head (masks): adds its losses for the sampled RoIs.</summary>
