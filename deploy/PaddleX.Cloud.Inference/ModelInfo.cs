@@ -6,7 +6,7 @@ namespace PaddleX.Cloud.Inference;
 public sealed record ModelInfo
 {
     [JsonPropertyName("model")] public string Model { get; init; } = "";
-    /// <summary><c>classification</c>, <c>segmentation</c> or <c>detection</c>.</summary>
+    /// <summary><c>classification</c>, <c>segmentation</c>, <c>detection</c> or <c>instance_segmentation</c>.</summary>
     [JsonPropertyName("task")] public string Task { get; init; } = "classification";
     /// <summary>How the weights are stored: <c>float32</c>, <c>float16</c> (lite) or <c>int8</c> (quantised;
     /// ONNX Runtime runs its QuantizeLinear/DequantizeLinear graph with int8 kernels, same inputs and outputs).</summary>

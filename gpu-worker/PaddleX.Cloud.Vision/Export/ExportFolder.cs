@@ -16,7 +16,8 @@ namespace PaddleX.Cloud.Vision.Export;
 public sealed record ExportedModelInfo
 {
     [JsonPropertyName("model")] public string Model { get; init; } = "";
-    /// <summary><c>classification</c> or <c>segmentation</c> (remote-sensing segmentation included).</summary>
+    /// <summary><c>classification</c>, <c>segmentation</c> (remote-sensing segmentation included), <c>detection</c> or
+    /// <c>instance_segmentation</c> (Mask R-CNN: the <c>masks</c> output).</summary>
     [JsonPropertyName("task")] public string Task { get; init; } = "classification";
     [JsonPropertyName("model_type")] public string ModelType { get; init; } = "classifier";
     /// <summary>The segmentation backbone (DeepLabV3P); null for models without a backbone choice.</summary>
