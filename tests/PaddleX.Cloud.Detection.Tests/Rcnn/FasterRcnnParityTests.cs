@@ -1,7 +1,6 @@
-using System.Text.Json;
-using PaddleX.Cloud.Vision.Detection.Models;
 using PaddleX.Cloud.Vision.Detection.Models.Rcnn;
 using TorchSharp;
+using static PaddleX.Cloud.Detection.Tests.Rcnn.ParityFixture;
 using static TorchSharp.torch;
 
 namespace PaddleX.Cloud.Detection.Tests.Rcnn;
@@ -13,26 +12,21 @@ namespace PaddleX.Cloud.Detection.Tests.Rcnn;
 /// </summary>
 public sealed class FasterRcnnParityTests
 {
-    private static readonly string Fixture = Path.Combine(AppContext.BaseDirectory, "fixtures", "rcnn", "fasterrcnn_r50_fpn.json");
+    private const string Fixture = "fasterrcnn_r50_fpn.json";
 
     [Fact]
     public void State_dict_names_and_shapes_equal_torchvision()
     {
-        using var golden = JsonDocument.Parse(File.ReadAllText(Fixture));
-        var expected = golden.RootElement.GetProperty("state_dict").EnumerateObject()
-            .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(v => v.GetInt64()).ToArray());
+        using var golden = ParityFixture.Load(Fixture);
         using var model = new FasterRCNN("ResNet50", golden.RootElement.GetProperty("num_classes").GetInt32());
-        var actual = model.state_dict().ToDictionary(p => p.Key, p => p.Value.shape);
-
-        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
-        Assert.All(expected, p => Assert.Equal(p.Value, actual[p.Key]));
+        ParityFixture.AssertStateDict(golden.RootElement, model);
     }
 
     [Fact]
     public void Features_proposals_head_outputs_and_detections_equal_torchvision()
     {
         torch.set_num_threads(2);
-        using var golden = JsonDocument.Parse(File.ReadAllText(Fixture));
+        using var golden = ParityFixture.Load(Fixture);
         var root = golden.RootElement;
         var settings = new RcnnSettings { RoiAligned = false, RoiSamplingRatio = 2 };
         using var model = new FasterRCNN("ResNet50", root.GetProperty("num_classes").GetInt32(), settings: settings);
@@ -65,25 +59,5 @@ public sealed class FasterRcnnParityTests
         Assert.Equal(expectedBoxes.shape[0], detections.Boxes.shape[0]);
         AssertClose(Values(root.GetProperty("scores")), detections.Scores, 1e-4);
         AssertSameBoxes(expectedBoxes, detections.Boxes, 1e-2);
-    }
-
-    private static Tensor Values(JsonElement values) => tensor(values.EnumerateArray().Select(v => v.GetSingle()).ToArray());
-
-    private static Tensor Rows(JsonElement rows, int width) =>
-        tensor(rows.EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetSingle())).ToArray()).reshape(-1, width);
-
-    /// <summary>Every expected box has an actual one within <paramref name="tolerance"/> and vice versa.</summary>
-    private static void AssertSameBoxes(Tensor expected, Tensor actual, double tolerance)
-    {
-        var distance = (expected.unsqueeze(1) - actual.unsqueeze(0)).abs().amax(2);
-        var worstExpected = distance.amin(1).max().item<float>();
-        var worstActual = distance.amin(0).max().item<float>();
-        Assert.True(worstExpected <= tolerance && worstActual <= tolerance, $"unmatched boxes: {worstExpected}, {worstActual} > {tolerance}");
-    }
-
-    private static void AssertClose(Tensor expected, Tensor actual, double tolerance)
-    {
-        var diff = (expected - actual).abs().max().item<float>();
-        Assert.True(diff <= tolerance, $"max abs difference {diff} > {tolerance}");
     }
 }

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using PaddleX.Cloud.Vision.Detection.Models.Rcnn;
 using TorchSharp;
+using static PaddleX.Cloud.Detection.Tests.Rcnn.ParityFixture;
 using static TorchSharp.torch;
 
 namespace PaddleX.Cloud.Detection.Tests.Rcnn;
@@ -13,26 +13,21 @@ namespace PaddleX.Cloud.Detection.Tests.Rcnn;
 /// </summary>
 public sealed class MaskRcnnParityTests
 {
-    private static readonly string Fixture = Path.Combine(AppContext.BaseDirectory, "fixtures", "rcnn", "maskrcnn_r50_fpn.json");
+    private const string Fixture = "maskrcnn_r50_fpn.json";
 
     [Fact]
     public void State_dict_names_and_shapes_equal_torchvision()
     {
-        using var golden = JsonDocument.Parse(File.ReadAllText(Fixture));
-        var expected = golden.RootElement.GetProperty("state_dict").EnumerateObject()
-            .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(v => v.GetInt64()).ToArray());
+        using var golden = ParityFixture.Load(Fixture);
         using var model = new MaskRCNN("ResNet50", golden.RootElement.GetProperty("num_classes").GetInt32());
-        var actual = model.state_dict().ToDictionary(p => p.Key, p => p.Value.shape);
-
-        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
-        Assert.All(expected, p => Assert.Equal(p.Value, actual[p.Key]));
+        ParityFixture.AssertStateDict(golden.RootElement, model);
     }
 
     [Fact]
     public void Boxes_scores_labels_and_pasted_masks_equal_torchvision()
     {
         torch.set_num_threads(2);
-        using var golden = JsonDocument.Parse(File.ReadAllText(Fixture));
+        using var golden = ParityFixture.Load(Fixture);
         var root = golden.RootElement;
         var size = root.GetProperty("size").GetInt32();
         var step = root.GetProperty("mask_step").GetInt32();
@@ -69,16 +64,5 @@ public sealed class MaskRcnnParityTests
             var sampled = masks[match[k].item<long>(), TensorIndex.Slice(step: step), TensorIndex.Slice(step: step)].flatten();
             AssertClose(Values(samples[k]), sampled, 1e-3);
         }
-    }
-
-    private static Tensor Values(JsonElement values) => tensor(values.EnumerateArray().Select(v => v.GetSingle()).ToArray());
-
-    private static Tensor Rows(JsonElement rows, int width) =>
-        tensor(rows.EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetSingle())).ToArray()).reshape(-1, width);
-
-    private static void AssertClose(Tensor expected, Tensor actual, double tolerance)
-    {
-        var diff = (expected - actual).abs().max().item<float>();
-        Assert.True(diff <= tolerance, $"max abs difference {diff} > {tolerance}");
     }
 }

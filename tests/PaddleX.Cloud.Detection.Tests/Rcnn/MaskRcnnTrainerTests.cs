@@ -24,7 +24,7 @@ public sealed class MaskRcnnTrainerTests(ITestOutputHelper output)
         "instance_segmentation", valSplit: 0.3, testSplit: 0.1).Dataset);
 
     internal static TrainParams Recipe(string backbone, int epochs, int side, int batch) =>
-        YoloTrainingTests.Recipe(epochs, side, batch) with { Model = "MaskRCNN", Backbone = backbone, LogIntervalSteps = 1, RcnnRoisPerImage = 64 };
+        YoloTrainingTests.Recipe(epochs, side, batch) with { Model = "MaskRCNN", Backbone = backbone, LogIntervalSteps = 1, RcnnRoisPerImage = 16 };
 
     public static TheoryData<string> Backbones() => ["ResNet50", "ResNet50_vd", "ResNet50_vd_ssld", "ResNet101", "ResNet101_vd"];
 
