@@ -13,13 +13,13 @@ public abstract class ExportedModel : IDisposable
 {
     private static readonly SKSamplingOptions Bilinear = new(SKFilterMode.Linear, SKMipmapMode.None);
 
-    protected ExportedModel(string exportDir, SessionOptions? options, string task)
+    protected ExportedModel(string exportDir, SessionOptions? options, params string[] tasks)
     {
         Info = JsonSerializer.Deserialize<ModelInfo>(File.ReadAllText(Path.Combine(exportDir, "model.json")))
             ?? throw new InvalidDataException("empty model.json");
-        if (Info.Task != task)
+        if (!tasks.Contains(Info.Task))
         {
-            throw new InvalidDataException($"{exportDir} holds a {Info.Task} model, not {task}");
+            throw new InvalidDataException($"{exportDir} holds a {Info.Task} model, not {string.Join(" or ", tasks)}");
         }
 
         var path = Path.Combine(exportDir, Info.File);
@@ -48,13 +48,17 @@ public abstract class ExportedModel : IDisposable
     }
 
     /// <summary>Writes the normalised RGB planes of <paramref name="picture"/>, resized to w×h, into <paramref name="chw"/>.</summary>
-    protected void Fill(SKBitmap picture, Span<float> chw, int w, int h)
+    protected void Fill(SKBitmap picture, Span<float> chw, int w, int h) => Fill(picture, chw, w, h, w, h);
+
+    /// <summary>Writes <paramref name="picture"/>, resized to w×h and normalised, into the top-left corner of the
+    /// canvasWidth×canvasHeight planes <paramref name="chw"/> (the rest is left as it is: zeros in a new array).</summary>
+    protected void Fill(SKBitmap picture, Span<float> chw, int w, int h, int canvasWidth, int canvasHeight)
     {
         using var resized = picture.Width == w && picture.Height == h
             ? picture.Copy()
             : picture.Resize(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul), Bilinear) ?? throw new InvalidOperationException("resize failed");
         var px = resized.GetPixelSpan();
-        int plane = w * h, stride = resized.RowBytes;
+        int plane = canvasWidth * canvasHeight, stride = resized.RowBytes;
         for (var c = 0; c < 3; c++)
         {
             float scale = (float)(1.0 / (255.0 * Info.Std[c])), shift = (float)(Info.Mean[c] / Info.Std[c]);
@@ -62,7 +66,7 @@ public abstract class ExportedModel : IDisposable
             {
                 for (var x = 0; x < w; x++)
                 {
-                    chw[(c * plane) + (y * w) + x] = (px[(y * stride) + (x * 4) + c] * scale) - shift;
+                    chw[(c * plane) + (y * canvasWidth) + x] = (px[(y * stride) + (x * 4) + c] * scale) - shift;
                 }
             }
         }

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using PaddleX.Cloud.Testing;
 using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Detection.Models;
 using PaddleX.Cloud.Vision.Export;
@@ -15,7 +15,6 @@ namespace PaddleX.Cloud.Export.Tests;
 [Collection(LibTorchCollection.Name)]
 public sealed class OnnxCheckerTests : IDisposable
 {
-    private const string Python = "/usr/bin/python3";
     private readonly string dir = Directory.CreateTempSubdirectory("onnx-check-").FullName;
 
     [Fact]
@@ -124,16 +123,7 @@ public sealed class OnnxCheckerTests : IDisposable
 
     private static void AssertChecked(List<string> files)
     {
-        const string script = """
-            import sys, onnx
-            for path in sys.argv[1:]:
-                model = onnx.load(path)
-                onnx.checker.check_model(model, full_check=True)
-                assert model.ir_version == 8, (path, model.ir_version)
-                assert [o.version for o in model.opset_import if o.domain == ""] == [17], path
-                print("checked", path)
-            """;
-        var (code, output) = RunPython(["-c", script, .. files]);
+        var (code, output) = OnnxChecker.Check(files);
         Assert.True(code == 0, $"onnx.checker failed:\n{output}");
         foreach (var f in files)
         {
@@ -144,9 +134,8 @@ public sealed class OnnxCheckerTests : IDisposable
     /// <summary>Fails (never skips) when the checker is missing, saying how to install it.</summary>
     private static void RequireOnnx()
     {
-        Assert.True(File.Exists(Python), $"{Python} is missing: apt-get install python3 python3-onnx (or run tests/tools/install.sh)");
-        var (code, output) = RunPython(["-c", "import onnx; print(onnx.__version__)"]);
-        Assert.True(code == 0, $"{Python} cannot import onnx: apt-get install python3-onnx (or run tests/tools/install.sh)\n{output}");
+        var missing = OnnxChecker.Unavailable();
+        Assert.True(missing is null, missing);
     }
 
     private string Write(string name, byte[] bytes)
@@ -154,21 +143,6 @@ public sealed class OnnxCheckerTests : IDisposable
         var path = Path.Combine(dir, name);
         File.WriteAllBytes(path, bytes);
         return path;
-    }
-
-    private static (int Code, string Output) RunPython(IEnumerable<string> args)
-    {
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start " + Python);
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout + stderr.Result);
     }
 
     public void Dispose() => Directory.Delete(dir, recursive: true);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PaddleX.Cloud.Vision.Detection.Data;
 using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Detection.Inference;
 using PaddleX.Cloud.Vision.Models.Classification;
@@ -15,7 +16,8 @@ namespace PaddleX.Cloud.Vision.Export;
 public sealed record ExportedModelInfo
 {
     [JsonPropertyName("model")] public string Model { get; init; } = "";
-    /// <summary><c>classification</c> or <c>segmentation</c> (remote-sensing segmentation included).</summary>
+    /// <summary><c>classification</c>, <c>segmentation</c> (remote-sensing segmentation included), <c>detection</c> or
+    /// <c>instance_segmentation</c> (Mask R-CNN: the <c>masks</c> output).</summary>
     [JsonPropertyName("task")] public string Task { get; init; } = "classification";
     [JsonPropertyName("model_type")] public string ModelType { get; init; } = "classifier";
     /// <summary>The segmentation backbone (DeepLabV3P); null for models without a backbone choice.</summary>
@@ -29,6 +31,11 @@ public sealed record ExportedModelInfo
     [JsonPropertyName("in_channels")] public int InChannels { get; init; } = 3;
     /// <summary>[width, height] the network was trained at.</summary>
     [JsonPropertyName("input_size")] public int[] InputSize { get; init; } = [];
+    /// <summary>Faster / Mask R-CNN: [short, max] of the resize by the short side that comes before the padding to
+    /// <see cref="InputSize"/> (the picture keeps its aspect); absent for models that resize to <see cref="InputSize"/>.</summary>
+    [JsonPropertyName("resize_by_short")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int[]? ResizeByShort { get; init; }
     /// <summary>Whether the graph takes any height and width (allowed by the model) or only <see cref="InputSize"/>.</summary>
     [JsonPropertyName("dynamic_size")] public bool DynamicSize { get; init; } = true;
     /// <summary>Per band, in units of pixel/255.</summary>
@@ -79,7 +86,7 @@ public static class ExportFolder
     public static (byte[] Onnx, ExportedModelInfo Info) Build(string checkpointDir, OnnxWeights weights)
     {
         var state = Checkpoints.ReadState(checkpointDir);
-        if (state.Task == "detection")
+        if (state.Task is "detection" or "instance_segmentation")
         {
             return DetectionExport(checkpointDir, state, weights);
         }
@@ -130,27 +137,45 @@ public static class ExportFolder
         return (bytes, info);
     }
 
-    /// <summary>A detector with its post-processing in the graph, for one picture at the training size.</summary>
+    /// <summary>A detector with its post-processing in the graph, for one picture at the training size. R-CNN pictures
+    /// keep their aspect (resize by the short side), so their graph takes a square of the longest side (rounded up to the
+    /// pyramid's stride) with the picture in its top-left corner.</summary>
     private static (byte[] Bytes, ExportedModelInfo Info) DetectionExport(string checkpointDir, CheckpointState state, OnnxWeights weights)
     {
         using var predictor = new DetectionPredictor(checkpointDir);
+        var pipeline = DetectionPipeline.ForEvaluation(DetectionPredictor.ParamsOf(state));
         int width = state.ImageShape[0], height = state.ImageShape[1];
+        int[]? resizeByShort = null;
+        if (pipeline.Kind == DetectionPipelineKind.Rcnn)
+        {
+            resizeByShort = [Math.Min(width, height), Math.Max(width, height)];
+            var stride = Math.Max(pipeline.PadStride, 1);
+            width = height = (resizeByShort[1] + stride - 1) / stride * stride;
+        }
+
         var bytes = DetectionOnnxExporter.Export(predictor.Detector, width, height, weights, new Dictionary<string, string> { ["labels"] = string.Join("\n", state.Labels) });
         var info = new ExportedModelInfo
         {
             Model = state.Model,
-            Task = "detection",
+            Task = state.Task,
             ModelType = "detector",
             Backbone = predictor.Detector.Backbone,
             Weights = weights == OnnxWeights.Float16 ? "float16" : "float32",
             Labels = state.Labels,
-            InputSize = state.ImageShape,
+            InputSize = [width, height],
+            ResizeByShort = resizeByShort,
             DynamicSize = false,
             Mean = state.ImageMean,
             Std = state.ImageStd,
-            Outputs = [DetectionOnnxExporter.BoxesName, DetectionOnnxExporter.ScoresName, DetectionOnnxExporter.ClassesName],
-            Preprocessing = ["decode RGB", "resize to input_size (bicubic, aspect not kept)", "scale to [0,1]", "subtract mean, divide by std per channel",
-                "layout NCHW float32, one picture", "boxes come back in input pixels: divide x by input width / picture width, y likewise"],
+            Outputs = predictor.Detector.ProducesMasks
+                ? [DetectionOnnxExporter.BoxesName, DetectionOnnxExporter.ScoresName, DetectionOnnxExporter.ClassesName, DetectionOnnxExporter.MasksName]
+                : [DetectionOnnxExporter.BoxesName, DetectionOnnxExporter.ScoresName, DetectionOnnxExporter.ClassesName],
+            Preprocessing = resizeByShort is null
+                ? ["decode RGB", "resize to input_size (bicubic, aspect not kept)", "scale to [0,1]", "subtract mean, divide by std per channel",
+                    "layout NCHW float32, one picture", "boxes come back in input pixels: divide x by input width / picture width, y likewise"]
+                : ["decode RGB", "resize (bilinear, aspect kept) so the short side is resize_by_short[0] unless the long side would pass resize_by_short[1], then the long side is that",
+                    "scale to [0,1]", "subtract mean, divide by std per channel", "place at the top left of an input_size canvas of zeros",
+                    "layout NCHW float32, one picture", "boxes come back in input pixels: divide by the resize factor"],
         };
         return (bytes, info);
     }

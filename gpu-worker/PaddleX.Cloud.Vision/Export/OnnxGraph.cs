@@ -71,6 +71,7 @@ public sealed class OnnxGraph
     public string Leaf(nn.Module m, string x) => m switch
     {
         Conv2d conv => Conv(conv, x),
+        ConvTranspose2d deconv => ConvTranspose(deconv, x),
         BatchNorm2d bn => BatchNorm(bn, x),
         Linear linear => Linear(linear, x),
         ReLU => Node("Relu", [x]),
@@ -104,6 +105,27 @@ public sealed class OnnxGraph
     }
 
     public string Conv(Conv2d conv, string x) => ConvNode(conv, conv.weight!.detach(), conv.bias?.detach(), x);
+
+    /// <summary>A transposed convolution (weight [in, out/groups, kH, kW] as ONNX's).</summary>
+    public string ConvTranspose(ConvTranspose2d conv, string x)
+    {
+        var inputs = new List<string> { x, Initializer(conv.weight!.detach()) };
+        if (conv.bias is not null)
+        {
+            inputs.Add(Initializer(conv.bias.detach()));
+        }
+
+        var pads = conv.padding ?? throw new NotSupportedException("ONNX export: string padding modes are not supported");
+        return Node(
+            "ConvTranspose",
+            inputs,
+            Ints("kernel_shape", conv.weight!.shape[2..]),
+            Ints("strides", conv.stride),
+            Ints("pads", pads[0], pads[1], pads[0], pads[1]),
+            Ints("output_padding", conv.output_padding),
+            Ints("dilations", conv.dilation),
+            Attr("group", conv.groups));
+    }
 
     /// <summary>A BatchNorm on its own (not after a convolution): y = x·scale + shift per channel.</summary>
     public string BatchNorm(BatchNorm2d bn, string x)

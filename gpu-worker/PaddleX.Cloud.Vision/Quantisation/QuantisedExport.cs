@@ -24,6 +24,12 @@ public static class QuantisedExport
     public static QuantisationResult Run(string checkpointDir, string datasetDir, string saveDir, QuantisationOptions options, Action<string> log, CancellationToken cancellationToken = default)
     {
         var state = Checkpoints.ReadState(checkpointDir);
+        if (state.Model is "FasterRCNN" or "MaskRCNN")
+        {
+            // Its graph carries RoiAlign, NonMaxSuppression and data-dependent shapes that the QDQ pass does not model.
+            throw new NotSupportedException($"{state.Model}不支持量化导出 (int8 export is not available for {state.Model}; export it with quant false)");
+        }
+
         var (floatBytes, info) = ExportFolder.Build(checkpointDir, OnnxWeights.Float32);
         var model = ModelProto.Parser.ParseFrom(floatBytes);
         var val = OnnxEvaluation.Source(state, datasetDir, "val_list.txt")

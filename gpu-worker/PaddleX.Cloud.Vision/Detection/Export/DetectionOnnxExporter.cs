@@ -9,7 +9,8 @@ namespace PaddleX.Cloud.Vision.Detection.Export;
 /// Writes a trained detector as ONNX (IR 8, opset 17) with its post-processing inside the graph, so the model
 /// returns final detections. Input <c>image</c> [1, 3, H, W] float (normalised) at the training size; outputs
 /// <c>boxes</c> [K, 4] (x1, y1, x2, y2 in input pixels), <c>scores</c> [K] and <c>classes</c> [K] int64, sorted by
-/// score. The post-processing is the detector's own: per class the <c>PreNmsTopK</c> best candidates above the
+/// score, and for instance segmentation <c>masks</c> [K, 1, M, M] (each detection's mask probabilities inside its box,
+/// M = 28 for Mask R-CNN). The post-processing is the detector's own: per class the <c>PreNmsTopK</c> best candidates above the
 /// score threshold, ONNX <c>NonMaxSuppression</c> per class, then the <c>MaxDetections</c> best over all classes.
 /// </summary>
 public static class DetectionOnnxExporter
@@ -18,6 +19,7 @@ public static class DetectionOnnxExporter
     public const string BoxesName = "boxes";
     public const string ScoresName = "scores";
     public const string ClassesName = "classes";
+    public const string MasksName = "masks";
 
     public static byte[] Export(IDetector detector, int width, int height, OnnxWeights weights = OnnxWeights.Float32, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -28,6 +30,7 @@ public static class DetectionOnnxExporter
 
         DetectOptions o = detector.DefaultDetectOptions;
         var g = new OnnxGraph("paddlex_cloud_detector", weights);
+        string? masks;
         using (no_grad())
         {
             var (boxes, scores) = exportable.EmitCandidates(g, InputName, height, width);
@@ -46,17 +49,27 @@ public static class DetectionOnnxExporter
             g.Output(ScoresName, "Identity", best[0]);
             g.Output(BoxesName, "Identity", g.Node("Gather", [keptBoxes, best[1]], OnnxGraph.Attr("axis", 0L)));
             g.Output(ClassesName, "Identity", g.Node("Gather", [classes, best[1]], OnnxGraph.Attr("axis", 0L)));
+            masks = exportable.EmitMasks(g, BoxesName, ClassesName);
+            if (masks is not null)
+            {
+                g.Output(MasksName, "Identity", masks);
+            }
         }
 
         g.Input(InputName, [1L, 3L, (long)height, (long)width]);
         g.DeclareOutput(BoxesName, ["K", 4L]);
         g.DeclareOutput(ScoresName, ["K"]);
         g.DeclareOutput(ClassesName, ["K"], DataType.Int64);
+        if (masks is not null)
+        {
+            g.DeclareOutput(MasksName, ["K", 1L, "M", "M"]);
+        }
+
         var props = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
         {
             ["model"] = detector.Architecture,
             ["backbone"] = detector.Backbone,
-            ["task"] = "detection",
+            ["task"] = masks is null ? "detection" : "instance_segmentation",
         };
         return g.ToBytes($"{detector.Architecture}-{detector.Backbone} detector exported from TorchSharp weights", props);
     }

@@ -39,13 +39,42 @@ public sealed class MultiScaleRoiAlign(int outputHeight, int outputWidth, int sa
     /// <summary>Pyramid index (0 = finest given level) of each box, over all images in order.</summary>
     public long[] MapLevels(IReadOnlyList<Tensor> boxes, double[] scales)
     {
-        int kMin = (int)-Math.Log2(scales[0]), kMax = (int)-Math.Log2(scales[^1]);
         using var scope = NewDisposeScope();
         var all = cat(boxes.Select(b => b.detach().to(ScalarType.Float32, CPU)).ToArray(), 0);
-        var size = BoxOps.Area(all).sqrt();
-        // Single precision on purpose: the level boundaries then fall where torchvision's do.
-        var target = (log2(size / canonicalScale) + canonicalLevel + tensor((float)LevelEps)).floor().clamp(kMin, kMax);
-        return HostArrays.Of<long>(target - kMin, ScalarType.Int64);
+        return HostArrays.Of<long>(LevelOfSize(BoxOps.Area(all).sqrt(), scales), ScalarType.Int64);
+    }
+
+    /// <summary>
+    /// The smallest box side (√area, float32) of each level above the first: a box's level is the number of these it
+    /// reaches. Found by bisection over the float32 values with the same arithmetic as <see cref="MapLevels"/>, so a
+    /// graph without a base-2 logarithm (ONNX) assigns exactly the same levels by comparing.
+    /// </summary>
+    public float[] LevelThresholds(double[] scales)
+    {
+        using var scope = NewDisposeScope();
+        var thresholds = new float[scales.Length - 1];
+        for (int level = 1; level < scales.Length; level++)
+        {
+            // Positive float32 values are ordered as their bit patterns; find the first pattern that reaches the level.
+            int low = 0, high = BitConverter.SingleToInt32Bits(float.MaxValue);
+            while (low < high)
+            {
+                int mid = low + ((high - low) / 2);
+                var size = tensor(new[] { BitConverter.Int32BitsToSingle(mid) });
+                if (LevelOfSize(size, scales).item<float>() >= level)
+                {
+                    high = mid;
+                }
+                else
+                {
+                    low = mid + 1;
+                }
+            }
+
+            thresholds[level - 1] = BitConverter.Int32BitsToSingle(low);
+        }
+
+        return thresholds;
     }
 
     /// <summary>Each level's scale: 2^round(log2(level height / largest image height)).</summary>
@@ -53,6 +82,15 @@ public sealed class MultiScaleRoiAlign(int outputHeight, int outputWidth, int sa
     {
         long maxHeight = imageSizes.Max(s => s.Height);
         return features.Select(f => Math.Pow(2, Math.Round(Math.Log2((double)f.shape[2] / maxHeight)))).ToArray();
+    }
+
+    /// <summary>Level index (0 = finest) of boxes of side <paramref name="size"/> (float32), as a float tensor.</summary>
+    private Tensor LevelOfSize(Tensor size, double[] scales)
+    {
+        int kMin = (int)-Math.Log2(scales[0]), kMax = (int)-Math.Log2(scales[^1]);
+        // Single precision on purpose: the level boundaries then fall where torchvision's do.
+        var target = (log2(size / canonicalScale) + canonicalLevel + tensor((float)LevelEps)).floor().clamp(kMin, kMax);
+        return target - kMin;
     }
 
     private static float[] ToRois(IReadOnlyList<Tensor> boxes)

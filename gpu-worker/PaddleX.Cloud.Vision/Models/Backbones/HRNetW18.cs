@@ -96,6 +96,19 @@ public sealed class HRNetW18 : Module<Tensor, Tensor>, IOnnxExportable
 
     public string EmitOnnx(OnnxGraph graph, string input)
     {
+        if (headConv is null || cls is null)
+        {
+            throw new InvalidOperationException("HRNet_W18 without a head has no single output to export");
+        }
+
+        var branches = EmitBranches(graph, input);
+        var head = graph.Concat(branches.Select(b => graph.ResizeLike(b, branches[0])).ToList());
+        return graph.ResizeLike(graph.Conv(cls, graph.Module(headConv, head)), input);
+    }
+
+    /// <summary>The graph values of <see cref="Branches"/>' four outputs.</summary>
+    public List<string> EmitBranches(OnnxGraph graph, string input)
+    {
         var x = graph.Module(stage1, graph.Module(stem, input));
         var branches = new List<string> { graph.Module(transitions[0], x), graph.Module(transitions[1], x) };
         var next = 2;
@@ -109,13 +122,7 @@ public sealed class HRNetW18 : Module<Tensor, Tensor>, IOnnxExportable
             branches = module.Emit(graph, branches);
         }
 
-        if (headConv is null || cls is null)
-        {
-            throw new InvalidOperationException("HRNet_W18 without a head has no single output to export");
-        }
-
-        var head = graph.Concat(branches.Select(b => graph.ResizeLike(b, branches[0])).ToList());
-        return graph.ResizeLike(graph.Conv(cls, graph.Module(headConv, head)), input);
+        return branches;
     }
 
     protected override void Dispose(bool disposing)

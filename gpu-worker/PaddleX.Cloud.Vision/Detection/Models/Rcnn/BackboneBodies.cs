@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Export;
 using PaddleX.Cloud.Vision.Models.Backbones;
 using static TorchSharp.torch;
 
@@ -21,6 +22,8 @@ internal sealed class ResNetVdBody : FeatureBody
     public override IReadOnlyList<long> Strides => Enumerable.Range(0, Channels.Count).Select(i => 4L << i).ToArray();
 
     public override List<Tensor> Stages(Tensor input) => [.. body.Stages(input)];
+
+    public override string[] EmitStages(OnnxGraph graph, string input) => body.EmitStages(graph, input);
 
     protected override void Dispose(bool disposing)
     {
@@ -50,6 +53,8 @@ internal sealed class HRNetBody : FeatureBody
     public override IReadOnlyList<long> Strides => [4, 8, 16, 32];
 
     public override List<Tensor> Stages(Tensor input) => body.Branches(input);
+
+    public override string[] EmitStages(OnnxGraph graph, string input) => [.. body.EmitBranches(graph, input)];
 
     protected override void Dispose(bool disposing)
     {

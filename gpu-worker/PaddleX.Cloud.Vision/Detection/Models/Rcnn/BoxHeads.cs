@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Export;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -6,7 +7,7 @@ namespace PaddleX.Cloud.Vision.Detection.Models.Rcnn;
 
 /// <summary>The FPN box head: flatten the pooled RoI, two fully connected layers with ReLU
 /// (<c>fc6</c>, <c>fc7</c> as TorchVision's TwoMLPHead and PaddleX's TwoFCHead).</summary>
-internal sealed class TwoMlpHead : Module<Tensor, Tensor>
+internal sealed class TwoMlpHead : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Linear fc6;
     private readonly Linear fc7;
@@ -27,6 +28,9 @@ internal sealed class TwoMlpHead : Module<Tensor, Tensor>
         return functional.relu(fc7.call(functional.relu(fc6.call(input.flatten(1))))).MoveToOuterDisposeScope();
     }
 
+    public string EmitOnnx(OnnxGraph graph, string input) =>
+        graph.Relu(graph.Linear(fc7, graph.Relu(graph.Linear(fc6, graph.Node("Flatten", [input], OnnxGraph.Attr("axis", 1L))))));
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -41,7 +45,7 @@ internal sealed class TwoMlpHead : Module<Tensor, Tensor>
 
 /// <summary>The box head without FPN: the last ResNet stage over 14×14 RoIs, then global average pooling
 /// (PaddleX's Res5Head with pooling).</summary>
-internal sealed class Res5Head : Module<Tensor, Tensor>
+internal sealed class Res5Head : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Module<Tensor, Tensor> layer4;
 
@@ -59,6 +63,13 @@ internal sealed class Res5Head : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         return layer4.call(input).mean([2, 3]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>ResNet_vd's stage writes itself; TorchVision's (plain blocks) goes through the classifier exporter's walk.</summary>
+    public string EmitOnnx(OnnxGraph graph, string input)
+    {
+        var x = layer4.children().First() is IOnnxExportable ? graph.Module(layer4, input) : OnnxExporter.ResNetStage(graph, layer4, input);
+        return graph.Node("Flatten", [graph.GlobalAveragePool(x)], OnnxGraph.Attr("axis", 1L));
     }
 
     protected override void Dispose(bool disposing)
@@ -90,7 +101,13 @@ internal sealed class BoxPredictor : Module<Tensor, Tensor>
         init.zeros_(bbox_pred.bias);
     }
 
+    /// <summary>Classes with the background.</summary>
+    public long Classes => cls_score.out_features;
+
     public (Tensor Logits, Tensor Deltas) Predict(Tensor features) => (cls_score.call(features), bbox_pred.call(features));
+
+    public (string Logits, string Deltas) EmitPredict(OnnxGraph graph, string features) =>
+        (graph.Linear(cls_score, features), graph.Linear(bbox_pred, features));
 
     public override Tensor forward(Tensor input) => cls_score.call(input);
 

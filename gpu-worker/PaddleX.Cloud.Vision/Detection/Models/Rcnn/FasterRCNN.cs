@@ -1,3 +1,5 @@
+using PaddleX.Cloud.Vision.Detection.Export;
+using PaddleX.Cloud.Vision.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -9,11 +11,14 @@ namespace PaddleX.Cloud.Vision.Detection.Models.Rcnn;
 /// <c>roi_heads.box_head</c>, <c>roi_heads.box_predictor</c>), so its state dicts load here. Classes are 0-based
 /// outside; the box predictor puts background at index 0.
 /// </summary>
-public class FasterRCNN : Module<Tensor, Tensor>, IDetector
+public class FasterRCNN : Module<Tensor, Tensor>, IDetector, IDetectionOnnxExportable
 {
     private readonly RcnnBackbone backbone;
     private readonly RegionProposalNetwork rpn;
     private readonly RoIHeads roi_heads;
+
+    /// <summary>The RoI heads' pyramid levels in the graph being written (the mask head pools from them too).</summary>
+    private (OnnxGraph Graph, IReadOnlyList<string> Levels, IReadOnlyList<long> Strides)? emittedRoiLevels;
 
     /// <param name="backboneName">one of <see cref="RcnnBackbones.Names"/>.</param>
     /// <param name="withFpn">false is honoured for ResNet50 and ResNet50_vd only (the C4 variant), as in PaddleX.</param>
@@ -60,8 +65,9 @@ public class FasterRCNN : Module<Tensor, Tensor>, IDetector
 
     public RcnnSettings Settings { get; }
 
-    /// <summary>PaddleX's post-processing for this architecture (score 0.05, NMS 0.5, 100 boxes).</summary>
-    public DetectOptions DefaultDetectOptions => new(Settings.ScoreThreshold, Settings.NmsThreshold, Settings.KeepTopK);
+    /// <summary>PaddleX's post-processing for this architecture (score 0.05, NMS 0.5, 100 boxes; no per-class cut
+    /// before the NMS).</summary>
+    public DetectOptions DefaultDetectOptions => new(Settings.ScoreThreshold, Settings.NmsThreshold, Settings.KeepTopK, PreNmsTopK: 0);
 
     public Dictionary<string, Tensor> Losses(Tensor images, IReadOnlyList<DetectionTarget> targets)
     {
@@ -93,6 +99,30 @@ public class FasterRCNN : Module<Tensor, Tensor>, IDetector
         var (logits, deltas) = roi_heads.Outputs(roi, rois);
         return (levels, proposals, logits, deltas);
     }
+
+    /// <summary>The graph of <see cref="Detect"/> for one picture of <paramref name="width"/>×<paramref name="height"/>
+    /// up to the final NMS: the level grids (hence the anchors) come from one run of the backbone at that size.</summary>
+    public (string Boxes, string Scores) EmitCandidates(OnnxGraph graph, string input, int height, int width)
+    {
+        (long, long)[] sizes;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            sizes = [.. backbone.Features(zeros(1, 3, height, width)).RpnLevels.Select(l => (l.shape[2], l.shape[3]))];
+        }
+
+        var (rpnLevels, roiLevels, strides) = backbone.EmitFeatures(graph, input);
+        emittedRoiLevels = (graph, roiLevels, strides);
+        var proposals = rpn.EmitProposals(graph, rpnLevels, sizes, height, width);
+        return roi_heads.EmitCandidates(graph, roiLevels, strides, proposals, height, width, DefaultDetectOptions);
+    }
+
+    /// <summary>The extra head's output for the final detections (Mask R-CNN's masks), on the pyramid levels
+    /// <see cref="EmitCandidates"/> wrote into the same graph.</summary>
+    public string? EmitMasks(OnnxGraph graph, string boxes, string classes) =>
+        emittedRoiLevels is var (g, levels, strides) && ReferenceEquals(g, graph)
+            ? roi_heads.EmitMasks(graph, levels, strides, boxes, classes)
+            : throw new InvalidOperationException("EmitCandidates writes the pyramid into this graph first");
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("call Losses or Detect");
 

@@ -1,3 +1,5 @@
+using PaddleX.Cloud.Vision.Export;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -13,6 +15,9 @@ internal abstract class FeatureBody(string name) : Module<Tensor, Tensor>(name)
 
     public abstract List<Tensor> Stages(Tensor input);
 
+    /// <summary>The graph values of <see cref="Stages"/> (ONNX export).</summary>
+    public abstract string[] EmitStages(OnnxGraph graph, string input);
+
     public override Tensor forward(Tensor input) => Stages(input)[^1];
 }
 
@@ -22,6 +27,9 @@ internal interface IPyramidNeck
     long OutChannels { get; }
 
     List<Tensor> Levels(IReadOnlyList<Tensor> stages);
+
+    /// <summary>The graph values of <see cref="Levels"/> (ONNX export).</summary>
+    List<string> EmitLevels(OnnxGraph graph, IReadOnlyList<string> stages);
 }
 
 /// <summary>
@@ -65,6 +73,18 @@ internal sealed class ResNetBody : FeatureBody
         {
             x = layers[i].call(x);
             outputs.Add(x);
+        }
+
+        return outputs;
+    }
+
+    public override string[] EmitStages(OnnxGraph graph, string input)
+    {
+        var x = graph.MaxPool(graph.Relu(graph.ConvBn((Conv2d)layers[0], (BatchNorm2d)layers[1], input)), 3, 2, 1);
+        var outputs = new string[layers.Length - 2];
+        for (var i = 2; i < layers.Length; i++)
+        {
+            x = outputs[i - 2] = OnnxExporter.ResNetStage(graph, layers[i], x);
         }
 
         return outputs;

@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Export;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -48,6 +49,25 @@ internal sealed class FeaturePyramid : Module<Tensor, Tensor>, IPyramidNeck
         }
 
         results.Add(functional.max_pool2d(results[^1], 1, 2, 0));
+        return results;
+    }
+
+    public List<string> EmitLevels(OnnxGraph graph, IReadOnlyList<string> stages)
+    {
+        var last = graph.Module(inner_blocks[^1], stages[^1]);
+        var results = new List<string> { graph.Module(layer_blocks[^1], last) };
+        for (var i = stages.Count - 2; i >= 0; i--)
+        {
+            var lateral = graph.Module(inner_blocks[i], stages[i]);
+            // interpolate(nearest) to the lateral's size: source index floor(destination · in/out).
+            var size = graph.Node("Shape", [lateral]);
+            var topDown = graph.Node("Resize", [last, string.Empty, string.Empty, size],
+                OnnxGraph.Attr("mode", "nearest"), OnnxGraph.Attr("nearest_mode", "floor"), OnnxGraph.Attr("coordinate_transformation_mode", "asymmetric"));
+            last = graph.Add(lateral, topDown);
+            results.Insert(0, graph.Module(layer_blocks[i], last));
+        }
+
+        results.Add(graph.MaxPool(results[^1], 1, 2, 0));
         return results;
     }
 

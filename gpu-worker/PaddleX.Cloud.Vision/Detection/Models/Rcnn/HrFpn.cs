@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Export;
 using PaddleX.Cloud.Vision.Models.Backbones;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -39,6 +40,18 @@ internal sealed class HrFpn : Module<Tensor, Tensor>, IPyramidNeck
         for (var i = 1; i < Levels; i++)
         {
             outputs.Add(fpn_conv[i].call(functional.avg_pool2d(merged, 1L << i, 1L << i)));
+        }
+
+        return outputs;
+    }
+
+    List<string> IPyramidNeck.EmitLevels(OnnxGraph graph, IReadOnlyList<string> stages)
+    {
+        var merged = graph.Conv(reduction, graph.Concat(stages.Select(s => graph.ResizeLike(s, stages[0])).ToList()));
+        var outputs = new List<string> { graph.Conv(fpn_conv[0], merged) };
+        for (var i = 1; i < Levels; i++)
+        {
+            outputs.Add(graph.Conv(fpn_conv[i], graph.AveragePool(merged, 1L << i, 1L << i, 0, countIncludePad: true)));
         }
 
         return outputs;

@@ -1,4 +1,5 @@
 using PaddleX.Cloud.Vision.Detection.Ops;
+using PaddleX.Cloud.Vision.Export;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -67,6 +68,17 @@ internal sealed class MaskRoIHeads : RoIHeads
     /// <summary>Mask logits [R, K + 1, 28, 28] of <paramref name="boxes"/> (per image, input pixels).</summary>
     public Tensor MaskLogits(RoiFeatures features, IReadOnlyList<Tensor> boxes) =>
         mask_predictor.call(mask_head.call(maskAligner.Pool(features.Levels, features.Strides, boxes)));
+
+    /// <summary>The graph of <see cref="Complete"/> before the paste: the sigmoid of each detection's class channel,
+    /// [K, 1, 28, 28] (pasting into the picture is left to the reader of the graph).</summary>
+    public override string? EmitMasks(OnnxGraph graph, IReadOnlyList<string> levels, IReadOnlyList<long> strides, string boxes, string classes)
+    {
+        var logits = graph.Module(mask_predictor, graph.Module(mask_head, maskAligner.EmitPool(graph, levels, strides, boxes)));
+        var size = 2L * PooledSize;
+        var channel = graph.Node("Reshape", [graph.Add(classes, graph.Longs(1)), graph.Longs(-1, 1, 1, 1)]);
+        channel = graph.Node("Expand", [channel, graph.Node("Concat", [graph.Node("Shape", [classes]), graph.Longs(1, size, size)], OnnxGraph.Attr("axis", 0L))]);
+        return graph.Sigmoid(graph.Node("GatherElements", [logits, channel], OnnxGraph.Attr("axis", 1L)));
+    }
 
     protected override void AddLosses(Dictionary<string, Tensor> losses, RoiFeatures features, SampledRois rois, IReadOnlyList<DetectionTarget> targets)
     {

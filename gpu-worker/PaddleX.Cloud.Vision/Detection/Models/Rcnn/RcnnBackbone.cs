@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -34,6 +35,19 @@ internal sealed class RcnnBackbone : Module<Tensor, Tensor>
 
         var last = stages[^1];
         return ([last], new RoiFeatures([last], [body.Strides[^1]]));
+    }
+
+    /// <summary>The graph values of <see cref="Features"/>: the RPN's levels, the RoI heads' levels and their strides.</summary>
+    public (List<string> RpnLevels, IReadOnlyList<string> RoiLevels, IReadOnlyList<long> RoiStrides) EmitFeatures(OnnxGraph graph, string input)
+    {
+        var stages = body.EmitStages(graph, input);
+        if (fpn is IPyramidNeck neck)
+        {
+            var levels = neck.EmitLevels(graph, stages);
+            return (levels, levels[..^1], body.Strides);
+        }
+
+        return ([stages[^1]], [stages[^1]], [body.Strides[^1]]);
     }
 
     public override Tensor forward(Tensor input) => body.call(input);

@@ -1,4 +1,6 @@
+using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Detection.Ops;
+using PaddleX.Cloud.Vision.Export;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -54,6 +56,40 @@ internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
         }
 
         return (proposals, losses);
+    }
+
+    /// <summary>
+    /// The graph of <see cref="Filter"/> in eval mode for one picture of a fixed size (level grids
+    /// <paramref name="sizes"/>): the anchors are constants, each level's best <c>RpnPreNmsTopNTest</c> are decoded,
+    /// clipped and filtered, NMS runs within each level, and the best <c>RpnPostNmsTopNTest</c> remain ([P, 4]).
+    /// </summary>
+    public string EmitProposals(OnnxGraph graph, IReadOnlyList<string> levels, IReadOnlyList<(long Height, long Width)> sizes, long height, long width)
+    {
+        using var scope = NewDisposeScope();
+        var anchors = anchorGenerator.GridAnchors(sizes, (height, width));
+        var boxes = new List<string>();
+        var scores = new List<string>();
+        var levelOf = new List<long>();
+        for (var l = 0; l < levels.Count; l++)
+        {
+            var (objectness, deltas) = head.EmitLevel(graph, levels[l]);
+            var k = (int)Math.Min(settings.RpnPreNmsTopNTest, anchors[l].shape[0]);
+            var top = graph.Nodes("TopK", [objectness, graph.Longs(k)], 2, OnnxGraph.Attr("axis", 0L), OnnxGraph.Attr("largest", 1L), OnnxGraph.Attr("sorted", 1L));
+            var anchorValues = graph.Floats(anchors[l].shape, HostArrays.Of<float>(anchors[l], ScalarType.Float32));
+            var decoded = RcnnGraph.Decode(graph, graph.Node("Unsqueeze", [RcnnGraph.Gather(graph, deltas, top[1]), graph.Longs(1)]),
+                graph.Node("Unsqueeze", [RcnnGraph.Gather(graph, anchorValues, top[1]), graph.Longs(1)]), [1, 1, 1, 1]);
+            boxes.Add(graph.Node("Reshape", [decoded, graph.Longs(-1, 4)]));
+            scores.Add(graph.Sigmoid(top[0]));
+            levelOf.AddRange(Enumerable.Repeat((long)l, k));
+        }
+
+        var all = RcnnGraph.Clip(graph, graph.Node("Concat", boxes, OnnxGraph.Attr("axis", 0L)), height, width);
+        var keep = RcnnGraph.Where(graph, RcnnGraph.LargeEnough(graph, all, 1e-3));
+        all = RcnnGraph.Gather(graph, all, keep);
+        var score = RcnnGraph.Gather(graph, graph.Node("Concat", scores, OnnxGraph.Attr("axis", 0L)), keep);
+        var level = RcnnGraph.Gather(graph, graph.Longs([.. levelOf]), keep);
+        keep = RcnnGraph.BatchedNms(graph, all, score, level, levels.Count, settings.RpnPostNmsTopNTest, settings.RpnNmsThreshold);
+        return RcnnGraph.Gather(graph, all, keep);
     }
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("call Propose");

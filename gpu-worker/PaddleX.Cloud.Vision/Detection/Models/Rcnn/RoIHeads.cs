@@ -1,4 +1,6 @@
+using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Detection.Ops;
+using PaddleX.Cloud.Vision.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -86,6 +88,35 @@ internal class RoIHeads : Module<Tensor, Tensor>
     /// <summary>Class logits [R, K + 1] and deltas [R, 4(K + 1)] for the boxes of every image.</summary>
     public (Tensor Logits, Tensor Deltas) Outputs(RoiFeatures features, IReadOnlyList<Tensor> boxes) =>
         box_predictor.Predict(box_head.call(aligner.Pool(features.Levels, features.Strides, boxes)));
+
+    /// <summary>
+    /// The graph of <see cref="Detect"/>'s box stage for one picture, up to the NMS that <see cref="DetectionOnnxExporter"/>
+    /// adds: every (proposal, class) pair that <see cref="PostProcess"/> lets through to its NMS — score above the
+    /// threshold, sides of at least 0.01 — as a candidate box [1, M, 4] whose score sits in its class's column of
+    /// [1, M, K] (0 elsewhere, below any threshold).
+    /// </summary>
+    public (string Boxes, string Scores) EmitCandidates(OnnxGraph graph, IReadOnlyList<string> levels, IReadOnlyList<long> strides, string proposals, long height, long width, DetectOptions options)
+    {
+        var (logits, deltas) = box_predictor.EmitPredict(graph, graph.Module(box_head, aligner.EmitPool(graph, levels, strides, proposals)));
+        var classes = box_predictor.Classes - 1;
+        var scores = graph.Node("Softmax", [logits], OnnxGraph.Attr("axis", -1L));
+        var boxes = RcnnGraph.Decode(graph, graph.Node("Reshape", [deltas, graph.Longs(-1, classes + 1, 4)]), graph.Node("Unsqueeze", [proposals, graph.Longs(1)]), [10, 10, 5, 5]);
+        boxes = RcnnGraph.Clip(graph, boxes, height, width);
+        // Background (column 0) dropped; the pairs are proposal-major, as PostProcess flattens them.
+        var b = graph.Node("Reshape", [graph.Node("Slice", [boxes, graph.Longs(1), graph.Longs(classes + 1), graph.Longs(1)]), graph.Longs(-1, 4)]);
+        var s = graph.Node("Slice", [scores, graph.Longs(1), graph.Longs(classes + 1), graph.Longs(1)]);
+        var range = graph.Longs([.. Enumerable.Range(0, (int)classes).Select(c => (long)c)]);
+        var labels = graph.Node("Reshape", [graph.Node("Expand", [range, graph.Node("Shape", [s])]), graph.Longs(-1)]);
+        s = graph.Node("Reshape", [s, graph.Longs(-1)]);
+        var pass = graph.Node("And", [graph.Node("Greater", [s, graph.Floats((float)options.ScoreThreshold)]), RcnnGraph.LargeEnough(graph, b, 1e-2)]);
+        var keep = RcnnGraph.Where(graph, pass);
+        var own = graph.Node("Equal", [graph.Node("Unsqueeze", [RcnnGraph.Gather(graph, labels, keep), graph.Longs(1)]), range]);
+        var perClass = graph.Node("Where", [own, graph.Node("Unsqueeze", [RcnnGraph.Gather(graph, s, keep), graph.Longs(1)]), graph.Floats(0f)]);
+        return (graph.Node("Unsqueeze", [RcnnGraph.Gather(graph, b, keep), graph.Longs(0)]), graph.Node("Unsqueeze", [perClass, graph.Longs(0)]));
+    }
+
+    /// <summary>Hook for an extra head (masks): its graph for the final boxes [K, 4] and classes [K]; null without one.</summary>
+    public virtual string? EmitMasks(OnnxGraph graph, IReadOnlyList<string> levels, IReadOnlyList<long> strides, string boxes, string classes) => null;
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("call Losses or Detect");
 

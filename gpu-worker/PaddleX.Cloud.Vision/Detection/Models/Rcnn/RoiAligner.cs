@@ -1,4 +1,6 @@
+using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Detection.Ops;
+using PaddleX.Cloud.Vision.Export;
 using static TorchSharp.torch;
 
 namespace PaddleX.Cloud.Vision.Detection.Models.Rcnn;
@@ -30,4 +32,8 @@ internal sealed class RoiAligner(int output, int samplingRatio, bool aligned)
         var levelOf = levels.Count == 1 ? new int[rois.Count / 5] : levelRule.MapLevels(boxes, scales).Select(l => (int)l).ToArray();
         return RoiAlign.Pool(levels, scales, rois.ToArray(), levelOf, output, output, samplingRatio, aligned);
     }
+
+    /// <summary>The graph of <see cref="Pool"/> for the boxes [R, 4] of one picture.</summary>
+    public string EmitPool(OnnxGraph graph, IReadOnlyList<string> levels, IReadOnlyList<long> strides, string boxes) =>
+        RcnnGraph.Pool(graph, levels, strides, boxes, output, samplingRatio, aligned);
 }

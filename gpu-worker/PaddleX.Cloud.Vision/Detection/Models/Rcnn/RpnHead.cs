@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Export;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -37,6 +38,17 @@ internal sealed class RpnHead : Module<Tensor, Tensor>
         var logits = cls_logits.call(t).permute(0, 2, 3, 1).reshape(b, -1);
         var deltas = bbox_pred.call(t).view(b, -1, 4, h, w).permute(0, 3, 4, 1, 2).reshape(b, -1, 4);
         return (logits.MoveToOuterDisposeScope(), deltas.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The graph values of <see cref="Level"/> for one picture: objectness [H·W·A] and deltas [H·W·A, 4].</summary>
+    public (string Objectness, string Deltas) EmitLevel(OnnxGraph graph, string feature)
+    {
+        var t = graph.Module(conv, feature);
+        var logits = graph.Node("Reshape", [graph.Node("Transpose", [graph.Conv(cls_logits, t)], OnnxGraph.Ints("perm", 0, 2, 3, 1)), graph.Longs(-1)]);
+        // [1, A·4, H, W] → [A, 4, H·W] → [H·W, A, 4]: cell-major, then anchor, as the anchors are laid out.
+        var deltas = graph.Node("Reshape", [graph.Conv(bbox_pred, t), graph.Longs(cls_logits.out_channels, 4, -1)]);
+        deltas = graph.Node("Reshape", [graph.Node("Transpose", [deltas], OnnxGraph.Ints("perm", 2, 0, 1)), graph.Longs(-1, 4)]);
+        return (logits, deltas);
     }
 
     public override Tensor forward(Tensor input) => Level(input).Objectness;
