@@ -23,8 +23,9 @@ using static TorchSharp.torch;
 //   finetune --dir DATASET --pretrain IMAGENET|none --pretrain-dir DIR --model ResNet18 --size 64 --batch 16 --epochs 5 --lr 0.005
 //   detops   --dir DIR --op nms-10k --threads 2 --runs 20 --warmup 3   (detection ops on the inputs of
 //            bench/baseline/torch_detops.py make; prints "RESULT <op> <threads> <median ms> <CPU ms> <check>")
-//   rcnn-train / rcnn-infer --backbone ResNet50 --size 512 --batch 2 --steps 5 --warmup 1 --threads 2   (Faster R-CNN
-//            with FPN on random pictures, as bench/baseline/torch_rcnn_bench.py runs torchvision's)
+//   rcnn-train / rcnn-infer --backbone ResNet50 --size 512 --batch 2 --steps 5 --warmup 1 --threads 2 [--mask]
+//            (Faster R-CNN, or Mask R-CNN with --mask, with FPN on random pictures, as bench/baseline/torch_rcnn_bench.py
+//            runs torchvision's)
 // Prints one result line: "RESULT <what> <model> <size> <batch> <threads> <images/s>"
 // (finetune: "RESULT finetune <model> <size> <pretrain> <epochs> <best val top-1> <seconds>").
 var opts = Options.Parse(args.Skip(1));

@@ -208,6 +208,7 @@ public sealed class RecommendedParamsTests
 
     [Theory]
     [InlineData("detection")]
+    [InlineData("instance_segmentation")]
     public void The_api_detection_backbones_are_the_engine_registry_s(string type)
     {
         foreach (var model in ModelCatalog.For(type).Where(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.IsKnown))

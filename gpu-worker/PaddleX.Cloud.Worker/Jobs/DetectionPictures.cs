@@ -1,13 +1,15 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using PaddleX.Cloud.Datasets.Rendering;
 using PaddleX.Cloud.Vision.Detection.Data;
 using PaddleX.Cloud.Vision.Detection.Inference;
+using PaddleX.Cloud.Vision.Detection.Metrics;
 using SkiaSharp;
 
 namespace PaddleX.Cloud.Worker.Jobs;
 
-/// <summary>Detections with a score of at least <paramref name="scoreThreshold"/> drawn as labelled boxes; the test
-/// split's ground-truth boxes drawn beside the prediction.</summary>
+/// <summary>Detections with a score of at least <paramref name="scoreThreshold"/> drawn as labelled boxes, with their
+/// masks for instance segmentation; the test split's ground truth (boxes, outlines) drawn beside the prediction.</summary>
 internal sealed class DetectionPictures(string checkpointDir, double scoreThreshold) : IPictureModel
 {
     private readonly DetectionPredictor predictor = new(checkpointDir);
@@ -25,19 +27,41 @@ internal sealed class DetectionPictures(string checkpointDir, double scoreThresh
         var image = PlanarImage.FromBitmap(picture);
         var kept = predictor.Predict(image).Where(d => d.Score >= scoreThreshold).ToList();
         var labels = predictor.Labels;
-        var boxes = new JsonArray(kept.Select(d => (JsonNode?)new JsonObject
+        var boxes = new JsonArray(kept.Select(d => (JsonNode?)Describe(d, labels)).ToArray());
+        var result = new JsonObject { ["boxes"] = boxes, ["width"] = image.Width, ["height"] = image.Height };
+        var sample = truth as DetectionSample;
+        var groundTruth = sample?.Objects.Select(o => new BoxDetection(o.Label, float.NaN, o.X1, o.Y1, o.X2, o.Y2)).ToList();
+        if (!predictor.Detector.ProducesMasks)
+        {
+            return (DetectionRenderer.Render(picture, kept, labels, groundTruth), result);
+        }
+
+        var masks = kept.Select(d => d.Mask is { } rle ? PictureMask.FromRle(rle) : null).ToList();
+        var truthMasks = sample?.Objects.Select(o => PictureMask.Of(o, picture.Width, picture.Height)).ToList();
+        return (DetectionRenderer.Render(picture, kept, labels, groundTruth, masks, truthMasks), result);
+    }
+
+    public void Dispose() => predictor.Dispose();
+
+    /// <summary>{category, category_id, score, bbox [x, y, w, h]} and, with a mask, its COCO RLE
+    /// (<c>segmentation</c> {size [h, w], counts}) and pixel <c>area</c>.</summary>
+    private static JsonObject Describe(BoxDetection d, IReadOnlyList<string> labels)
+    {
+        var box = new JsonObject
         {
             ["category"] = labels[d.Label],
             ["category_id"] = d.Label,
             ["score"] = d.Score,
             ["bbox"] = new JsonArray(d.Xywh.Select(v => (JsonNode?)Math.Round(v, 2)).ToArray()),
-        }).ToArray());
-        var result = new JsonObject { ["boxes"] = boxes, ["width"] = image.Width, ["height"] = image.Height };
-        var groundTruth = (truth as DetectionSample)?.Objects.Select(o => new BoxDetection(o.Label, float.NaN, o.X1, o.Y1, o.X2, o.Y2)).ToList();
-        return (DetectionRenderer.Render(picture, kept, labels, groundTruth), result);
-    }
+        };
+        if (d.Mask is { } mask)
+        {
+            box["segmentation"] = JsonSerializer.SerializeToNode(CocoSegmentation.FromRle(mask));
+            box["area"] = mask.Area;
+        }
 
-    public void Dispose() => predictor.Dispose();
+        return box;
+    }
 }
 
 /// <summary>Draws detections on a picture (long side 400 px): a box per object in its class colour with

@@ -21,11 +21,11 @@ internal interface IPictureModel : IDisposable
     (byte[] Png, JsonObject Result) Predict(string source, object? truth);
 
     /// <summary>Opens the checkpoint with the model of its own task family.</summary>
-    /// <param name="scoreThreshold">detection: the lowest score drawn and reported.</param>
+    /// <param name="scoreThreshold">detection and instance segmentation: the lowest score drawn and reported.</param>
     public static IPictureModel Open(string checkpointDir, double scoreThreshold = 0.5) => Checkpoints.ReadState(checkpointDir).Task switch
     {
         "segmentation" or "remote_segmentation" => new SegmentationPictures(checkpointDir),
-        "detection" => new DetectionPictures(checkpointDir, scoreThreshold),
+        "detection" or "instance_segmentation" => new DetectionPictures(checkpointDir, scoreThreshold),
         _ => new ClassificationPictures(checkpointDir),
     };
 }

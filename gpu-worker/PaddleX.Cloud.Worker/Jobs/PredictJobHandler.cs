@@ -23,7 +23,8 @@ public sealed class PredictJobHandler(IMetadataStore metadata, IArtifactStore ar
 
     /// <summary>Machine-readable results: classification [{image, label, score, true_label}];
     /// segmentation [{image, pixels: {label: count}, width, height}]; detection [{image, boxes: [{category,
-    /// category_id, score, bbox [x, y, w, h]}], width, height}].</summary>
+    /// category_id, score, bbox [x, y, w, h]}], width, height}]; instance segmentation as detection, each box with
+    /// its mask as COCO RLE (<c>segmentation</c> {size [h, w], counts}) and its pixel <c>area</c>.</summary>
     public const string ResultsJson = "logs/predict/results.json";
 
     protected override async ValueTask RunAsync(JobContext context, TaskInfo task, JsonObject parameters)
