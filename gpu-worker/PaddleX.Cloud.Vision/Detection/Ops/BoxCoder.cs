@@ -41,7 +41,7 @@ public sealed class BoxCoder(double[] weights, double bboxXformClip = BoxCoder.D
 
         using var scope = NewDisposeScope();
         var (cx, cy, width, height) = CentreSize(boxes.to(relCodes.dtype));
-        var codes = relCodes.view(relCodes.shape[0], -1, 4).unbind(2);
+        var codes = relCodes.view(relCodes.shape[0], relCodes.shape[1] / 4, 4).unbind(2); // explicit: -1 is ambiguous with no boxes
         var dx = codes[0] / w[0];
         var dy = codes[1] / w[1];
         var dw = (codes[2] / w[2]).clamp(max: bboxXformClip);
