@@ -20,6 +20,8 @@ public sealed record CheckpointState
     /// <summary>Input channels (3 for pictures; the band count of a remote-sensing image).</summary>
     [JsonPropertyName("in_channels")] public int InChannels { get; init; } = 3;
     [JsonPropertyName("backbone")] public string? Backbone { get; init; }
+    /// <summary>YOLO family: the <c>anchor_scale</c> the detector was built with; null = 1.</summary>
+    [JsonPropertyName("anchor_scale")] public double? AnchorScale { get; init; }
     [JsonPropertyName("epoch")] public int Epoch { get; init; }
     [JsonPropertyName("global_step")] public long GlobalStep { get; init; }
     [JsonPropertyName("steps_per_epoch")] public int StepsPerEpoch { get; init; }

@@ -76,6 +76,12 @@ public sealed record TrainParams
     [JsonPropertyName("random_shape_sizes")] public int[] RandomShapeSizes { get; init; } = [320, 352, 384, 416, 448, 480, 512, 544, 576, 608];
     /// <summary>R-CNN with a feature pyramid: batches are padded to a multiple of 32.</summary>
     [JsonPropertyName("with_fpn")] public bool WithFpn { get; init; } = true;
+    /// <summary>YOLO family: factor on the anchors, which PaddleX sizes for 608-pixel inputs (1 = PaddleX's). Not a
+    /// PaddleX parameter: for objects that stay small at a small <c>image_shape</c>, e.g. side / 608.</summary>
+    [JsonPropertyName("anchor_scale")] public double AnchorScale { get; init; } = 1;
+    /// <summary>YOLO family: the objectness every prediction starts at (0 = PaddleX's initialisation, about 0.5). Not
+    /// a PaddleX parameter: 0.01 steadies a network trained from scratch (see docs/vision.md).</summary>
+    [JsonPropertyName("objectness_prior")] public double ObjectnessPrior { get; init; }
 
     // ---- engine settings (not PaddleX params) ----
 

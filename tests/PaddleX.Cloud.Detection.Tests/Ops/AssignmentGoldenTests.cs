@@ -105,4 +105,12 @@ public class AssignmentGoldenTests
         Assert.InRange(positives.min().item<float>(), 180, 320);
         Assert.InRange(positives.max().item<float>(), 180, 320);
     }
+
+    [Fact]
+    public void Decoding_no_boxes_gives_no_boxes()
+    {
+        var decoded = new BoxCoder([10, 10, 5, 5]).Decode(torch.zeros(0, 12), torch.zeros(0, 4));
+        Assert.Equal([0L, 12L], decoded.shape);
+    }
+
 }

@@ -4,6 +4,8 @@ using PaddleX.Cloud.Datasets.Demo;
 using PaddleX.Cloud.Vision.Detection.Data;
 using PaddleX.Cloud.Vision.Detection.Inference;
 using PaddleX.Cloud.Vision.Detection.Metrics;
+using PaddleX.Cloud.Vision.Detection.Models;
+using PaddleX.Cloud.Vision.Detection.Models.Yolo;
 using PaddleX.Cloud.Vision.Detection.Training;
 using PaddleX.Cloud.Vision.Export;
 using PaddleX.Cloud.Vision.Training;
@@ -35,6 +37,30 @@ public sealed class YoloTrainingTests(ITestOutputHelper output)
         Seed = 3,
     };
 
+    [Theory]
+    [InlineData(0.0, 0.0, "anchor_scale")]
+    [InlineData(-1.0, 0.0, "anchor_scale")]
+    [InlineData(double.NaN, 0.0, "anchor_scale")]
+    [InlineData(1.0, 1.0, "objectness_prior")]
+    [InlineData(1.0, -0.1, "objectness_prior")]
+    public void Anchor_scale_and_objectness_prior_out_of_range_are_refused(double scale, double prior, string name)
+    {
+        var e = Assert.Throws<ArgumentException>(() => DetectorOptions.For(Recipe(1, 64, 4) with { AnchorScale = scale, ObjectnessPrior = prior }));
+        Assert.Contains(name, e.Message);
+    }
+
+    [Fact]
+    public void The_objectness_prior_sets_the_initial_objectness_of_every_prediction()
+    {
+        var detector = (YoloDetector)DetectionModels.Create("YOLOv3", "MobileNetV1", 3, DetectorOptions.For(Recipe(1, 64, 4) with { ObjectnessPrior = 0.01 }));
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        detector.eval();
+        var raw = detector.forward(TorchSharp.torch.zeros(1, 3, 64, 64));
+        var objectness = detector.Head.Split(raw[2], 2).Obj.sigmoid();
+        Assert.InRange(objectness.mean().item<float>(), 0.005, 0.02);
+        detector.Dispose();
+    }
+
     [Fact]
     public void One_epoch_logs_losses_and_bbox_map_and_the_checkpoint_evaluates_predicts_and_exports()
     {
@@ -45,7 +71,7 @@ public sealed class YoloTrainingTests(ITestOutputHelper output)
             var log = new StringWriter();
             TrainingResult result = Vision.Training.Trainers.For("detection").Run(new TrainingRequest
             {
-                Params = Recipe(epochs: 1, side: 64, batch: 4) with { LogIntervalSteps = 1 },
+                Params = Recipe(epochs: 1, side: 64, batch: 4) with { LogIntervalSteps = 1, AnchorScale = 0.5 },
                 DatasetDir = data,
                 OutputDir = dir,
                 Log = log,
@@ -76,10 +102,12 @@ public sealed class YoloTrainingTests(ITestOutputHelper output)
 
             Assert.Equal(result.BestAcc1, VocMap.Evaluate(gt, detections).Map, 6);
 
-            // The checkpoint predicts a picture (boxes in its pixels) and exports with its post-processing.
+            // The checkpoint predicts a picture (boxes in its pixels, with the anchors it was trained with) and
+            // exports with its post-processing.
             var sample = DetectionDataset.Load(data, "val").Samples[0];
             using (var predictor = new DetectionPredictor(best))
             {
+                Assert.Equal((5f, 6.5f), Assert.IsType<YoloDetector>(predictor.Detector).Options.Anchors[0]);
                 var found = predictor.Predict(PlanarImage.Load(sample.ImagePath));
                 Assert.NotEmpty(found);
                 Assert.All(found, f => Assert.True(f.X2 <= sample.Width && f.Y2 <= sample.Height && f.Score > 0));

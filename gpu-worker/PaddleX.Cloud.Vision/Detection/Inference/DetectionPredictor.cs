@@ -18,7 +18,7 @@ public sealed class DetectionPredictor : IDisposable
     {
         State = Checkpoints.ReadState(checkpointDir);
         var p = ParamsOf(State);
-        detector = DetectionModels.Create(State.Model, State.Backbone, State.Labels.Length, new DetectorOptions { InputSize = [p.Width, p.Height], WithFpn = p.WithFpn });
+        detector = DetectionModels.Create(State.Model, State.Backbone, State.Labels.Length, DetectorOptions.For(p));
         module = DetectionModels.AsModule(detector);
         Checkpoints.Load(checkpointDir, module);
         module.eval();
@@ -40,6 +40,7 @@ public sealed class DetectionPredictor : IDisposable
         ImageMean = state.ImageMean,
         ImageStd = state.ImageStd,
         WithFpn = state.Layout != DetectorOptions.WithoutFpnLayout,
+        AnchorScale = state.AnchorScale ?? 1,
     };
 
     /// <summary>Every detection of the model's own post-processing (PaddleX's score threshold 0.01 and top 100).</summary>

@@ -70,7 +70,7 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
 
         TrainCount = trainSet.Count;
         ValCount = valSet?.Count ?? 0;
-        detector = DetectionModels.Create(p.Model, backbone, Labels.Count, new DetectorOptions { InputSize = [p.Width, p.Height], WithFpn = p.WithFpn, RcnnRoisPerImage = p.RcnnRoisPerImage });
+        detector = DetectionModels.Create(p.Model, backbone, Labels.Count, DetectorOptions.For(p));
         Model = DetectionModels.AsModule(detector);
     }
 
@@ -97,8 +97,20 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
     public IEnumerable<DetectionBatch> TrainEpoch(int epoch, CancellationToken cancellationToken, int firstBatch = 0) =>
         train.Epoch(epoch, cancellationToken, firstBatch);
 
-    public optim.Optimizer CreateOptimizer(TrainParams p) =>
-        torch.optim.SGD(Model.parameters(), p.LearningRate, momentum: p.Momentum, weight_decay: WeightDecay(p.Model));
+    public optim.Optimizer CreateOptimizer(TrainParams p) => Optimizer(Model, p);
+
+    /// <summary>Momentum SGD; as PaddleDetection, L2 decay applies to the convolution and linear weights only — its
+    /// norm layers have <c>norm_decay</c> 0 and its head biases <c>L2Decay(0)</c>.</summary>
+    public static optim.Optimizer Optimizer(nn.Module model, TrainParams p)
+    {
+        var parameters = model.parameters().Where(t => t.requires_grad).ToArray();
+        var groups = new[]
+        {
+            new TorchSharp.Modules.SGD.ParamGroup(parameters.Where(t => t.dim() > 1), new TorchSharp.Modules.SGD.Options { momentum = p.Momentum, weight_decay = WeightDecay(p.Model) }),
+            new TorchSharp.Modules.SGD.ParamGroup(parameters.Where(t => t.dim() <= 1), new TorchSharp.Modules.SGD.Options { momentum = p.Momentum, weight_decay = 0 }),
+        };
+        return torch.optim.SGD(groups, p.LearningRate, momentum: p.Momentum);
+    }
 
     /// <summary>PaddleX's L2 decay for detectors: 1e-4 for the R-CNN family, 5e-4 for the others.</summary>
     public static double WeightDecay(string model) => model is "FasterRCNN" or "MaskRCNN" ? 1e-4 : 5e-4;
@@ -156,6 +168,7 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
         {
             Backbone = backbone, ImageShape = [p.Width, p.Height], ImageMean = p.ImageMean, ImageStd = p.ImageStd,
             Layout = p.WithFpn ? null : DetectorOptions.WithoutFpnLayout,
+            AnchorScale = p.AnchorScale == 1 ? null : p.AnchorScale,
         };
 
     public void CheckResume(string checkpoint, CheckpointState resumed)

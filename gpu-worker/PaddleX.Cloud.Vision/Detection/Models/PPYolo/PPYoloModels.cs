@@ -117,7 +117,6 @@ internal static class PPYoloOptions
         };
     }
 
-    /// <summary>The anchors scaled by the construction options (small training inputs).</summary>
-    public static YoloOptions Scaled(YoloOptions yolo, DetectorOptions options) =>
-        options.AnchorScale != 1 ? yolo.ScaleAnchors(options.AnchorScale) : yolo;
+    /// <summary>The anchors scaled (small training inputs) and the objectness prior set by the construction options.</summary>
+    public static YoloOptions Scaled(YoloOptions yolo, DetectorOptions options) => options.ApplyTo(yolo);
 }

@@ -138,12 +138,7 @@ public static class YoloV3
             "ResNet34" => new YoloResNet34(),
             _ => throw new ArgumentException($"YOLOv3 has no backbone '{backbone}'", nameof(backbone)),
         };
-        YoloOptions yolo = options.Yolo ?? new YoloOptions();
-        if (options.AnchorScale != 1)
-        {
-            yolo = yolo.ScaleAnchors(options.AnchorScale);
-        }
-
+        YoloOptions yolo = options.ApplyTo(options.Yolo ?? new YoloOptions());
         return new YoloDetector(Name, backbone, numClasses, net, channels => new YoloV3Fpn(channels), yolo);
     }
 }

@@ -28,10 +28,31 @@ public sealed class YoloHead : Module<Tensor[], Tensor[]>
         for (int i = 0; i < inChannels.Count; i++)
         {
             long anchors = options.AnchorMasks[i].Length;
-            outputs.Add(Conv2d(inChannels[i], anchors * (5 + numClasses + (options.IouAware ? 1 : 0)), 1));
+            Conv2d conv = Conv2d(inChannels[i], anchors * (5 + numClasses + (options.IouAware ? 1 : 0)), 1);
+            InitObjectnessBias(conv, (int)anchors, numClasses, options);
+            outputs.Add(conv);
         }
 
         RegisterComponents();
+    }
+
+    /// <summary>Objectness logits start at <see cref="YoloOptions.ObjectnessPrior"/> when one is set: almost every cell
+    /// holds no object, and a head starting at 0.5 everywhere spends its first steps on a background loss summed over
+    /// all cells, whose large gradient upsets a network trained from scratch.</summary>
+    private static void InitObjectnessBias(Conv2d conv, int anchors, int numClasses, YoloOptions options)
+    {
+        if (options.ObjectnessPrior is not (> 0 and < 1) || conv.bias is null)
+        {
+            return;
+        }
+
+        double logit = Math.Log(options.ObjectnessPrior / (1 - options.ObjectnessPrior));
+        int first = options.IouAware ? anchors : 0;
+        using var noGrad = no_grad();
+        for (int a = 0; a < anchors; a++)
+        {
+            conv.bias[first + a * (5 + numClasses) + 4].fill_(logit);
+        }
     }
 
     public YoloOptions Options { get; }

@@ -27,6 +27,10 @@ public sealed record YoloOptions
     /// <summary>A prediction whose box overlaps a ground-truth box more than this adds no objectness loss.</summary>
     public double IgnoreThreshold { get; init; } = 0.7;
 
+    /// <summary>Initial objectness probability of every prediction (its bias, e.g. 0.01); 0 leaves the convolution's
+    /// own initialisation (a prior near 0.5), as PaddleX.</summary>
+    public double ObjectnessPrior { get; init; }
+
     /// <summary>Class targets 1 − δ / δ with δ = min(1/C, 1/40) instead of 1 / 0.</summary>
     public bool LabelSmooth { get; init; }
 
