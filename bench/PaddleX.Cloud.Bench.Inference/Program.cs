@@ -3,7 +3,7 @@
 // batch 32 at 224x224, 1000 classes. Segmentation models (--models DeepLabV3P,UNet,…): single image and
 // batch 4 at --seg-size (256) px, 21 classes.
 // With --quant: float32 vs int8 ONNX latency and file size instead (QuantBench.cs).
-// Usage: PaddleX.Cloud.Bench.Inference [--threads 2] [--runs 10] [--warmup 2] [--models ResNet18,MobileNetV2] [--seg-size 256] [--quant]
+// Usage: PaddleX.Cloud.Bench.Inference [--threads 2] [--runs 10] [--warmup 2] [--models ResNet18,MobileNetV2] [--seg-size 256] [--quant [--det-size 416]]
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
@@ -23,7 +23,7 @@ var segSize = Arg("--seg-size", 256);
 torch.set_num_threads(threads);
 if (args.Contains("--quant"))
 {
-    QuantBench.Run(models, threads, runs, warmup);
+    QuantBench.Run(models, threads, runs, warmup, detSize: Arg("--det-size", 416));
     return;
 }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Detection.Inference;
+using PaddleX.Cloud.Vision.Detection.Models;
 using PaddleX.Cloud.Vision.Models.Classification;
 using PaddleX.Cloud.Vision.Models.Segmentation;
 using PaddleX.Cloud.Vision.Training;
@@ -136,8 +137,15 @@ public static class ExportFolder
         using var predictor = new DetectionPredictor(checkpointDir);
         int width = state.ImageShape[0], height = state.ImageShape[1];
         var bytes = DetectionOnnxExporter.Export(predictor.Detector, width, height, weights, new Dictionary<string, string> { ["labels"] = string.Join("\n", state.Labels) });
+        // The YOLO family runs its layers in one forward pass (counted like the other families); R-CNN models do not.
+        var module = DetectionModels.AsModule(predictor.Detector);
+        var complexity = module is nn.Module<Tensor, Tensor[]> ? new Slim.FlopsCounter(module, 3, width, height).Current : default;
         var info = new ExportedModelInfo
         {
+            Pruned = state.Pruning is not null,
+            Flops = complexity.Flops,
+            Parameters = complexity.Parameters,
+            Pruning = state.Pruning,
             Model = state.Model,
             Task = "detection",
             ModelType = "detector",

@@ -75,7 +75,7 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
     public string Task => "detection";
 
     /// <summary>VOC data: 11-point VOC mAP at IoU 0.5; COCO data: COCO AP averaged over IoU 0.5…0.95.</summary>
-    public string BestMetric => coco ? "bbox_mmap" : "bbox_map";
+    public string BestMetric => MetricName(coco);
 
     public IReadOnlyList<string> Labels { get; }
 
@@ -125,9 +125,7 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
             }
         }
 
-        double value = coco
-            ? CocoEvaluator.Run(groundTruthSet!, results, CocoIouType.Bbox).Stats[0]
-            : VocMap.Evaluate(groundTruthSet!, results).Map;
+        double value = Score(coco, groundTruthSet!, results);
         var metrics = new Dictionary<string, double> { [BestMetric] = value };
         var details = new JsonObject
         {
@@ -136,6 +134,13 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
         };
         return new EvalResult(metrics, [KeyValuePair.Create(BestMetric, PaddleXLogFormat.F6(value))], details);
     }
+
+    /// <summary>The first evaluation metric of a detection dataset: <c>bbox_mmap</c> for COCO data, <c>bbox_map</c> for VOC.</summary>
+    internal static string MetricName(bool coco) => coco ? "bbox_mmap" : "bbox_map";
+
+    /// <summary><see cref="MetricName"/>'s value for detections of the validation pictures.</summary>
+    internal static double Score(bool coco, CocoDataset groundTruth, List<CocoResult> results) =>
+        coco ? CocoEvaluator.Run(groundTruth, results, CocoIouType.Bbox).Stats[0] : VocMap.Evaluate(groundTruth, results).Map;
 
     public CheckpointState Describe(CheckpointState state) =>
         state with
