@@ -4,7 +4,7 @@
 // batch 4 at --seg-size (256) px, 21 classes.
 // With --quant: float32 vs int8 ONNX latency and file size instead (QuantBench.cs).
 // With --dcn-onnx DIR: one deformable layer in TorchSharp, our ONNX export and ONNX's DeformConv (DcnOnnxBench.cs).
-// Usage: PaddleX.Cloud.Bench.Inference [--threads 2] [--runs 10] [--warmup 2] [--models ResNet18,MobileNetV2] [--seg-size 256] [--quant]
+// Usage: PaddleX.Cloud.Bench.Inference [--threads 2] [--runs 10] [--warmup 2] [--models ResNet18,MobileNetV2] [--seg-size 256] [--quant [--det-size 416]]
 //        [--dcn-onnx DIR --channels 512 --size 19]
 using System.Diagnostics;
 using System.Globalization;
@@ -31,7 +31,7 @@ if (ArgText("--dcn-onnx") is { } dcnDir)
 
 if (args.Contains("--quant"))
 {
-    QuantBench.Run(models, threads, runs, warmup);
+    QuantBench.Run(models, threads, runs, warmup, detSize: Arg("--det-size", 416));
     return;
 }
 

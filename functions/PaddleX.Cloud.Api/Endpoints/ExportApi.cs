@@ -101,13 +101,18 @@ public static class ExportApi
     }
 
     /// <summary>int8 export evaluates on the validation split and calibrates on the training split of a
-    /// classification or segmentation dataset.</summary>
+    /// classification, segmentation or YOLOv3 detection dataset.</summary>
     private static async ValueTask CheckQuantisableAsync(ApiCall call, TaskInfo task)
     {
         var project = await call.ProjectAsync(task.Pid);
-        if (project.Type != nameof(ProjectType.classification) && !Params.ModelCatalog.IsSegmentation(project.Type))
+        if (project.Type != nameof(ProjectType.classification) && !Params.ModelCatalog.IsSegmentation(project.Type) && project.Type != nameof(ProjectType.detection))
         {
-            throw new ApiException(ErrorCodes.NotImplementedYet, $"量化导出暂只支持分类与分割任务 (int8 export is available for classification and segmentation, not {project.Type})");
+            throw new ApiException(ErrorCodes.NotImplementedYet, $"量化导出暂只支持分类、分割与YOLOv3检测任务 (int8 export is available for classification, segmentation and YOLOv3 detection, not {project.Type})");
+        }
+
+        if (project.Type == nameof(ProjectType.detection) && Params.TrainingParams.Parse(task.ParamsJson)?["model"]?.GetValue<string>() is { } model && model != "YOLOv3")
+        {
+            throw new ApiException(ErrorCodes.NotImplementedYet, $"暂不支持{model}模型量化导出 (int8 export of detection models is available for YOLOv3, not {model})");
         }
 
         var dataset = await call.DatasetAsync(project.Did);

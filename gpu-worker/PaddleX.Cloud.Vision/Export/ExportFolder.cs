@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using PaddleX.Cloud.Vision.Detection.Data;
 using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Detection.Inference;
+using PaddleX.Cloud.Vision.Detection.Models;
 using PaddleX.Cloud.Vision.Models.Classification;
 using PaddleX.Cloud.Vision.Models.Segmentation;
 using PaddleX.Cloud.Vision.Training;
@@ -154,8 +155,15 @@ public static class ExportFolder
         }
 
         var bytes = DetectionOnnxExporter.Export(predictor.Detector, width, height, weights, new Dictionary<string, string> { ["labels"] = string.Join("\n", state.Labels) });
+        // The YOLO family runs its layers in one forward pass (counted like the other families); R-CNN models do not.
+        var module = DetectionModels.AsModule(predictor.Detector);
+        var complexity = module is nn.Module<Tensor, Tensor[]> ? new Slim.FlopsCounter(module, 3, width, height).Current : default;
         var info = new ExportedModelInfo
         {
+            Pruned = state.Pruning is not null,
+            Flops = complexity.Flops,
+            Parameters = complexity.Parameters,
+            Pruning = state.Pruning,
             Model = state.Model,
             Task = state.Task,
             ModelType = "detector",

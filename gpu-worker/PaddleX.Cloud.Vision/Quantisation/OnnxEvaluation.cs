@@ -57,13 +57,32 @@ public static class OnnxEvaluation
             : new Dictionary<string, double> { ["acc1"] = classification.Acc1, [$"acc{classification.TopK}"] = classification.AccK };
     }
 
+    /// <summary>The classification or segmentation pictures of an int8 export.</summary>
+    internal static IQuantisationSet Set(CheckpointState state, string datasetDir, int calibrationImages) => new PictureSet(
+        state,
+        Source(state, datasetDir, "val_list.txt") ?? throw new InvalidDataException("数据集没有验证集val_list.txt，无法评估量化前后的模型 (the dataset has no validation split)"),
+        Source(state, datasetDir, "train_list.txt", calibrationImages) ?? throw new InvalidDataException("数据集没有训练集train_list.txt (the dataset has no training split)"));
+
+    /// <summary>The indices of at most <paramref name="limit"/> of <paramref name="count"/> items, spread evenly.</summary>
+    internal static IEnumerable<int> Spread(int count, int? limit) =>
+        limit is not int n || n >= count ? Enumerable.Range(0, count) : Enumerable.Range(0, n).Select(i => (int)((long)i * count / n));
+
     private static List<T> Spread<T>(IReadOnlyList<T> samples, int? limit)
     {
-        if (limit is not int n || n >= samples.Count)
-        {
-            return samples.ToList();
-        }
+        return Spread(samples.Count, limit).Select(i => samples[i]).ToList();
+    }
 
-        return Enumerable.Range(0, n).Select(i => samples[(int)((long)i * samples.Count / n)]).ToList();
+    private sealed class PictureSet(CheckpointState state, ISampleSource val, ISampleSource calibration) : IQuantisationSet
+    {
+        public int ValCount => val.Count;
+
+        public int CalibrationCount => calibration.Count;
+
+        public IEnumerable<(float[] Data, int[] Dims)> Calibration(CancellationToken cancellationToken) =>
+            new BatchLoader(calibration, 1, shuffle: false, augment: false, dropLast: false, seed: 0).Epoch(0, cancellationToken)
+                .Select(b => (b.Data, new[] { 1, b.Channels, b.Height, b.Width }));
+
+        public Dictionary<string, double> Evaluate(InferenceSession session, CancellationToken cancellationToken) =>
+            OnnxEvaluation.Evaluate(session, state, val, cancellationToken: cancellationToken);
     }
 }

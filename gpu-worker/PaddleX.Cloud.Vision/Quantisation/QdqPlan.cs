@@ -14,12 +14,18 @@ namespace PaddleX.Cloud.Vision.Quantisation;
 /// <item>layout nodes that move values without computing new ones (MaxPool, Flatten, Resize) keep the
 /// quantisation of their input, so the runtime can drop the pair around them.</item>
 /// </list>
-/// Everything else stays float32 and reads its inputs through DequantizeLinear.
+/// Everything else stays float32 and reads its inputs through DequantizeLinear. In a graph with its own
+/// post-processing (a detector ending in NonMaxSuppression) the decoding tail stays float32 as a whole: from the
+/// first reshaping or slicing of the head's outputs on nothing is quantised, and a convolution that only feeds
+/// that tail keeps a float output (box coordinates and scores at 8 bits would move boxes and reorder NMS).
 /// </summary>
 internal sealed class QdqPlan
 {
     private static readonly HashSet<string> Pools = ["GlobalAveragePool", "AveragePool"];
     private static readonly HashSet<string> Passthrough = ["MaxPool", "Flatten", "Resize"];
+
+    /// <summary>Ops that start a detector's decoding tail: they rearrange the head's channels into boxes and scores.</summary>
+    private static readonly HashSet<string> TailStarts = ["Reshape", "Transpose", "Slice", "Gather", "GatherND", "Split", "Squeeze", "Unsqueeze", "Exp"];
 
     private QdqPlan(GraphProto graph)
     {
@@ -27,8 +33,9 @@ internal sealed class QdqPlan
         var floats = FloatTensors(graph, Initializers);
         var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var consumers = Consumers(graph);
+        var tail = PostProcessingTail(graph);
 
-        foreach (var node in graph.Node)
+        foreach (var node in graph.Node.Where(n => !tail.Contains(n)))
         {
             if (IsWeighted(node, Initializers, floats) || IsActivationOp(node, Initializers, floats))
             {
@@ -67,7 +74,9 @@ internal sealed class QdqPlan
 
             var output = OutputOf(node);
             // Gemm may hand float32 to float consumers (the logits): quantising them only loses precision.
-            if (node.OpType != "Gemm" || Users(output, consumers).Any(u => Compute.Contains(u) || Passthrough.Contains(u.OpType)))
+            if (node.OpType == "Gemm"
+                ? Users(output, consumers).Any(u => Compute.Contains(u) || Passthrough.Contains(u.OpType))
+                : !(tail.Count > 0 && Users(output, consumers).All(tail.Contains)))
             {
                 Add(output);
             }
@@ -125,6 +134,31 @@ internal sealed class QdqPlan
 
     /// <summary>The tensor a node's result is read from once folded activations are gone.</summary>
     public string OutputOf(NodeProto node) => foldedInto.TryGetValue(node, out var folded) ? folded.Output[0] : node.Output[0];
+
+    /// <summary>The nodes of a detector's decoding and NMS tail (none unless the graph runs NonMaxSuppression): the
+    /// reshaping ops reading activations and everything computed from their outputs.</summary>
+    private static HashSet<NodeProto> PostProcessingTail(GraphProto graph)
+    {
+        var tail = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+        if (graph.Node.All(n => n.OpType != "NonMaxSuppression"))
+        {
+            return tail;
+        }
+
+        var initializers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var tainted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in graph.Node)
+        {
+            var inputs = node.Input.Where(i => i.Length > 0 && !initializers.Contains(i)).ToList();
+            if ((TailStarts.Contains(node.OpType) && inputs.Count > 0) || inputs.Any(tainted.Contains))
+            {
+                tail.Add(node);
+                tainted.UnionWith(node.Output);
+            }
+        }
+
+        return tail;
+    }
 
     private static IEnumerable<NodeProto> Users(string tensor, Dictionary<string, List<NodeProto>> consumers) =>
         consumers.TryGetValue(tensor, out var users) ? users : [];

@@ -3,6 +3,7 @@ using System.Globalization;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using PaddleX.Cloud.Contracts.Training;
+using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Export;
 using PaddleX.Cloud.Vision.Export.Onnx;
 using PaddleX.Cloud.Vision.Training;
@@ -32,17 +33,14 @@ public static class QuantisedExport
 
         var (floatBytes, info) = ExportFolder.Build(checkpointDir, OnnxWeights.Float32);
         var model = ModelProto.Parser.ParseFrom(floatBytes);
-        var val = OnnxEvaluation.Source(state, datasetDir, "val_list.txt")
-            ?? throw new InvalidDataException("数据集没有验证集val_list.txt，无法评估量化前后的模型 (the dataset has no validation split)");
-        var calibration = OnnxEvaluation.Source(state, datasetDir, "train_list.txt", Math.Clamp(options.CalibrationImages, 1, QuantisationOptions.MaxCalibrationImages))
-            ?? throw new InvalidDataException("数据集没有训练集train_list.txt (the dataset has no training split)");
-
+        var limit = Math.Clamp(options.CalibrationImages, 1, QuantisationOptions.MaxCalibrationImages);
+        var data = state.Task == "detection" ? DetectionOnnxEvaluation.Set(state, datasetDir, limit) : OnnxEvaluation.Set(state, datasetDir, limit);
         using var sessionOptions = SessionOptions();
-        log($"Evaluating the float32 model on {val.Count} validation images");
+        log($"Evaluating the float32 model on {data.ValCount} validation images");
         Dictionary<string, double> before;
         using (var session = new InferenceSession(floatBytes, sessionOptions))
         {
-            before = OnnxEvaluation.Evaluate(session, state, val, cancellationToken: cancellationToken);
+            before = data.Evaluate(session, cancellationToken);
         }
 
         log($"float32 metrics: {Format(before)}");
@@ -50,12 +48,12 @@ public static class QuantisedExport
         Dictionary<string, (float Min, float Max)> ranges;
         using (var calibrator = new ActivationCalibrator(model, plan.Calibrated, sessionOptions))
         {
-            var loader = new Data.BatchLoader(calibration, 1, shuffle: false, augment: false, dropLast: false, seed: 0);
             var clock = Stopwatch.StartNew();
-            foreach (var b in loader.Epoch(0, cancellationToken))
+            var done = 0;
+            foreach (var (sample, dims) in data.Calibration(cancellationToken))
             {
-                calibrator.Add(b.Data, [1, b.Channels, b.Height, b.Width]);
-                log(QuantLogFormat.Batch(b.Index + 1, calibration.Count, clock.Elapsed.TotalSeconds));
+                calibrator.Add(sample, dims);
+                log(QuantLogFormat.Batch(++done, data.CalibrationCount, clock.Elapsed.TotalSeconds));
                 clock.Restart();
             }
 
@@ -70,16 +68,16 @@ public static class QuantisedExport
                 Quantisation = new QuantisationInfo
                 {
                     CalibrationMethod = options.MethodName,
-                    CalibrationImages = calibration.Count,
+                    CalibrationImages = data.CalibrationCount,
                     FileSize = bytes.Length,
                     Float32FileSize = floatBytes.Length,
                 },
             };
             ExportFolder.Save(saveDir, bytes, info);
             log(QuantLogFormat.Finished);
-            log($"Evaluating the int8 model on {val.Count} validation images");
+            log($"Evaluating the int8 model on {data.ValCount} validation images");
             using var session = new InferenceSession(bytes, sessionOptions);
-            var after = OnnxEvaluation.Evaluate(session, state, val, cancellationToken: cancellationToken);
+            var after = data.Evaluate(session, cancellationToken);
             log($"int8 metrics: {Format(after)}; {bytes.Length} bytes ({100.0 * bytes.Length / floatBytes.Length:F1} % of float32)");
             return new QuantisationResult(before, after, info);
         }

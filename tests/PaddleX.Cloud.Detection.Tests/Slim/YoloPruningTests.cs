@@ -73,6 +73,67 @@ public sealed class YoloPruningTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void A_pruned_YOLOv3_checkpoint_reloads_and_exports_the_smaller_network_with_its_nms()
+    {
+        torch.manual_seed(2);
+        string dir = TempFolders.Create("pdx-yolo-pruned-ckpt-");
+        var detector = DetectionModels.Create("YOLOv3", "MobileNetV1", 3, new DetectorOptions { InputSize = [64, 64] });
+        using var module = (nn.Module<Tensor, Tensor[]>)DetectionModels.AsModule(detector);
+        RandomiseNorms(module);
+        var groups = PrunableGroups.For("YOLOv3", module);
+        // Invented sensitivities: later groups cost more, so the planner has to choose.
+        var sensitivities = new Sensitivities
+        {
+            Model = "YOLOv3",
+            Metric = "bbox_map",
+            Base = 1,
+            Ratios = [.. Sensitivities.DefaultRatios],
+            Groups = groups.Select((g, i) => (g, i)).ToDictionary(x => x.g.Name, x => new GroupSensitivity
+            {
+                Channels = 1,
+                Loss = Sensitivities.DefaultRatios.ToDictionary(Sensitivities.Key, r => r * r * (1 + (x.i % 5))),
+            }),
+            Complete = true,
+        };
+        var pruning = PrunedNetwork.Prune(module, "YOLOv3", null, sensitivities, 0.3, null, 3, 64, 64, output.WriteLine);
+        Assert.True(pruning.Flops <= pruning.BaseFlops * 0.7, $"{pruning.Flops} of {pruning.BaseFlops}");
+        module.eval();
+        using var x = torch.randn(1, 3, 64, 64);
+        Tensor[] expected;
+        using (no_grad())
+        {
+            expected = module.call(x);
+        }
+
+        using var optimizer = torch.optim.SGD(module.parameters(), 0.01, momentum: 0.9);
+        var state = new Vision.Training.CheckpointState
+        {
+            Task = "detection", Model = "YOLOv3", Backbone = "MobileNetV1", Labels = ["a", "b", "c"], ImageShape = [64, 64],
+            ImageMean = [0.5, 0.5, 0.5], ImageStd = [0.5, 0.5, 0.5], Pruning = pruning,
+        };
+        Vision.Training.Checkpoints.Save(dir, module, optimizer, state);
+
+        using (var predictor = new Vision.Detection.Inference.DetectionPredictor(dir))
+        {
+            var reloaded = (nn.Module<Tensor, Tensor[]>)DetectionModels.AsModule(predictor.Detector);
+            reloaded.eval();
+            using (no_grad())
+            {
+                var actual = reloaded.call(x);
+                Assert.All(expected.Zip(actual), p => Assert.True(p.First.allclose(p.Second, rtol: 1e-5, atol: 1e-5)));
+            }
+        }
+
+        var info = Vision.Export.ExportFolder.Write(dir, Path.Combine(dir, "export"), Vision.Export.OnnxWeights.Float32);
+        Assert.True(info.Pruned);
+        Assert.Equal((pruning.Flops, pruning.Parameters), (info.Flops, info.Parameters));
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(dir, "export", Vision.Export.ExportFolder.OnnxFile));
+        var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(x.data<float>().ToArray(), [1, 3, 64, 64]);
+        using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("image", input)]);
+        Assert.Equal(["boxes", "scores", "classes"], results.Select(r => r.Name).ToArray());
+    }
+
     [Theory]
     [InlineData("PPYOLO")]
     [InlineData("FasterRCNN")]

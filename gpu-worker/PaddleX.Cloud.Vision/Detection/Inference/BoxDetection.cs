@@ -53,12 +53,7 @@ public sealed record BoxDetection(int Label, float Score, float X1, float Y1, fl
         var list = new List<BoxDetection>(scores.Length);
         for (int k = 0; k < scores.Length; k++)
         {
-            list.Add(new BoxDetection((int)labels[k], scores[k],
-                Math.Clamp(boxes[k * 4] / a.ScaleX, 0, a.OriginalWidth),
-                Math.Clamp(boxes[k * 4 + 1] / a.ScaleY, 0, a.OriginalHeight),
-                Math.Clamp(boxes[k * 4 + 2] / a.ScaleX, 0, a.OriginalWidth),
-                Math.Clamp(boxes[k * 4 + 3] / a.ScaleY, 0, a.OriginalHeight))
-            { Mask = masks?[k] });
+            list.Add(InPicture(a, (int)labels[k], scores[k], boxes.AsSpan(k * 4, 4)) with { Mask = masks?[k] });
         }
 
         return list;
@@ -86,4 +81,20 @@ public sealed record BoxDetection(int Label, float Score, float X1, float Y1, fl
 
         return result;
     }
+
+    /// <summary>A box in input pixels (x1, y1, x2, y2) mapped back to the original picture of <paramref name="a"/>.</summary>
+    public static BoxDetection InPicture(DetectionAnnotations a, int label, float score, ReadOnlySpan<float> box) =>
+        new(label, score,
+            Math.Clamp(box[0] / a.ScaleX, 0, a.OriginalWidth),
+            Math.Clamp(box[1] / a.ScaleY, 0, a.OriginalHeight),
+            Math.Clamp(box[2] / a.ScaleX, 0, a.OriginalWidth),
+            Math.Clamp(box[3] / a.ScaleY, 0, a.OriginalHeight));
+
+    /// <summary>A box in input pixels (x1, y1, x2, y2) mapped back to the original picture of <paramref name="a"/>.</summary>
+    public static BoxDetection InPicture(DetectionAnnotations a, int label, float score, ReadOnlySpan<float> box) =>
+        new(label, score,
+            Math.Clamp(box[0] / a.ScaleX, 0, a.OriginalWidth),
+            Math.Clamp(box[1] / a.ScaleY, 0, a.OriginalHeight),
+            Math.Clamp(box[2] / a.ScaleX, 0, a.OriginalWidth),
+            Math.Clamp(box[3] / a.ScaleY, 0, a.OriginalHeight));
 }

@@ -77,7 +77,7 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
     public string Task => detector.ProducesMasks ? "instance_segmentation" : "detection";
 
     /// <summary>VOC data: 11-point VOC mAP at IoU 0.5; COCO data: COCO AP averaged over IoU 0.5…0.95.</summary>
-    public string BestMetric => coco ? "bbox_mmap" : "bbox_map";
+    public string BestMetric => MetricName(coco);
 
     /// <summary>Instance segmentation's second validation metric: COCO AP@[.5:.95] of the masks.</summary>
     public const string MaskMetric = "segm_mmap";
@@ -145,9 +145,7 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
             }
         }
 
-        double value = coco
-            ? CocoEvaluator.Run(groundTruthSet!, results, CocoIouType.Bbox).Stats[0]
-            : VocMap.Evaluate(groundTruthSet!, results).Map;
+        double value = Score(coco, groundTruthSet!, results);
         var metrics = new Dictionary<string, double> { [BestMetric] = value };
         var details = new JsonObject
         {
@@ -162,6 +160,13 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
 
         return new EvalResult(metrics, metrics.Select(m => KeyValuePair.Create(m.Key, PaddleXLogFormat.F6(m.Value))).ToList(), details);
     }
+
+    /// <summary>The first evaluation metric of a detection dataset: <c>bbox_mmap</c> for COCO data, <c>bbox_map</c> for VOC.</summary>
+    internal static string MetricName(bool coco) => coco ? "bbox_mmap" : "bbox_map";
+
+    /// <summary><see cref="MetricName"/>'s value for detections of the validation pictures.</summary>
+    internal static double Score(bool coco, CocoDataset groundTruth, List<CocoResult> results) =>
+        coco ? CocoEvaluator.Run(groundTruth, results, CocoIouType.Bbox).Stats[0] : VocMap.Evaluate(groundTruth, results).Map;
 
     public CheckpointState Describe(CheckpointState state) =>
         state with
