@@ -13,13 +13,15 @@ public abstract class ExportedModel : IDisposable
 {
     private static readonly SKSamplingOptions Bilinear = new(SKFilterMode.Linear, SKMipmapMode.None);
 
-    protected ExportedModel(string exportDir, SessionOptions? options, string task)
+    /// <param name="tasks">The model.json <c>task</c> values this class runs (a remote-sensing segmenter is a
+    /// segmenter too).</param>
+    protected ExportedModel(string exportDir, SessionOptions? options, params string[] tasks)
     {
         Info = JsonSerializer.Deserialize<ModelInfo>(File.ReadAllText(Path.Combine(exportDir, "model.json")))
             ?? throw new InvalidDataException("empty model.json");
-        if (Info.Task != task)
+        if (!tasks.Contains(Info.Task))
         {
-            throw new InvalidDataException($"{exportDir} holds a {Info.Task} model, not {task}");
+            throw new InvalidDataException($"{exportDir} holds a {Info.Task} model, not {string.Join(" or ", tasks)}");
         }
 
         var path = Path.Combine(exportDir, Info.File);
