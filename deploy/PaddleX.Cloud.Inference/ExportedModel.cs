@@ -13,6 +13,8 @@ public abstract class ExportedModel : IDisposable
 {
     private static readonly SKSamplingOptions Bilinear = new(SKFilterMode.Linear, SKMipmapMode.None);
 
+    /// <param name="tasks">The model.json <c>task</c> values this class runs (a remote-sensing segmenter is a
+    /// segmenter too).</param>
     protected ExportedModel(string exportDir, SessionOptions? options, params string[] tasks)
     {
         Info = JsonSerializer.Deserialize<ModelInfo>(File.ReadAllText(Path.Combine(exportDir, "model.json")))

@@ -27,7 +27,7 @@ public sealed record SegmentationResult(int Width, int Height, int[] LabelMap, I
 /// (nearest neighbour). Remote-sensing models take their bands as float planes (<see cref="Segment(float[], int, int)"/>).
 /// </summary>
 public sealed class ExportedSegmenter(string exportDir, SessionOptions? options = null)
-    : ExportedModel(exportDir, options, "segmentation")
+    : ExportedModel(exportDir, options, "segmentation", "remote_segmentation")
 {
     public SegmentationResult Segment(string imagePath) => Segment(File.ReadAllBytes(imagePath));
 

@@ -67,6 +67,7 @@ public sealed class SegmentationExportFolderTests : IDisposable
         };
         var save = Export(model, state, OnnxWeights.Float16);
         var info = JsonNode.Parse(File.ReadAllText(Path.Combine(save, ExportFolder.InfoFile)))!;
+        Assert.Equal("remote_segmentation", info["task"]!.GetValue<string>());
         Assert.Equal(4, info["in_channels"]!.GetValue<int>());
         Assert.Equal([0.3, 0.4, 0.5, 0.6], info["mean"]!.AsArray().Select(o => o!.GetValue<double>()));
         Assert.Equal("float16", info["weights"]!.GetValue<string>());
@@ -79,6 +80,7 @@ public sealed class SegmentationExportFolderTests : IDisposable
         }
 
         using var segmenter = new ExportedSegmenter(save);
+        Assert.Equal("remote_segmentation", segmenter.Info.Task);
         var result = segmenter.Segment(bands, 32, 32);
         var expected = TorchLabels(model, bands, 4, 32, 32, state);
         Assert.True(Agreement(expected, result.LabelMap) >= 0.999, "fp16 ONNX labels differ from TorchSharp's");

@@ -186,6 +186,36 @@ public abstract class MetadataStoreContract
     }
 
     [Fact]
+    public async Task Projects_of_a_dataset_and_tasks_of_a_project_follow_every_change()
+    {
+        var store = await CreateStoreAsync();
+        for (var i = 1; i <= 6; i++)
+        {
+            await store.Projects.CreateAsync(id => new Project { Id = id, Name = "p" + i, Did = i % 2 == 0 ? "D0002" : "D0001" });
+        }
+
+        await store.Tasks.CreateAsync(id => new Contracts.TaskInfo { Id = id, Pid = "P0002" });
+        await store.Tasks.CreateAsync(id => new Contracts.TaskInfo { Id = id, Pid = "P0001" });
+        await store.Tasks.CreateAsync(id => new Contracts.TaskInfo { Id = id, Pid = "P0002" });
+        Assert.Equal(["P0002", "P0004", "P0006"], (await store.ProjectsOfDatasetAsync("D0002")).Select(p => p.Id));
+        Assert.Equal(["T0001", "T0003"], (await store.TasksOfProjectAsync("P0002")).Select(t => t.Id));
+
+        await store.Projects.UpdateAsync("P0004", p => p.Did = "D0001");
+        await store.Projects.UpdateAsync("P0006", p => p.Name = "renamed");
+        await store.Projects.DeleteAsync("P0002");
+        await store.Tasks.DeleteAsync("T0001");
+        var ofD2 = await store.ProjectsOfDatasetAsync("D0002");
+        Assert.Equal(["P0006"], ofD2.Select(p => p.Id));
+        Assert.Equal("renamed", ofD2[0].Name);
+        ofD2[0].Name = "changed outside";
+        Assert.Equal("renamed", (await store.Projects.GetAsync("P0006"))!.Name);
+        Assert.Equal(["P0001", "P0003", "P0004", "P0005"], (await store.ProjectsOfDatasetAsync("D0001")).Select(p => p.Id));
+        Assert.Equal(["T0003"], (await store.TasksOfProjectAsync("P0002")).Select(t => t.Id));
+        Assert.Empty(await store.ProjectsOfDatasetAsync("D0042"));
+        Assert.Empty(await store.TasksOfProjectAsync("P0001x"));
+    }
+
+    [Fact]
     public async Task List_views_follow_every_change()
     {
         var store = await CreateStoreAsync();
@@ -244,6 +274,27 @@ public sealed class LocalMetadataStoreTests : MetadataStoreContract, IDisposable
         var reopened = new Local.LocalMetadataStore(directory);
         Assert.Equal("persisted", (await reopened.Datasets.GetAsync("D0001"))!.Name);
         Assert.Equal("D0002", (await reopened.Datasets.CreateAsync(id => new Dataset { Id = id })).Id);
+    }
+
+    [Fact]
+    public async Task Owner_index_is_rebuilt_from_snapshot_and_journal()
+    {
+        using (var first = new Local.LocalMetadataStore(directory))
+        {
+            await first.Projects.CreateAsync(id => new Project { Id = id, Did = "D0001" });
+            await first.Projects.CreateAsync(id => new Project { Id = id, Did = "D0002" });
+        }
+
+        // Stopped cleanly: the two projects are in the snapshot. The next changes stay in the journal.
+        var second = new Local.LocalMetadataStore(directory);
+        await second.Projects.UpdateAsync("P0001", p => p.Did = "D0002");
+        await second.Projects.CreateAsync(id => new Project { Id = id, Did = "D0001" });
+        await second.Tasks.CreateAsync(id => new Contracts.TaskInfo { Id = id, Pid = "P0003" });
+
+        var recovered = new Local.LocalMetadataStore(directory); // the second one is never stopped
+        Assert.Equal(["P0001", "P0002"], (await ((IMetadataStore)recovered).ProjectsOfDatasetAsync("D0002")).Select(p => p.Id));
+        Assert.Equal(["P0003"], (await ((IMetadataStore)recovered).ProjectsOfDatasetAsync("D0001")).Select(p => p.Id));
+        Assert.Equal(["T0001"], (await ((IMetadataStore)recovered).TasksOfProjectAsync("P0003")).Select(t => t.Id));
     }
 
     public void Dispose()

@@ -67,6 +67,59 @@ public sealed class TrainRedeliveryTests : IDisposable
         Assert.True(Directory.Exists(Path.Combine(workspace, task.Path, "output", "epoch_3")));
     }
 
+    [Fact]
+    public async Task A_redelivered_resume_continues_from_its_own_newest_checkpoint_not_the_chosen_epoch()
+    {
+        var metadata = new LocalMetadataStore(workspace);
+        var artifacts = new LocalArtifactStore(workspace);
+        const string Params = """{"model": "ResNet18", "image_shape": [32, 32], "batch_size": 8, "num_epochs": 3, "learning_rate": 0.01, "lr_decay_epochs": [5], "save_interval_epochs": 1, "pretrain_weights": "", "seed": 1}""";
+        var task = await TrainingWorkspace.SeedAsync(metadata, workspace, data.Dir, Params);
+        var handler = new TrainJobHandler(metadata, artifacts, new TrainingOptions { TorchThreads = 2, ProgressInterval = TimeSpan.FromHours(1) }, NullLogger<TrainJobHandler>.Instance);
+        await RunAsync(handler, metadata, task.Id, deliveryCount: 1);
+
+        // The user resumes epoch 1; the worker dies after the resumed run saved epoch 2 and the message comes again.
+        var output = Path.Combine(workspace, task.Path, "output");
+        var message = await StartJobAsync(metadata, task.Id, """{"resume_epoch": 1}""");
+        await handler.RunAsync(Context(message, 1));
+        Directory.Delete(Path.Combine(output, "epoch_3"), recursive: true);
+        await metadata.Tasks.UpdateAsync(task.Id, t => t.Jobs[JobKinds.Train] = new JobState { JobId = message.JobId, Status = (int)Contracts.TaskStatus.XTRAINING });
+        await handler.RunAsync(Context(message, 2));
+
+        var resumes = System.Text.RegularExpressions.Regex.Matches(await File.ReadAllTextAsync(Path.Combine(workspace, task.Path, "out.log")), @"Resume training from (\S*),");
+        Assert.Equal(2, resumes.Count);
+        Assert.EndsWith("epoch_1", resumes[0].Groups[1].Value, StringComparison.Ordinal);
+        Assert.EndsWith("epoch_2", resumes[1].Groups[1].Value, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Combine(output, "epoch_3")));
+    }
+
+    [Fact]
+    public async Task Resuming_an_epoch_drops_the_checkpoints_after_it()
+    {
+        var metadata = new LocalMetadataStore(workspace);
+        var artifacts = new LocalArtifactStore(workspace);
+        const string Params = """{"model": "ResNet18", "image_shape": [32, 32], "batch_size": 8, "num_epochs": 2, "learning_rate": 0.01, "lr_decay_epochs": [5], "save_interval_epochs": 1, "pretrain_weights": "", "seed": 1}""";
+        var task = await TrainingWorkspace.SeedAsync(metadata, workspace, data.Dir, Params);
+        var handler = new TrainJobHandler(metadata, artifacts, new TrainingOptions { TorchThreads = 2, ProgressInterval = TimeSpan.FromHours(1) }, NullLogger<TrainJobHandler>.Instance);
+        await RunAsync(handler, metadata, task.Id, deliveryCount: 1);
+
+        // A checkpoint of a later epoch than this run will reach: left, it would pass for this run's progress.
+        var output = Path.Combine(workspace, task.Path, "output");
+        CopyFolder(Path.Combine(output, "epoch_2"), Path.Combine(output, "epoch_7"));
+        var message = await StartJobAsync(metadata, task.Id, """{"resume_epoch": 1}""");
+        await handler.RunAsync(Context(message, 1));
+        Assert.False(Directory.Exists(Path.Combine(output, "epoch_7")));
+        Assert.True(Directory.Exists(Path.Combine(output, "epoch_2")));
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+    }
+
     private static async Task RunAsync(TrainJobHandler handler, LocalMetadataStore metadata, string tid, int deliveryCount)
     {
         var message = await StartJobAsync(metadata, tid);
@@ -74,9 +127,9 @@ public sealed class TrainRedeliveryTests : IDisposable
     }
 
     /// <summary>What POST /project/task/train records before it enqueues the job.</summary>
-    private static async Task<JobMessage> StartJobAsync(LocalMetadataStore metadata, string tid)
+    private static async Task<JobMessage> StartJobAsync(LocalMetadataStore metadata, string tid, string parametersJson = "{}")
     {
-        var message = JobMessageFactory.Create(JobKinds.Train, "local", tid);
+        var message = JobMessageFactory.Create(JobKinds.Train, "local", tid, parametersJson);
         await metadata.Tasks.UpdateAsync(tid, t =>
         {
             t.Jobs[JobKinds.Train] = new JobState { JobId = message.JobId, Status = (int)Contracts.TaskStatus.XTRAINING };

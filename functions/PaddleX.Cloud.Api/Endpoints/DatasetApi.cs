@@ -57,7 +57,7 @@ public static partial class DatasetApi
         }
 
         var dataset = await call.DatasetAsync(did);
-        var projects = await call.Services.Metadata.Projects.FindAllAsync(p => p.Did == did, call.Cancellation);
+        var projects = await call.Services.Metadata.ProjectsOfDatasetAsync(did, call.Cancellation);
         var single = Views.DatasetAttr(dataset, artifacts);
         single["pids"] = new JsonArray(projects.Select(p => (JsonNode?)p.Id).ToArray());
         return JsonReply.Ok(new JsonObject
@@ -73,7 +73,7 @@ public static partial class DatasetApi
     {
         var did = call.Args.RequireString("did");
         var dataset = await call.DatasetAsync(did);
-        var users = (await call.Services.Metadata.Projects.FindAllAsync(p => p.Did == did, call.Cancellation)).Count;
+        var users = (await call.Services.Metadata.ProjectsOfDatasetAsync(did, call.Cancellation)).Count;
         if (users > 0)
         {
             throw new ApiException(ErrorCodes.DatasetInUse, $"无法删除数据集,当前仍被{users}个项目中使用中,请先删除相关项目");

@@ -140,7 +140,7 @@ public static class DemoApi
 
         if (await metadata.Projects.GetAsync(loaded["pid"]?.GetValue<string>() ?? string.Empty, call.Cancellation) is { } project)
         {
-            foreach (var task in (await metadata.Tasks.ListAsync(call.Cancellation)).Where(t => t.Pid == project.Id))
+            foreach (var task in await metadata.TasksOfProjectAsync(project.Id, call.Cancellation))
             {
                 await TaskApi.DeleteTaskAsync(call, task);
             }

@@ -46,7 +46,7 @@ public static class ProjectApi
 
         var project = await call.ProjectAsync(id, $"项目ID'{id}'不存在");
         var tasks = new JsonObject();
-        foreach (var task in await call.Services.Metadata.Tasks.FindAllAsync(t => t.Pid == id, call.Cancellation))
+        foreach (var task in await call.Services.Metadata.TasksOfProjectAsync(id, call.Cancellation))
         {
             tasks[task.Id] = new JsonObject { ["status"] = task.State?.Status ?? (int)Contracts.TaskStatus.XINIT };
         }
@@ -60,7 +60,7 @@ public static class ProjectApi
     {
         var pid = call.Args.RequireString("pid");
         var project = await call.ProjectAsync(pid);
-        foreach (var task in await call.Services.Metadata.Tasks.FindAllAsync(t => t.Pid == pid, call.Cancellation))
+        foreach (var task in await call.Services.Metadata.TasksOfProjectAsync(pid, call.Cancellation))
         {
             await TaskApi.DeleteTaskAsync(call, task);
         }

@@ -92,7 +92,7 @@ public static class TaskApi
         }
 
         var pid = call.Args.String("pid");
-        var tasks = (await metadata.Tasks.ListAsync(call.Cancellation)).Where(t => pid is null || t.Pid == pid);
+        var tasks = pid is null ? await metadata.Tasks.ListAsync(call.Cancellation) : await metadata.TasksOfProjectAsync(pid, call.Cancellation);
         var list = new JsonArray(tasks.Select(t => (JsonNode?)Views.TaskItem(t, projects.GetValueOrDefault(t.Pid)?.Type ?? string.Empty, call.Services.Artifacts)).ToArray());
         return JsonReply.Ok(new JsonObject { ["tasks"] = list });
     }

@@ -119,11 +119,6 @@ public sealed class RasterImage
             int bits = tif.GetField(TiffTag.BITSPERSAMPLE)?[0].ToInt() ?? 8;
             var format = (SampleFormat)(tif.GetField(TiffTag.SAMPLEFORMAT)?[0].ToInt() ?? (int)SampleFormat.UINT);
             var planar = (PlanarConfig)(tif.GetField(TiffTag.PLANARCONFIG)?[0].ToInt() ?? (int)PlanarConfig.CONTIG);
-            if (tif.IsTiled())
-            {
-                throw new InvalidDataException($"cannot decode image {path}: tiled TIFF is not supported (write it in strips)");
-            }
-
             if (bits is not (8 or 16 or 32) || (bits == 32 && format != SampleFormat.IEEEFP) || (bits != 32 && format == SampleFormat.IEEEFP))
             {
                 throw new InvalidDataException($"cannot decode image {path}: {bits}-bit {format} samples are not supported (8 or 16-bit integers, 32-bit floats)");
@@ -134,7 +129,11 @@ public sealed class RasterImage
             var data = new float[bands * plane];
             var line = new byte[tif.ScanlineSize()];
             bool signed = format == SampleFormat.INT;
-            if (planar == PlanarConfig.CONTIG)
+            if (tif.IsTiled())
+            {
+                ReadTiles(tif, data, width, height, bands, bits, signed, planar, path);
+            }
+            else if (planar == PlanarConfig.CONTIG)
             {
                 for (int y = 0; y < height; y++)
                 {
@@ -177,6 +176,41 @@ public sealed class RasterImage
         Span<byte> head = stackalloc byte[4];
         using var stream = File.OpenRead(path);
         return stream.Read(head) == 4 && (head.SequenceEqual("II*\0"u8) || head.SequenceEqual("MM\0*"u8));
+    }
+
+    /// <summary>A tiled TIFF (common for remote-sensing rasters): every tile of every plane, edge tiles clipped to
+    /// the picture.</summary>
+    private static void ReadTiles(Tiff tif, float[] data, int width, int height, int bands, int bits, bool signed, PlanarConfig planar, string path)
+    {
+        int tileWidth = tif.GetField(TiffTag.TILEWIDTH)[0].ToInt();
+        int tileHeight = tif.GetField(TiffTag.TILELENGTH)[0].ToInt();
+        bool contig = planar == PlanarConfig.CONTIG;
+        int perPixel = contig ? bands : 1, bytes = bits / 8, plane = width * height;
+        var tile = new byte[tif.TileSize()];
+        for (short p = 0; p < (contig ? 1 : bands); p++)
+        {
+            for (int ty = 0; ty < height; ty += tileHeight)
+            {
+                for (int tx = 0; tx < width; tx += tileWidth)
+                {
+                    if (tif.ReadTile(tile, 0, tx, ty, 0, p) < 0)
+                    {
+                        throw new InvalidDataException($"cannot decode image {path}: the tile at ({tx}, {ty}) is unreadable");
+                    }
+
+                    for (int y = 0; y < Math.Min(tileHeight, height - ty); y++)
+                    {
+                        for (int x = 0; x < Math.Min(tileWidth, width - tx); x++)
+                        {
+                            for (int c = 0; c < perPixel; c++)
+                            {
+                                data[((contig ? c : p) * plane) + ((ty + y) * width) + tx + x] = Sample(tile, (((y * tileWidth) + x) * perPixel + c) * bytes, bits, signed);
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private static void Read(Tiff tif, byte[] line, int row, short sample, string path)

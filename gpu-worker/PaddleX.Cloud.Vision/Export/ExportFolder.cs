@@ -116,10 +116,10 @@ public static class ExportFolder
         byte[] bytes;
         if (segmentation)
         {
-            bytes = SegmentationOnnxExporter.Export(model, state.Model, state.Labels.Length, state.InChannels, state.ImageShape, weights, metadata);
+            bytes = SegmentationOnnxExporter.Export(model, state.Model, state.Labels.Length, state.InChannels, state.ImageShape, weights, metadata, state.Task);
             info = info with
             {
-                Task = "segmentation",
+                Task = state.Task,
                 ModelType = "segmenter",
                 Backbone = SegmentationModels.ResolveBackbone(state.Model, state.Backbone),
                 InChannels = state.InChannels,

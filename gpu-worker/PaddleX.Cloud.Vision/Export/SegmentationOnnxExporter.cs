@@ -19,7 +19,7 @@ public static class SegmentationOnnxExporter
 
     /// <summary>The ONNX bytes of an eval-mode segmentation model.</summary>
     /// <param name="inputSize">[width, height] the graph is written for when the model needs a fixed size.</param>
-    public static byte[] Export(nn.Module<Tensor, Tensor> model, string modelName, int numClasses, int inChannels, int[] inputSize, OnnxWeights weights = OnnxWeights.Float32, IReadOnlyDictionary<string, string>? metadata = null)
+    public static byte[] Export(nn.Module<Tensor, Tensor> model, string modelName, int numClasses, int inChannels, int[] inputSize, OnnxWeights weights = OnnxWeights.Float32, IReadOnlyDictionary<string, string>? metadata = null, string task = "segmentation")
     {
         if (model is not IOnnxExportable exportable)
         {
@@ -49,7 +49,7 @@ public static class SegmentationOnnxExporter
         var props = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
         {
             ["model"] = modelName,
-            ["task"] = "segmentation",
+            ["task"] = task,
             ["dynamic_size"] = fixedSize ? "false" : "true",
         };
         return g.ToBytes($"{modelName} segmenter exported from TorchSharp weights", props);

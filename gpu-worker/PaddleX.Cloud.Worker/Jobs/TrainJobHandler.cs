@@ -16,7 +16,8 @@ namespace PaddleX.Cloud.Worker.Jobs;
 /// format, checkpoints under <c>output/</c>, progress into the task's job state. A new run starts from
 /// an empty <c>output/</c> (the previous run's files are removed) unless it resumes a checkpoint the
 /// user chose; <c>output/.job</c> names the job that owns the folder. A redelivered job (the worker
-/// died) resumes from the newest complete checkpoint of its own run, so at most one epoch is lost; a job
+/// died) resumes from the newest complete checkpoint of its own run — also one started from a chosen epoch, whose
+/// start removed the checkpoints after that epoch — so at most one epoch is lost; a job
 /// handed back on shutdown first saves and publishes <c>output/.interrupted</c>, and its redelivery
 /// continues at the next batch.</summary>
 public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactStore artifacts, TrainingOptions options, ILogger<TrainJobHandler> logger)
@@ -122,13 +123,16 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
         var ownerPath = Path.Combine(outputDir, OwnerFile);
         var owner = File.Exists(ownerPath) ? (await File.ReadAllTextAsync(ownerPath, cancellationToken)).Trim() : null;
         string? resume = null;
-        if (parameters["resume_epoch"] is JsonValue value && value.TryGetValue<int>(out var epoch))
+        var chosen = parameters["resume_epoch"] is JsonValue value && value.TryGetValue<int>(out var epoch) ? epoch : (int?)null;
+        if (deliveryCount > 1 && owner == message.JobId)
         {
-            resume = Path.Combine(outputDir, $"epoch_{epoch}");
+            // Redelivered: this run's own progress wins over the epoch it was started from.
+            resume = NewestCheckpoint(outputDir) ?? (chosen is { } n ? Path.Combine(outputDir, $"epoch_{n}") : null);
         }
-        else if (deliveryCount > 1 && owner == message.JobId)
+        else if (chosen is { } n)
         {
-            resume = NewestCheckpoint(outputDir);
+            resume = Path.Combine(outputDir, $"epoch_{n}");
+            await DropEpochsAfterAsync(task, outputDir, n, cancellationToken);
         }
 
         if (owner != message.JobId)
@@ -152,6 +156,21 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
         return resume;
     }
 
+    /// <summary>Removes the checkpoints after <paramref name="epoch"/> when a run resumes it: they belong to the
+    /// run that went on from there, which this one replaces epoch by epoch, and leaving them would make a
+    /// redelivery of this run (or a later resume) take one of them for this run's progress.</summary>
+    private async ValueTask DropEpochsAfterAsync(TaskInfo task, string outputDir, int epoch, CancellationToken cancellationToken)
+    {
+        foreach (var (dir, n) in EpochCheckpoints(outputDir, completeOnly: false).Where(c => c.Epoch > epoch))
+        {
+            await artifacts.DeleteAsync($"{task.Path}/output/epoch_{n}", cancellationToken);
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
     /// <summary>The interruption checkpoint when it is further on than every epoch checkpoint, else the newest epoch checkpoint.</summary>
     private static string? NewestCheckpoint(string outputDir)
     {
@@ -164,14 +183,15 @@ public sealed partial class TrainJobHandler(IMetadataStore metadata, IArtifactSt
     }
 
     private static string? NewestEpochCheckpoint(string outputDir) =>
+        EpochCheckpoints(outputDir, completeOnly: true).OrderByDescending(x => x.Epoch).Select(x => x.Dir).FirstOrDefault();
+
+    private static IEnumerable<(string Dir, int Epoch)> EpochCheckpoints(string outputDir, bool completeOnly) =>
         !Directory.Exists(outputDir)
-            ? null
+            ? []
             : Directory.EnumerateDirectories(outputDir, "epoch_*")
-                .Where(d => File.Exists(Path.Combine(d, Checkpoints.SuccessMarker)))
+                .Where(d => !completeOnly || File.Exists(Path.Combine(d, Checkpoints.SuccessMarker)))
                 .Select(d => (Dir: d, Epoch: int.TryParse(Path.GetFileName(d)["epoch_".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1))
-                .OrderByDescending(x => x.Epoch)
-                .Select(x => x.Dir)
-                .FirstOrDefault();
+                .Where(x => x.Epoch >= 0);
 
     private async ValueTask<TrainParams> BuildParamsAsync(TaskInfo task, string catalogScratch, CancellationToken cancellationToken)
     {

@@ -11,8 +11,8 @@ namespace PaddleX.Cloud.Storage.Local;
 internal abstract class EntityKind(int index, string prefix)
 {
     public static readonly EntityKind<Dataset> Datasets = new(0, EntityIds.Dataset, Dataset.Parser, w => w.Datasets, w => w.MaxDatasetId, (w, n) => w.MaxDatasetId = n);
-    public static readonly EntityKind<Project> Projects = new(1, EntityIds.Project, Project.Parser, w => w.Projects, w => w.MaxProjectId, (w, n) => w.MaxProjectId = n);
-    public static readonly EntityKind<Contracts.TaskInfo> Tasks = new(2, EntityIds.Task, Contracts.TaskInfo.Parser, w => w.Tasks, w => w.MaxTaskId, (w, n) => w.MaxTaskId = n);
+    public static readonly EntityKind<Project> Projects = new(1, EntityIds.Project, Project.Parser, w => w.Projects, w => w.MaxProjectId, (w, n) => w.MaxProjectId = n, p => p.Did);
+    public static readonly EntityKind<Contracts.TaskInfo> Tasks = new(2, EntityIds.Task, Contracts.TaskInfo.Parser, w => w.Tasks, w => w.MaxTaskId, (w, n) => w.MaxTaskId = n, t => t.Pid);
     public static readonly EntityKind<PretrainedModel> PretrainedModels = new(3, EntityIds.PretrainedModel, PretrainedModel.Parser, w => w.PretrainedModels, w => w.MaxPretrainedModelId, (w, n) => w.MaxPretrainedModelId = n);
     public static readonly EntityKind<ExportedModel> ExportedModels = new(4, EntityIds.ExportedModel, ExportedModel.Parser, w => w.ExportedModels, w => w.MaxExportedModelId, (w, n) => w.MaxExportedModelId = n);
 
@@ -36,6 +36,13 @@ internal abstract class EntityKind(int index, string prefix)
     public abstract void Write(EntityTable table, Workspace workspace);
 
     public abstract IMessage Parse(ReadOnlySpan<byte> bytes);
+
+    /// <summary>Whether entities of this kind belong to an owner that readers list them by
+    /// (<see cref="OwnerIndex"/>).</summary>
+    public abstract bool HasOwner { get; }
+
+    /// <summary>The id of the entity's owner; null for a kind without one.</summary>
+    public abstract string? OwnerOf(IMessage entity);
 }
 
 internal sealed class EntityKind<T>(
@@ -44,7 +51,8 @@ internal sealed class EntityKind<T>(
     MessageParser<T> parser,
     Func<Workspace, MapField<string, T>> map,
     Func<Workspace, int> getMax,
-    Action<Workspace, int> setMax) : EntityKind(index, prefix)
+    Action<Workspace, int> setMax,
+    Func<T, string>? owner = null) : EntityKind(index, prefix)
     where T : class, IMessage<T>
 {
     public override EntityTable Read(Workspace workspace)
@@ -70,4 +78,8 @@ internal sealed class EntityKind<T>(
     }
 
     public override IMessage Parse(ReadOnlySpan<byte> bytes) => parser.ParseFrom(bytes);
+
+    public override bool HasOwner => owner is not null;
+
+    public override string? OwnerOf(IMessage entity) => owner?.Invoke((T)entity);
 }

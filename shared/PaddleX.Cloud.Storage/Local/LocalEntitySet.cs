@@ -33,6 +33,15 @@ internal sealed class LocalEntitySet<T>(LocalMetadataStore store, EntityKind kin
         return ValueTask.FromResult<IReadOnlyList<T>>(matches);
     }
 
+    /// <summary>Copies of the entities owned by <paramref name="owner"/> (<see cref="OwnerIndex"/>), in id
+    /// order, all from one version.</summary>
+    internal IReadOnlyList<T> OwnedBy(string owner)
+    {
+        var state = store.Published;
+        var items = state[kind].Items;
+        return [.. state.OwnedBy(kind, owner).Select(id => ((T)items[id]).Clone())];
+    }
+
     public ValueTask<IReadOnlyList<TView>> ListViewsAsync<TView>(EntityView<T, TView> view, CancellationToken cancellationToken = default)
         where TView : class
     {

@@ -30,6 +30,8 @@ public sealed class LocalMetadataStore : IMetadataStore, IDisposable
     private long snapshotBytes;
 
     private WorkspaceState published;
+    private readonly LocalEntitySet<Project> projects;
+    private readonly LocalEntitySet<Contracts.TaskInfo> tasks;
     private long flushes;
 
     public LocalMetadataStore(string workspaceDirectory)
@@ -46,8 +48,8 @@ public sealed class LocalMetadataStore : IMetadataStore, IDisposable
         journal = new MetadataJournal(workspaceDirectory);
         published = pending = Recover();
         Datasets = new LocalEntitySet<Dataset>(this, EntityKind.Datasets);
-        Projects = new LocalEntitySet<Project>(this, EntityKind.Projects);
-        Tasks = new LocalEntitySet<Contracts.TaskInfo>(this, EntityKind.Tasks);
+        Projects = projects = new LocalEntitySet<Project>(this, EntityKind.Projects);
+        Tasks = tasks = new LocalEntitySet<Contracts.TaskInfo>(this, EntityKind.Tasks);
         PretrainedModels = new LocalEntitySet<PretrainedModel>(this, EntityKind.PretrainedModels);
         ExportedModels = new LocalEntitySet<ExportedModel>(this, EntityKind.ExportedModels);
     }
@@ -63,6 +65,12 @@ public sealed class LocalMetadataStore : IMetadataStore, IDisposable
     public IEntitySet<PretrainedModel> PretrainedModels { get; }
 
     public IEntitySet<ExportedModel> ExportedModels { get; }
+
+    public ValueTask<IReadOnlyList<Project>> ProjectsOfDatasetAsync(string did, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(projects.OwnedBy(did));
+
+    public ValueTask<IReadOnlyList<Contracts.TaskInfo>> TasksOfProjectAsync(string pid, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(tasks.OwnedBy(pid));
 
     /// <summary>The newest durable version: everything acknowledged and nothing that is not.</summary>
     internal WorkspaceState Published => Volatile.Read(ref published);

@@ -3,24 +3,39 @@ using PaddleX.Cloud.Contracts;
 
 namespace PaddleX.Cloud.Storage.Local;
 
-/// <summary>An immutable version of the whole workspace: one <see cref="EntityTable"/> per kind.
-/// Readers take the current version without a lock; a change makes the next version in O(log n).</summary>
-internal sealed class WorkspaceState(string version, ImmutableArray<EntityTable> tables)
+/// <summary>An immutable version of the whole workspace: one <see cref="EntityTable"/> per kind, and an
+/// <see cref="OwnerIndex"/> per kind that has an owner. Readers take the current version without a
+/// lock; a change makes the next version in O(log n).</summary>
+internal sealed class WorkspaceState(string version, ImmutableArray<EntityTable> tables, ImmutableArray<OwnerIndex?> owners)
 {
     public string Version { get; } = version;
 
     public EntityTable this[EntityKind kind] => tables[kind.Index];
 
-    public static WorkspaceState From(Workspace workspace) =>
-        new(workspace.Version, [.. EntityKind.All.Select(kind => kind.Read(workspace))]);
+    public static WorkspaceState From(Workspace workspace)
+    {
+        ImmutableArray<EntityTable> tables = [.. EntityKind.All.Select(kind => kind.Read(workspace))];
+        return new(workspace.Version, tables, [.. EntityKind.All.Select(kind => kind.HasOwner ? OwnerIndex.Build(tables[kind.Index], kind) : null)]);
+    }
 
-    public WorkspaceState With(EntityKind kind, EntityTable table) => new(Version, tables.SetItem(kind.Index, table));
+    /// <summary>The ids of <paramref name="kind"/> owned by <paramref name="owner"/>, in id order.</summary>
+    public ImmutableSortedSet<string> OwnedBy(EntityKind kind, string owner) =>
+        owners[kind.Index]?.Of(owner) ?? throw new InvalidOperationException($"Entities with prefix {kind.Prefix} have no owner.");
 
     public WorkspaceState Apply(JournalRecord record)
     {
         var kind = EntityKind.All[record.Kind];
         var table = this[kind];
-        return With(kind, record.Entity is null ? table.Remove(record.Id, record.MaxId) : table.Put(record.Id, record.Entity, record.MaxId));
+        var changed = record.Entity is null ? table.Remove(record.Id, record.MaxId) : table.Put(record.Id, record.Entity, record.MaxId);
+        var index = owners[kind.Index];
+        if (index is not null)
+        {
+            var before = table.Items.TryGetValue(record.Id, out var old) ? kind.OwnerOf(old) : null;
+            var after = record.Entity is null ? null : kind.OwnerOf(record.Entity);
+            index = index.Change(record.Id, before, after);
+        }
+
+        return new(Version, tables.SetItem(kind.Index, changed), owners.SetItem(kind.Index, index));
     }
 
     /// <summary>The <see cref="Workspace"/> protobuf of this version (the snapshot format), sharing
