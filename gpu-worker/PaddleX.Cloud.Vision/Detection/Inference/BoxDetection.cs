@@ -89,12 +89,4 @@ public sealed record BoxDetection(int Label, float Score, float X1, float Y1, fl
             Math.Clamp(box[1] / a.ScaleY, 0, a.OriginalHeight),
             Math.Clamp(box[2] / a.ScaleX, 0, a.OriginalWidth),
             Math.Clamp(box[3] / a.ScaleY, 0, a.OriginalHeight));
-
-    /// <summary>A box in input pixels (x1, y1, x2, y2) mapped back to the original picture of <paramref name="a"/>.</summary>
-    public static BoxDetection InPicture(DetectionAnnotations a, int label, float score, ReadOnlySpan<float> box) =>
-        new(label, score,
-            Math.Clamp(box[0] / a.ScaleX, 0, a.OriginalWidth),
-            Math.Clamp(box[1] / a.ScaleY, 0, a.OriginalHeight),
-            Math.Clamp(box[2] / a.ScaleX, 0, a.OriginalWidth),
-            Math.Clamp(box[3] / a.ScaleY, 0, a.OriginalHeight));
 }
