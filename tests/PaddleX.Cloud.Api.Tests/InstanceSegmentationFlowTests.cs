@@ -7,11 +7,12 @@ namespace PaddleX.Cloud.Api.Tests;
 
 /// <summary>Instance segmentation over HTTP on the local server: a generated COCO set with polygon outlines imported
 /// and split, the recommended MaskRCNN parameters, a MaskRCNN task trained one tiny epoch, evaluated offline (box and
-/// mask reports, Excel) and predicted (test split beside its ground truth, a workspace list, an uploaded picture).</summary>
+/// mask reports, Excel), predicted (test split beside its ground truth, a workspace list, an uploaded picture) and
+/// exported as ONNX with its mask head.</summary>
 public sealed class InstanceSegmentationFlowTests(Xunit.Abstractions.ITestOutputHelper output) : ServerTestBase
 {
     [Fact]
-    public async Task A_MaskRCNN_task_trains_evaluates_and_predicts_over_http()
+    public async Task A_MaskRCNN_task_trains_evaluates_predicts_and_exports_over_http()
     {
         var source = ShapeDetectionGenerator.Write(
             Path.Combine(Server.Workspace, "import", "coco"),
@@ -111,6 +112,16 @@ public sealed class InstanceSegmentationFlowTests(Xunit.Abstractions.ITestOutput
         {
             Assert.InRange(uploaded.Width, 300, 400); // one panel: no ground truth for an upload
         }
+
+        // Export: ONNX with the box post-processing and the mask head inside, described by model.json.
+        var saveDir = Path.Combine(Server.Workspace, "exports", "maskrcnn_onnx");
+        Expect.Ok(await Api.PostAsync("/project/task/export", new { type = "infer", tid, save_dir = saveDir }));
+        JsonObject exported = [];
+        await Polling.WaitUntilAsync(async () => (exported = await Api.GetAsync("/project/task/export", new { tid }))["export_status"]!.GetValue<int>() is 7 or 13, TimeSpan.FromMinutes(3));
+        Assert.True(exported["export_status"]!.GetValue<int>() == 7, $"export failed: {exported.ToJsonString()}");
+        var info = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(saveDir, "model.json")))!;
+        Assert.Equal(("instance_segmentation", "ResNet50"), (info["task"]!.GetValue<string>(), info["backbone"]!.GetValue<string>()));
+        Assert.True(new FileInfo(Path.Combine(saveDir, "model.onnx")).Length > 1_000_000);
 
         output.WriteLine($"process CPU time: {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:0.0} s");
     }
