@@ -186,9 +186,10 @@ public sealed class RecommendedParamsTests
     [Fact]
     public void The_api_detection_backbones_are_the_engine_registry_s()
     {
-        foreach (var model in ModelCatalog.For("detection").Where(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.IsKnown))
+        var models = new[] { "detection", "instance_segmentation" }.SelectMany(type => ModelCatalog.For(type).Select(model => (type, model)));
+        foreach (var (type, model) in models.Where(m => PaddleX.Cloud.Vision.Detection.Models.DetectionModels.IsKnown(m.model)))
         {
-            var api = ModelCatalog.Backbones("detection", model);
+            var api = ModelCatalog.Backbones(type, model);
             foreach (var backbone in api)
             {
                 Assert.NotNull(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.ResolveBackbone(model, backbone));
@@ -201,6 +202,7 @@ public sealed class RecommendedParamsTests
         }
 
         Assert.True(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.IsKnown("PPYOLOv2"));
+        Assert.True(PaddleX.Cloud.Vision.Detection.Models.DetectionModels.IsKnown("MaskRCNN"));
     }
 
     [Fact]
