@@ -13,6 +13,9 @@ public abstract class ExportedModel : IDisposable
 {
     private static readonly SKSamplingOptions Bilinear = new(SKFilterMode.Linear, SKMipmapMode.None);
 
+    // Keys' cubic with a = −0.75 (B = 0, C = 0.75), OpenCV's INTER_CUBIC kernel that the engine evaluates with.
+    private static readonly SKSamplingOptions Bicubic = new(new SKCubicResampler(0f, 0.75f));
+
     /// <param name="tasks">The model.json <c>task</c> values this class runs (a remote-sensing segmenter is a
     /// segmenter too).</param>
     protected ExportedModel(string exportDir, SessionOptions? options, params string[] tasks)
@@ -56,9 +59,7 @@ public abstract class ExportedModel : IDisposable
     /// canvasWidth×canvasHeight planes <paramref name="chw"/> (the rest is left as it is: zeros in a new array).</summary>
     protected void Fill(SKBitmap picture, Span<float> chw, int w, int h, int canvasWidth, int canvasHeight)
     {
-        using var resized = picture.Width == w && picture.Height == h
-            ? picture.Copy()
-            : picture.Resize(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul), Bilinear) ?? throw new InvalidOperationException("resize failed");
+        using var resized = Resize(picture, w, h, Info.Interpolation);
         var px = resized.GetPixelSpan();
         int plane = canvasWidth * canvasHeight, stride = resized.RowBytes;
         for (var c = 0; c < 3; c++)
@@ -72,6 +73,23 @@ public abstract class ExportedModel : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>The picture resized to w×h with model.json's <c>interpolation</c> (<c>linear</c> or <c>cubic</c>).</summary>
+    public static SKBitmap Resize(SKBitmap picture, int w, int h, string interpolation)
+    {
+        if (picture.Width == w && picture.Height == h)
+        {
+            return picture.Copy();
+        }
+
+        var sampling = interpolation switch
+        {
+            "linear" => Bilinear,
+            "cubic" => Bicubic,
+            _ => throw new InvalidDataException($"model.json: unknown interpolation '{interpolation}' (linear or cubic)"),
+        };
+        return picture.Resize(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul), sampling) ?? throw new InvalidOperationException("resize failed");
     }
 
     public void Dispose()

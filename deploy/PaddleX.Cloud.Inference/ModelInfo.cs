@@ -17,6 +17,9 @@ public sealed record ModelInfo
     [JsonPropertyName("input_size")] public int[] InputSize { get; init; } = [];
     /// <summary>Faster / Mask R-CNN: [short, max] of the aspect-keeping resize before the picture is padded to
     /// <see cref="InputSize"/>; null when the picture is resized to <see cref="InputSize"/>.</summary>
+    /// <summary>How the picture is resized to the input: <c>linear</c> or <c>cubic</c> (OpenCV's a = −0.75 kernel).</summary>
+    [JsonPropertyName("interpolation")] public string Interpolation { get; init; } = "linear";
+
     [JsonPropertyName("resize_by_short")] public int[]? ResizeByShort { get; init; }
     [JsonPropertyName("mean")] public double[] Mean { get; init; } = [];
     [JsonPropertyName("std")] public double[] Std { get; init; } = [];

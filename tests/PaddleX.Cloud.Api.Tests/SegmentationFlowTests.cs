@@ -122,7 +122,7 @@ public sealed class SegmentationFlowTests : ServerTestBase
         await Polling.WaitUntilAsync(async () => (state = await Api.GetAsync("/project/task/export", new { tid }))["export_status"]!.GetValue<int>() is 7 or 13, TimeSpan.FromMinutes(2));
         Assert.True(state["export_status"]!.GetValue<int>() == 7, $"export {type} failed: {state.ToJsonString()}");
         var info = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(saveDir, "model.json")))!;
-        Assert.Equal(("segmentation", 4, 4), (info["task"]!.GetValue<string>(), info["in_channels"]!.GetValue<int>(), info["mean"]!.AsArray().Count));
+        Assert.Equal(("remote_segmentation", 4, 4), (info["task"]!.GetValue<string>(), info["in_channels"]!.GetValue<int>(), info["mean"]!.AsArray().Count));
         Assert.True(new FileInfo(Path.Combine(saveDir, "model.onnx")).Length > 100_000);
     }
 

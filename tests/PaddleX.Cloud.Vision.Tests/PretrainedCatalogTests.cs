@@ -59,6 +59,30 @@ public class PretrainedCatalogTests
     }
 
     [Fact]
+    public void The_built_in_import_is_converted_once_per_machine_not_once_per_workspace()
+    {
+        string first = TempDir.Create("pdx-pretrain-"), second = TempDir.Create("pdx-pretrain-"), third = TempDir.Create("pdx-pretrain-");
+        try
+        {
+            // The first call converts unless this machine already did; from then on nothing converts.
+            string made = BuiltInWeights.Materialize("ResNet18", "IMAGENET", first)!;
+            int conversions = BuiltInWeights.Conversions;
+            string again = BuiltInWeights.Materialize("ResNet18", "IMAGENET", second)!;
+            BuiltInWeights.Materialize("ResNet18", "IMAGENET", third);
+            Assert.Equal(conversions, BuiltInWeights.Conversions);
+            Assert.Equal(Path.Combine(second, "IMAGENET", "ResNet18.dat"), again);
+            Assert.Equal(File.ReadAllBytes(made), File.ReadAllBytes(again));
+        }
+        finally
+        {
+            foreach (var dir in new[] { first, second, third })
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+    }
+
+    [Fact]
     public void A_name_resolves_in_the_workspace_then_the_catalog_then_the_built_in_import()
     {
         string workspace = TempDir.Create("pdx-pretrain-"), catalog = TempDir.Create("pdx-catalog-");

@@ -26,11 +26,7 @@ public sealed class TrainRedeliveryTests : IDisposable
     [Fact]
     public async Task A_new_run_redelivered_after_a_crash_does_not_resume_the_previous_runs_checkpoints()
     {
-        var metadata = new LocalMetadataStore(workspace);
-        var artifacts = new LocalArtifactStore(workspace);
-        const string Params = """{"model": "ResNet18", "image_shape": [32, 32], "batch_size": 8, "num_epochs": 2, "learning_rate": 0.01, "lr_decay_epochs": [5], "save_interval_epochs": 1, "pretrain_weights": "", "seed": 1}""";
-        var task = await TrainingWorkspace.SeedAsync(metadata, workspace, data.Dir, Params);
-        var handler = new TrainJobHandler(metadata, artifacts, new TrainingOptions { TorchThreads = 2, ProgressInterval = TimeSpan.FromHours(1) }, NullLogger<TrainJobHandler>.Instance);
+        var (metadata, task, handler) = await SeedAsync(epochs: 2);
         var logPath = Path.Combine(workspace, task.Path, "out.log");
 
         await RunAsync(handler, metadata, task.Id, deliveryCount: 1);
@@ -50,11 +46,7 @@ public sealed class TrainRedeliveryTests : IDisposable
     [Fact]
     public async Task A_redelivered_run_resumes_from_its_own_newest_checkpoint()
     {
-        var metadata = new LocalMetadataStore(workspace);
-        var artifacts = new LocalArtifactStore(workspace);
-        const string Params = """{"model": "ResNet18", "image_shape": [32, 32], "batch_size": 8, "num_epochs": 3, "learning_rate": 0.01, "lr_decay_epochs": [5], "save_interval_epochs": 1, "pretrain_weights": "", "seed": 1}""";
-        var task = await TrainingWorkspace.SeedAsync(metadata, workspace, data.Dir, Params);
-        var handler = new TrainJobHandler(metadata, artifacts, new TrainingOptions { TorchThreads = 2, ProgressInterval = TimeSpan.FromHours(1) }, NullLogger<TrainJobHandler>.Instance);
+        var (metadata, task, handler) = await SeedAsync(epochs: 3);
         var message = await StartJobAsync(metadata, task.Id);
         await handler.RunAsync(Context(message, 1));
 
@@ -70,11 +62,7 @@ public sealed class TrainRedeliveryTests : IDisposable
     [Fact]
     public async Task A_redelivered_resume_continues_from_its_own_newest_checkpoint_not_the_chosen_epoch()
     {
-        var metadata = new LocalMetadataStore(workspace);
-        var artifacts = new LocalArtifactStore(workspace);
-        const string Params = """{"model": "ResNet18", "image_shape": [32, 32], "batch_size": 8, "num_epochs": 3, "learning_rate": 0.01, "lr_decay_epochs": [5], "save_interval_epochs": 1, "pretrain_weights": "", "seed": 1}""";
-        var task = await TrainingWorkspace.SeedAsync(metadata, workspace, data.Dir, Params);
-        var handler = new TrainJobHandler(metadata, artifacts, new TrainingOptions { TorchThreads = 2, ProgressInterval = TimeSpan.FromHours(1) }, NullLogger<TrainJobHandler>.Instance);
+        var (metadata, task, handler) = await SeedAsync(epochs: 3);
         await RunAsync(handler, metadata, task.Id, deliveryCount: 1);
 
         // The user resumes epoch 1; the worker dies after the resumed run saved epoch 2 and the message comes again.
@@ -95,11 +83,7 @@ public sealed class TrainRedeliveryTests : IDisposable
     [Fact]
     public async Task Resuming_an_epoch_drops_the_checkpoints_after_it()
     {
-        var metadata = new LocalMetadataStore(workspace);
-        var artifacts = new LocalArtifactStore(workspace);
-        const string Params = """{"model": "ResNet18", "image_shape": [32, 32], "batch_size": 8, "num_epochs": 2, "learning_rate": 0.01, "lr_decay_epochs": [5], "save_interval_epochs": 1, "pretrain_weights": "", "seed": 1}""";
-        var task = await TrainingWorkspace.SeedAsync(metadata, workspace, data.Dir, Params);
-        var handler = new TrainJobHandler(metadata, artifacts, new TrainingOptions { TorchThreads = 2, ProgressInterval = TimeSpan.FromHours(1) }, NullLogger<TrainJobHandler>.Instance);
+        var (metadata, task, handler) = await SeedAsync(epochs: 2);
         await RunAsync(handler, metadata, task.Id, deliveryCount: 1);
 
         // A checkpoint of a later epoch than this run will reach: left, it would pass for this run's progress.
@@ -109,6 +93,16 @@ public sealed class TrainRedeliveryTests : IDisposable
         await handler.RunAsync(Context(message, 1));
         Assert.False(Directory.Exists(Path.Combine(output, "epoch_7")));
         Assert.True(Directory.Exists(Path.Combine(output, "epoch_2")));
+    }
+
+    /// <summary>A ResNet18 task on the tiny set, saving every epoch, and the train job handler over real local stores.</summary>
+    private async Task<(LocalMetadataStore Metadata, TaskInfo Task, TrainJobHandler Handler)> SeedAsync(int epochs)
+    {
+        var metadata = new LocalMetadataStore(workspace);
+        var parameters = $$"""{"model": "ResNet18", "image_shape": [32, 32], "batch_size": 8, "num_epochs": {{epochs}}, "learning_rate": 0.01, "lr_decay_epochs": [5], "save_interval_epochs": 1, "pretrain_weights": "", "seed": 1}""";
+        var task = await TrainingWorkspace.SeedAsync(metadata, workspace, data.Dir, parameters);
+        var handler = new TrainJobHandler(metadata, new LocalArtifactStore(workspace), new TrainingOptions { TorchThreads = 2, ProgressInterval = TimeSpan.FromHours(1) }, NullLogger<TrainJobHandler>.Instance);
+        return (metadata, task, handler);
     }
 
     private static void CopyFolder(string from, string to)

@@ -39,6 +39,9 @@ public sealed record ExportedModelInfo
     public int[]? ResizeByShort { get; init; }
     /// <summary>Whether the graph takes any height and width (allowed by the model) or only <see cref="InputSize"/>.</summary>
     [JsonPropertyName("dynamic_size")] public bool DynamicSize { get; init; } = true;
+    /// <summary>How the picture is resized to the input: <c>linear</c> or <c>cubic</c> (OpenCV's kernels, pixel centres
+    /// at +0.5), the one evaluation used; the inference package resizes so.</summary>
+    [JsonPropertyName("interpolation")] public string Interpolation { get; init; } = "linear";
     /// <summary>Per band, in units of pixel/255.</summary>
     [JsonPropertyName("mean")] public double[] Mean { get; init; } = [];
     [JsonPropertyName("std")] public double[] Std { get; init; } = [];
@@ -147,6 +150,7 @@ public static class ExportFolder
         var pipeline = DetectionPipeline.ForEvaluation(DetectionPredictor.ParamsOf(state));
         int width = state.ImageShape[0], height = state.ImageShape[1];
         int[]? resizeByShort = null;
+        var interpolation = pipeline.EvalInterpolation.ToString().ToLowerInvariant();
         if (pipeline.Kind == DetectionPipelineKind.Rcnn)
         {
             resizeByShort = [Math.Min(width, height), Math.Max(width, height)];
@@ -178,10 +182,11 @@ public static class ExportFolder
             Outputs = predictor.Detector.ProducesMasks
                 ? [DetectionOnnxExporter.BoxesName, DetectionOnnxExporter.ScoresName, DetectionOnnxExporter.ClassesName, DetectionOnnxExporter.MasksName]
                 : [DetectionOnnxExporter.BoxesName, DetectionOnnxExporter.ScoresName, DetectionOnnxExporter.ClassesName],
+            Interpolation = interpolation,
             Preprocessing = resizeByShort is null
-                ? ["decode RGB", "resize to input_size (bicubic, aspect not kept)", "scale to [0,1]", "subtract mean, divide by std per channel",
+                ? ["decode RGB", $"resize to input_size ({interpolation}, aspect not kept)", "scale to [0,1]", "subtract mean, divide by std per channel",
                     "layout NCHW float32, one picture", "boxes come back in input pixels: divide x by input width / picture width, y likewise"]
-                : ["decode RGB", "resize (bilinear, aspect kept) so the short side is resize_by_short[0] unless the long side would pass resize_by_short[1], then the long side is that",
+                : ["decode RGB", $"resize ({interpolation}, aspect kept) so the short side is resize_by_short[0] unless the long side would pass resize_by_short[1], then the long side is that",
                     "scale to [0,1]", "subtract mean, divide by std per channel", "place at the top left of an input_size canvas of zeros",
                     "layout NCHW float32, one picture", "boxes come back in input pixels: divide by the resize factor"],
         };

@@ -28,7 +28,31 @@ public static class BuiltInWeights
     public static bool Has(string model, string set) =>
         model == ResNet18 && set.Equals(ImageNet, StringComparison.OrdinalIgnoreCase) && File.Exists(OnnxFile) && File.Exists(PreprocessFile);
 
-    /// <summary>The cached converted file, written on first use; null when the engine has no such weights.</summary>
+    /// <summary>Where converted weights are kept for every workspace on this machine, one folder per source
+    /// (<see cref="SourceKey"/>): a cloud worker serves many workspaces, each with its own pretrain folder, and
+    /// should convert the 63 MB ONNX once, not once per workspace or job.</summary>
+    public static string MachineCache { get; set; } = Path.Combine(Path.GetTempPath(), "paddlex-pretrained-cache");
+
+    /// <summary>How many times this process converted the ONNX (what the machine cache saves).</summary>
+    public static int Conversions => conversions;
+
+    private static int conversions;
+
+    /// <summary>The SHA-256 of the two source files, hashed once per process: a different package version gets
+    /// a cache entry of its own instead of weights converted from another.</summary>
+    private static readonly Lazy<string> SourceKey = new(() =>
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var path in new[] { OnnxFile, PreprocessFile })
+        {
+            hash.AppendData(File.ReadAllBytes(path));
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..32];
+    });
+
+    /// <summary>The cached converted file, written on first use; null when the engine has no such weights.
+    /// The file in <paramref name="cacheDir"/> (the workspace's pretrain folder) is a copy of the machine cache's.</summary>
     public static string? Materialize(string model, string set, string? cacheDir)
     {
         if (!Has(model, set))
@@ -43,15 +67,25 @@ public static class BuiltInWeights
             return file;
         }
 
+        string shared = Path.Combine(MachineCache, SourceKey.Value, ResNet18 + ".dat");
+        if (!File.Exists(shared))
+        {
+            ConvertInto(shared);
+        }
+
         Directory.CreateDirectory(dir);
+        PlaceAtomically(file, tmp => File.Copy(shared, tmp));
+        return file;
+    }
+
+    private static void ConvertInto(string file)
+    {
+        Interlocked.Increment(ref conversions);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         Dictionary<string, Tensor> converted = ResNet18OnnxImport.ReadForNormalizedRgb(OnnxFile, PreprocessFile);
         try
         {
-            // Concurrent workers may convert at once: each writes its own temp file, the rename is atomic.
-            string tmp = $"{file}.{Guid.NewGuid():N}.tmp";
-            PretrainedWeights.WriteStateDict(tmp, converted);
-            File.Move(tmp, file, overwrite: true);
-            return file;
+            PlaceAtomically(file, tmp => PretrainedWeights.WriteStateDict(tmp, converted));
         }
         finally
         {
@@ -60,5 +94,13 @@ public static class BuiltInWeights
                 t.Dispose();
             }
         }
+    }
+
+    /// <summary>Concurrent workers may write at once: each writes its own temp file, the rename is atomic.</summary>
+    private static void PlaceAtomically(string file, Action<string> write)
+    {
+        string tmp = $"{file}.{Guid.NewGuid():N}.tmp";
+        write(tmp);
+        File.Move(tmp, file, overwrite: true);
     }
 }

@@ -66,6 +66,10 @@ public sealed record DetectionPipeline
     /// <summary>Batches are padded to a multiple of this (0 = to the largest picture only).</summary>
     public int PadStride { get; init; }
 
+    /// <summary>How a picture is resized outside of training's random choice — evaluation, prediction, and what an
+    /// export's model.json tells a deployment (R-CNN: bilinear by the short side; YOLO family: bicubic).</summary>
+    public Interpolation EvalInterpolation => Kind == DetectionPipelineKind.Rcnn ? Interpolation.Linear : Interpolation.Cubic;
+
     public static DetectionPipelineKind KindOf(string model) =>
         model is "FasterRCNN" or "MaskRCNN" ? DetectionPipelineKind.Rcnn : DetectionPipelineKind.Yolo;
 
@@ -175,7 +179,7 @@ public sealed record DetectionPipeline
                 }
             }
 
-            DetectionAugment.ResizeByShort(item, Math.Min(Width, Height), Math.Max(Width, Height), Interpolation.Linear);
+            DetectionAugment.ResizeByShort(item, Math.Min(Width, Height), Math.Max(Width, Height), EvalInterpolation);
         }
         else
         {
@@ -197,7 +201,7 @@ public sealed record DetectionPipeline
                 }
             }
 
-            Interpolation interpolation = rng is null ? Interpolation.Cubic : Resampler.All[rng.Next(Resampler.All.Length)];
+            Interpolation interpolation = rng is null ? EvalInterpolation : Resampler.All[rng.Next(Resampler.All.Length)];
             DetectionAugment.Resize(item, side ?? Width, side ?? Height, interpolation);
             if (rng is not null && Hit(rng, FlipProb))
             {
