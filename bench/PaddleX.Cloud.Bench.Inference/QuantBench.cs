@@ -28,7 +28,7 @@ internal static class QuantBench
     public static void Run(IEnumerable<string> models, int threads, int runs, int warmup, double pruneRatio = 0.3, int detSize = 416)
     {
         Console.WriteLine($"# int8 vs float32 (and {pruneRatio:P0} of every prunable channel group removed): ONNX Runtime CPU, {threads} threads, batch 1, classifiers 224x224 1000 classes, detectors {detSize}x{detSize} 80 classes with NMS, median of {runs} alternating runs after {warmup} warm-up");
-        Console.WriteLine("model        variant        GFLOPs  file_MB  latency_ms  vs_fp32  int8_kernels  float_convs");
+        Console.WriteLine("model              variant        GFLOPs  file_MB  latency_ms  vs_fp32  int8_kernels  float_convs");
         foreach (var name in models)
         {
             if (name.StartsWith(YoloV3.Name + "-", StringComparison.Ordinal))
@@ -115,7 +115,7 @@ internal static class QuantBench
     {
         var int8Kernels = ops.Where(o => o.Key.StartsWith("com.microsoft:Q", StringComparison.Ordinal)).Sum(o => o.Value);
         var floatConvs = ops.Where(o => o.Key.EndsWith("Conv", StringComparison.Ordinal) && !o.Key.Contains(":Q", StringComparison.Ordinal)).Sum(o => o.Value);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-12} {variant,-14} {flops / 1e9,6:F2}  {bytes / 1e6,7:F1}  {ms,10:F1}  {ms / floatMs,6:F2}x  {int8Kernels,12}  {floatConvs,11}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-18} {variant,-14} {flops / 1e9,6:F2}  {bytes / 1e6,7:F1}  {ms,10:F1}  {ms / floatMs,6:F2}x  {int8Kernels,12}  {floatConvs,11}"));
     }
 
     /// <summary>A normalised picture-like input: smooth gradients plus noise, in about [−2, 2].</summary>
