@@ -12,7 +12,8 @@ namespace PaddleX.Cloud.Bench.Inference;
 /// <summary>
 /// float32 vs int8 (QDQ, calibrated on a few images) ONNX Runtime CPU latency at batch 1, 224×224, 1000 classes,
 /// and file sizes, for the network as built and with 30 % of every prunable channel group removed (the pruning
-/// code's physical channel removal). The sessions run in turn, run after run, so a load change on a shared
+/// code's physical channel removal), kept channel counts rounded to multiples of 8 as pruned retraining does, and
+/// exact (the counts before that rounding). The sessions run in turn, run after run, so a load change on a shared
 /// machine hits all alike; medians are reported. Latency does not depend on the weights' values, so the
 /// networks keep their initial weights.
 /// </summary>
@@ -21,27 +22,33 @@ internal static class QuantBench
     public static void Run(IEnumerable<string> models, int threads, int runs, int warmup, double pruneRatio = 0.3)
     {
         Console.WriteLine($"# int8 vs float32 (and {pruneRatio:P0} of every prunable channel group removed): ONNX Runtime CPU, {threads} threads, batch 1, 224x224, 1000 classes, median of {runs} alternating runs after {warmup} warm-up");
-        Console.WriteLine("model        variant        GFLOPs  file_MB  latency_ms  vs_fp32  int8_kernels  float_convs");
+        Console.WriteLine("model        variant              GFLOPs  file_MB  latency_ms  vs_fp32  int8_kernels  float_convs");
         const int size = 224;
         int[] dims = [1, 3, size, size];
         foreach (var name in models)
         {
-            using var model = ClassificationModels.Create(name, 1000);
-            model.eval();
             var variants = new List<(string Name, long Flops, byte[] Onnx)>();
-            void AddVariants(string suffix)
+            void AddVariants(string suffix, Func<int, int>? kept)
             {
+                using var model = ClassificationModels.Create(name, 1000);
+                model.eval();
+                if (kept is not null)
+                {
+                    // Pruned as pruned retraining leaves a network: the weakest (L1) channels of each group physically removed.
+                    var pruner = new ChannelPruner(model, PrunableGroups.For(name, model));
+                    pruner.Shrink(pruner.Groups.ToDictionary(g => g.Name, g => pruner.Strongest(g, kept(pruner.Channels(g))), StringComparer.Ordinal));
+                }
+
                 var flops = new FlopsCounter(model, 3, size, size).Current.Flops;
                 var fp32 = OnnxExporter.Export(model, name, 1000);
                 variants.Add(("float32" + suffix, flops, fp32));
                 variants.Add(("int8" + suffix, flops, QuantisedExport.QuantiseOnnx(fp32, Enumerable.Range(0, 8).Select(i => Image(i, size)), dims, new QuantisationOptions(CalibrationMethod.MinMax))));
             }
 
-            AddVariants(string.Empty);
-            // Pruned as pruned retraining leaves a network: the weakest (L1) channels of each group physically removed.
-            var pruner = new ChannelPruner(model, PrunableGroups.For(name, model));
-            pruner.Shrink(pruner.Groups.ToDictionary(g => g.Name, g => pruner.Strongest(g, pruner.Channels(g) - ChannelPruner.Removed(pruner.Channels(g), pruneRatio)), StringComparer.Ordinal));
-            AddVariants("-pruned");
+            AddVariants(string.Empty, null);
+            // Kept counts rounded to multiples of 8 (what the planner does now) and exact (what it did before).
+            AddVariants("-pruned", c => ChannelPruner.Kept(c, pruneRatio));
+            AddVariants("-pruned-exact", c => c - ChannelPruner.Removed(c, pruneRatio));
 
             using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
             var sessions = variants.Select(v => new InferenceSession(v.Onnx, options)).ToList();
@@ -80,7 +87,7 @@ internal static class QuantBench
     {
         var int8Kernels = ops.Where(o => o.Key.StartsWith("com.microsoft:Q", StringComparison.Ordinal)).Sum(o => o.Value);
         var floatConvs = ops.Where(o => o.Key.EndsWith("Conv", StringComparison.Ordinal) && !o.Key.Contains(":Q", StringComparison.Ordinal)).Sum(o => o.Value);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-12} {variant,-14} {flops / 1e9,6:F2}  {bytes / 1e6,7:F1}  {ms,10:F1}  {ms / floatMs,6:F2}x  {int8Kernels,12}  {floatConvs,11}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-12} {variant,-20} {flops / 1e9,6:F2}  {bytes / 1e6,7:F1}  {ms,10:F1}  {ms / floatMs,6:F2}x  {int8Kernels,12}  {floatConvs,11}"));
     }
 
     /// <summary>A normalised picture-like input: smooth gradients plus noise, in about [−2, 2].</summary>
