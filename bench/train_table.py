@@ -41,11 +41,19 @@ def fmt(v, spec="{:.2f}"):
 def heap(rows):
     if not rows:
         return "–"
-    return f"{', '.join(fmt(r[0], '{:.1f}') for r in rows)}; {fmt(med([r[1] for r in rows]), '{:.3f}')}"
+    return f"{', '.join(fmt(r[0], '{:.1f}') for r in rows)}; {fmt(column(rows, 1), '{:.3f}')}"
 
 
 def times(v):
     return "–" if v is None else f"{v:.2f}×"
+
+
+def column(rows, i):
+    return med([r[i] for r in rows])
+
+
+def ratio(a, b):
+    return a / b if a and b else None
 
 
 print()
@@ -53,19 +61,16 @@ print("| what | model | size | batch | threads | TorchSharp images/s (runs) | Py
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for key in order:
     ts, pt = runs[key]["torchsharp"], runs[key]["pytorch"]
-    ts_ips, pt_ips = med([r[0] for r in ts]), med([r[0] for r in pt])
-    ts_cpu, pt_cpu = med([r[1] for r in ts]), med([r[1] for r in pt])
-    ratio = ts_ips / pt_ips if ts_ips and pt_ips else None
-    cpu_ratio = pt_cpu / ts_cpu if ts_cpu and pt_cpu else None
+    ts_cpu, pt_cpu = column(ts, 1), column(pt, 1)
     print(f"| {' | '.join(key)} | {', '.join(fmt(r[0], '{:.1f}') for r in ts)} | {', '.join(fmt(r[0], '{:.1f}') for r in pt)} | "
-          f"**{times(ratio)}** | {fmt(ts_cpu, '{:.3f}')} | {fmt(pt_cpu, '{:.3f}')} | {times(cpu_ratio)} | {heap(runs[key]['torchsharp-default-heap'])} |")
+          f"**{times(ratio(column(ts, 0), column(pt, 0)))}** | {fmt(ts_cpu, '{:.3f}')} | {fmt(pt_cpu, '{:.3f}')} | "
+          f"{times(ratio(pt_cpu, ts_cpu))} | {heap(runs[key]['torchsharp-default-heap'])} |")
 if layer_order:
     print()
     print("| layer (batch 32, forward + backward) | TorchSharp CPU ms | PyTorch CPU ms | CPU PyTorch ÷ TorchSharp | TorchSharp wall ms | PyTorch wall ms |")
     print("|---|---|---|---|---|---|")
     for name in layer_order:
         ts, pt = layers[name]["torchsharp"], layers[name]["pytorch"]
-        ts_cpu, pt_cpu = med([r[0] for r in ts]), med([r[0] for r in pt])
-        print(f"| {name} | {fmt(ts_cpu, '{:.1f}')} | {fmt(pt_cpu, '{:.1f}')} | {times(pt_cpu / ts_cpu if ts_cpu and pt_cpu else None)} | "
-              f"{fmt(med([r[1] for r in ts]), '{:.1f}')} | {fmt(med([r[1] for r in pt]), '{:.1f}')} |")
+        print(f"| {name} | {fmt(column(ts, 0), '{:.1f}')} | {fmt(column(pt, 0), '{:.1f}')} | {times(ratio(column(pt, 0), column(ts, 0)))} | "
+              f"{fmt(column(ts, 1), '{:.1f}')} | {fmt(column(pt, 1), '{:.1f}')} |")
 print()
