@@ -8,7 +8,7 @@
 # TorchSharp also runs with glibc's default heap settings (--heap default), the A/B of NativeHeap.
 # OMP_WAIT_POLICY=PASSIVE (the default here) keeps idle OpenMP threads from spinning, so CPU time is work done.
 # Env: THREADS (2), STEPS (20), WARMUP (3), REPEATS (2), FULL (1: add 224x224), LAYERS (1), OMP_WAIT_POLICY (PASSIVE),
-#      OUT (bench/results/train-bench.txt)
+#      OUT (bench/results/train-bench.txt: result lines; the tables go to bench/results/train-bench.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${THREADS:-2}; STEPS=${STEPS:-20}; WARMUP=${WARMUP:-3}; REPEATS=${REPEATS:-2}; FULL=${FULL:-1}; LAYERS=${LAYERS:-1}
@@ -59,6 +59,9 @@ for _ in $(seq "$REPEATS"); do
   fi
 done
 
-"$PYTHON" bench/train_table.py "$OUT"
-machine_footer "$LOAD_BEFORE"
-echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
+TABLE=${OUT%.txt}.md
+{
+  "$PYTHON" bench/train_table.py "$OUT"
+  machine_footer "$LOAD_BEFORE"
+  echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
+} | tee "$TABLE"
