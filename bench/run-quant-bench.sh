@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # int8 quantisation: ONNX Runtime CPU latency (batch 1) and file size, float32 vs int8 (QDQ), as built and pruned,
 # ResNet18 and MobileNetV2 (224x224) and YOLOv3-MobileNetV1 (DET_SIZE, with its NMS), side by side in one process
-# (alternating runs).
+# (alternating runs); pruned networks twice: kept channel counts rounded to multiples of 8 (as pruned retraining
+# does) and exact.
 #   bench/run-quant-bench.sh
 # Env: THREADS (2), RUNS (30), WARMUP (3), MODELS (ResNet18,MobileNetV2,YOLOv3-MobileNetV1), DET_SIZE (416), OUT (bench/results/quant-bench.txt)
 set -euo pipefail

@@ -9,7 +9,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Training-step and data-pipeline throughput of the Vision engine.
-//   train    --model ResNet18 --size 64 --batch 32 --steps 20 --warmup 3 --threads 2
+//   train    --model ResNet18 --size 64 --batch 32 --steps 20 --warmup 3 --threads 2 [--heap keep|default]
 //   infer    --model ResNet18 --size 64 --batch 32 --steps 20 --warmup 3 --threads 2
 //   train    --model DeepLabV3P --backbone ResNet50_vd --size 256 --batch 8 --steps 3 --warmup 1   (segmentation:
 //            per-pixel cross-entropy over 21 classes; --classes to change)
@@ -21,12 +21,15 @@ using static TorchSharp.torch;
 //   make-data --dir DIR --count 256 --source-size 256
 //   data     --dir DIR --size 64 --batch 32 --threads 2 --epochs 2
 //   finetune --dir DATASET --pretrain IMAGENET|none --pretrain-dir DIR --model ResNet18 --size 64 --batch 16 --epochs 5 --lr 0.005
+//   layers   --batch 32 --steps 10 --warmup 2 --threads 2 [--layer NAME]   (forward + backward of single MobileNetV2 /
+//            ResNet18 layers at 224-pixel shapes; prints "RESULT layer <name> <batch> <threads> <CPU ms> <wall ms>")
 //   detops   --dir DIR --op nms-10k --threads 2 --runs 20 --warmup 3   (detection ops on the inputs of
 //            bench/baseline/torch_detops.py make; prints "RESULT <op> <threads> <median ms> <CPU ms> <check>")
 //   rcnn-train / rcnn-infer --backbone ResNet50 --size 512 --batch 2 --steps 5 --warmup 1 --threads 2 [--mask]
 //            (Faster R-CNN, or Mask R-CNN with --mask, with FPN on random pictures, as bench/baseline/torch_rcnn_bench.py
 //            runs torchvision's)
-// Prints one result line: "RESULT <what> <model> <size> <batch> <threads> <images/s>"
+// Prints one result line: "RESULT <what> <model> <size> <batch> <threads> <images/s>" (train/infer add the process's
+// CPU seconds per step)
 // (finetune: "RESULT finetune <model> <size> <pretrain> <epochs> <best val top-1> <seconds>").
 var opts = Options.Parse(args.Skip(1));
 string mode = args.Length > 0 ? args[0] : "train";
@@ -51,6 +54,9 @@ switch (mode)
     case "finetune":
         FineTuneBench(opts);
         break;
+    case "layers":
+        LayerBench.Run(opts);
+        break;
     case "detops":
         DetOpsBench.Run(opts);
         break;
@@ -59,7 +65,7 @@ switch (mode)
         RcnnBench.Run(mode, opts);
         break;
     default:
-        Console.Error.WriteLine($"unknown mode {mode} (train|infer|params|dcn|make-data|data|finetune|detops|rcnn-train|rcnn-infer)");
+        Console.Error.WriteLine($"unknown mode {mode} (train|infer|params|dcn|make-data|data|finetune|layers|detops|rcnn-train|rcnn-infer)");
         return 2;
 }
 
@@ -70,6 +76,11 @@ static void ModelBench(string mode, Options o)
     string name = o.Get("model", "ResNet18");
     int size = o.Int("size", 64), batch = o.Int("batch", 32), steps = o.Int("steps", 20), warmup = o.Int("warmup", 3), threads = o.Int("threads", 2);
     TorchRuntime.ConfigureThreads(threads);
+    if (o.Get("heap", "keep") == "keep")
+    {
+        NativeHeap.KeepFreedMemory(); // as every training run does (TrainingLoop); --heap default measures without it
+    }
+
     torch.manual_seed(0);
     bool segmentation = SegmentationModels.IsKnown(name);
     int classes = o.Int("classes", segmentation ? 21 : 1000);
@@ -88,7 +99,7 @@ static void ModelBench(string mode, Options o)
         model.eval();
     }
 
-    double ips = StepTimer.ImagesPerSecond(warmup, steps, batch, () =>
+    (double ips, double cpuPerStep) = StepTimer.Measure(warmup, steps, batch, () =>
     {
         if (mode == "train")
         {
@@ -104,7 +115,7 @@ static void ModelBench(string mode, Options o)
             _ = model.call(x).sum().item<float>();
         }
     });
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {mode} {name} {size} {batch} {threads} {ips:0.00}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {mode} {name} {size} {batch} {threads} {ips:0.00} {cpuPerStep:0.000}"));
 }
 
 static void DeformConvBench(Options o)

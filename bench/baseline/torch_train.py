@@ -32,6 +32,7 @@ def model_bench(mode, a):
     for i in range(a.warmup + a.steps):
         if i == a.warmup:
             start = time.perf_counter()
+            cpu = time.process_time()
         if mode == "train":
             opt.zero_grad()
             loss = torch.nn.functional.cross_entropy(model(x), y)
@@ -42,7 +43,40 @@ def model_bench(mode, a):
             with torch.no_grad():
                 model(x).sum().item()
     ips = a.steps * a.batch / (time.perf_counter() - start)
-    print(f"RESULT {mode} {a.model} {a.size} {a.batch} {a.threads} {ips:.1f}", flush=True)
+    cpu_per_step = (time.process_time() - cpu) / a.steps
+    print(f"RESULT {mode} {a.model} {a.size} {a.batch} {a.threads} {ips:.1f} {cpu_per_step:.3f}", flush=True)
+
+
+LAYERS = [  # name, in, out, kernel, stride, groups, side, BatchNorm + ReLU6 (as LayerBench.cs)
+    ("dw3x3-144c-56px", 144, 144, 3, 1, 144, 56, False),
+    ("dw3x3-96c-112px-s2", 96, 96, 3, 2, 96, 112, False),
+    ("dw3x3-576c-14px", 576, 576, 3, 1, 576, 14, False),
+    ("pw1x1-24to144c-56px", 24, 144, 1, 1, 1, 56, False),
+    ("pw1x1-144to24c-56px", 144, 24, 1, 1, 1, 56, False),
+    ("bn-relu6-144c-56px", 144, 144, 0, 1, 1, 56, True),
+    ("conv3x3-64c-56px", 64, 64, 3, 1, 1, 56, False),
+]
+
+
+def layer_bench(a):
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    for name, cin, cout, k, stride, groups, side, norm_act in LAYERS:
+        if a.layer and a.layer != name:
+            continue
+        layer = (torch.nn.Sequential(torch.nn.BatchNorm2d(cout), torch.nn.ReLU6(inplace=True)) if norm_act
+                 else torch.nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, groups=groups, bias=False))
+        layer.train()
+        x = torch.randn(a.batch, cin, side, side, requires_grad=True)
+        for i in range(a.warmup + a.steps):
+            if i == a.warmup:
+                cpu, wall = time.process_time(), time.perf_counter()
+            layer(x * 1 if norm_act else x).sum().backward()
+            x.grad.sum().item()
+            x.grad.zero_()
+        cpu_ms = (time.process_time() - cpu) * 1000 / a.steps
+        wall_ms = (time.perf_counter() - wall) * 1000 / a.steps
+        print(f"RESULT layer {name} {a.batch} {a.threads} {cpu_ms:.1f} {wall_ms:.1f}", flush=True)
 
 
 class ListDataset(torch.utils.data.Dataset):
@@ -88,7 +122,7 @@ def data_bench(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["train", "infer", "data"])
+    p.add_argument("mode", choices=["train", "infer", "data", "layers"])
     p.add_argument("--model", default="ResNet18")
     p.add_argument("--size", type=int, default=64)
     p.add_argument("--batch", type=int, default=32)
@@ -97,9 +131,12 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--dir", default="/tmp/pdx-bench-data")
+    p.add_argument("--layer", default="")
     a = p.parse_args()
     if a.mode == "data":
         data_bench(a)
+    elif a.mode == "layers":
+        layer_bench(a)
     else:
         model_bench(a.mode, a)
 

@@ -101,6 +101,51 @@ public class PruningTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(144, 0.3, 104)] // 101 kept → the nearest multiple of 8
+    [InlineData(16, 0.3, 8)]
+    [InlineData(16, 0.05, 16)]
+    [InlineData(8, 0.9, 8)] // never fewer than 8
+    [InlineData(20, 0.3, 14)] // not a multiple of 8 itself: exact
+    [InlineData(64, 0, 64)]
+    public void Kept_channel_counts_are_multiples_of_8(int channels, double ratio, int kept) =>
+        Assert.Equal(kept, ChannelPruner.Kept(channels, ratio));
+
+    [Theory]
+    [InlineData("MobileNetV2", 0.3)]
+    [InlineData("ResNet18", 0.3)]
+    [InlineData("MobileNetV2", 0.5)]
+    public void The_plan_keeps_multiples_of_8_and_still_removes_the_requested_flops(string name, double target)
+    {
+        torch.manual_seed(1);
+        using var model = ClassificationModels.Create(name, 4);
+        model.eval();
+        var pruner = new ChannelPruner(model, PrunableGroups.For(name, model));
+        var counter = new FlopsCounter(model, 3, 64, 64);
+        // Later groups lose more at every ratio, so the tolerated loss gives each group a different ratio.
+        var sensitivities = new Sensitivities
+        {
+            Model = name,
+            Metric = "acc1",
+            Ratios = Sensitivities.DefaultRatios.ToArray(),
+            Complete = true,
+            Groups = pruner.Groups.Select((g, i) => (g, i)).ToDictionary(x => x.g.Name, x => new GroupSensitivity
+            {
+                Channels = pruner.Channels(x.g),
+                Loss = Sensitivities.DefaultRatios.ToDictionary(Sensitivities.Key, r => r * r * (1 + (x.i % 5))),
+            }),
+        };
+
+        var plan = PrunePlanner.Choose(pruner, counter, sensitivities, target, null);
+
+        output.WriteLine(string.Join(", ", plan.Channels.Select(c => $"{c.Key}={c.Value}")));
+        Assert.All(plan.Channels, c => Assert.Equal(0, c.Value % ChannelPruner.ChannelMultiple));
+        Assert.Contains(plan.Channels, c => c.Value < pruner.Channels(pruner.Groups.First(g => g.Name == c.Key)));
+        Assert.True(1 - ((double)plan.After.Flops / plan.Before.Flops) >= target, $"{plan.After.Flops} of {plan.Before.Flops}");
+        pruner.Shrink(plan.Channels.ToDictionary(c => c.Key, c => pruner.Strongest(pruner.Groups.First(g => g.Name == c.Key), c.Value)));
+        Assert.Equal(plan.After, new FlopsCounter(model, 3, 64, 64).Current);
+    }
+
     /// <summary>Fresh BatchNorms are identities; give them statistics so masking and removal are really compared.</summary>
     private static void RandomiseNorms(nn.Module model)
     {

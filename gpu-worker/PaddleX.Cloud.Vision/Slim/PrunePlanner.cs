@@ -6,7 +6,8 @@ namespace PaddleX.Cloud.Vision.Slim;
 /// for the smallest one that removes at least that share of FLOPs, then every ratio is capped at the smallest cap
 /// that still removes it — where many groups lose nothing at any ratio (a robust model, a small validation set) the
 /// smallest tolerated loss alone would remove far more than asked; with a tolerated loss (<c>eval_metric_loss</c>)
-/// it is used as is.
+/// it is used as is. Kept channel counts are rounded to multiples of 8 (<see cref="ChannelPruner.Kept"/>) before
+/// FLOPs are predicted, so the search accounts for the rounding.
 /// </summary>
 public static class PrunePlanner
 {
@@ -23,8 +24,9 @@ public static class PrunePlanner
 
         (Dictionary<string, double> Ratios, Dictionary<string, int> Channels, Complexity After) At(double loss, double cap = 1)
         {
-            var ratios = groups.ToDictionary(g => g.Name, g => Math.Min(cap, sensitivities.RatioWithin(g.Name, loss)), StringComparer.Ordinal);
-            var channels = groups.ToDictionary(g => g.Name, g => pruner.Channels(g) - ChannelPruner.Removed(pruner.Channels(g), ratios[g.Name]), StringComparer.Ordinal);
+            var channels = groups.ToDictionary(g => g.Name, g => ChannelPruner.Kept(pruner.Channels(g), Math.Min(cap, sensitivities.RatioWithin(g.Name, loss))), StringComparer.Ordinal);
+            // The ratios really applied, after the rounding of kept channels.
+            var ratios = groups.ToDictionary(g => g.Name, g => 1 - ((double)channels[g.Name] / pruner.Channels(g)), StringComparer.Ordinal);
             return (ratios, channels, counter.Predict(groups, channels, pruner.Channels));
         }
 

@@ -27,6 +27,7 @@ internal static class TrainingLoop
         where TBatch : ITrainingBatch
     {
         var log = new TrainLogWriter(request.Log, request.OnLogLine, request.Clock);
+        NativeHeap.KeepFreedMemory();
         try
         {
             return RunCore(createFamily, request, log, cancellationToken);
@@ -39,6 +40,10 @@ internal static class TrainingLoop
         {
             log.Write("ERROR", $"{PaddleXLogFormat.TrainError} {ex.GetType().Name}: {ex.Message}");
             throw;
+        }
+        finally
+        {
+            NativeHeap.Release();
         }
     }
 
