@@ -129,7 +129,8 @@ public class OfflineEvaluationTests
     {
         Assert.IsType<PaddleX.Cloud.Vision.Training.ClassificationTrainer>(PaddleX.Cloud.Vision.Training.Trainers.For("classification"));
         Assert.IsType<PaddleX.Cloud.Vision.Detection.Training.DetectionTrainer>(PaddleX.Cloud.Vision.Training.Trainers.For("detection"));
-        var ex = Assert.Throws<NotSupportedException>(() => PaddleX.Cloud.Vision.Training.Trainers.For("instance_segmentation"));
+        Assert.IsType<PaddleX.Cloud.Vision.Detection.Training.DetectionTrainer>(PaddleX.Cloud.Vision.Training.Trainers.For("instance_segmentation"));
+        var ex = Assert.Throws<NotSupportedException>(() => PaddleX.Cloud.Vision.Training.Trainers.For("keypoint_detection"));
         Assert.Contains("classification, detection", ex.Message, StringComparison.Ordinal);
     }
 }

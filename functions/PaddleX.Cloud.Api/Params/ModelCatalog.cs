@@ -41,7 +41,7 @@ public static class ModelCatalog
         ["PPYOLO"] = ["ResNet50_vd_dcn", "ResNet18_vd", "MobileNetV3_large", "MobileNetV3_small"],
         ["PPYOLOTiny"] = ["MobileNetV3"],
         ["PPYOLOv2"] = ["ResNet50_vd_dcn", "ResNet101_vd_dcn"],
-        ["FasterRCNN"] = ["ResNet50", "ResNet50_vd", "ResNet34", "ResNet34_vd", "ResNet101", "ResNet101_vd", "HRNet_W18"],
+        ["FasterRCNN"] = ["ResNet50", "ResNet50_vd", "ResNet50_vd_ssld", "ResNet34", "ResNet34_vd", "ResNet101", "ResNet101_vd", "HRNet_W18"],
         ["MaskRCNN"] = ["ResNet50", "ResNet50_vd", "ResNet50_vd_ssld", "ResNet101", "ResNet101_vd"],
     };
 
