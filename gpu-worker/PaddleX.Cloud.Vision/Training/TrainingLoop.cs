@@ -94,6 +94,8 @@ internal static class TrainingLoop
 
         log.Write(fromScratch ? "WARNING" : "INFO", pretrainStatus);
         model.to(device);
+        // After pruning, which may rebuild layers: every BatchNorm the loop will train is guarded.
+        BatchNormCounting.Guard(model);
         using optim.Optimizer optimizer = family.CreateOptimizer(p);
 
         int startEpoch = 1;
