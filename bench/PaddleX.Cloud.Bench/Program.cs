@@ -28,6 +28,8 @@ using static TorchSharp.torch;
 //   rcnn-train / rcnn-infer --backbone ResNet50 --size 512 --batch 2 --steps 5 --warmup 1 --threads 2 [--mask]
 //            (Faster R-CNN, or Mask R-CNN with --mask, with FPN on random pictures, as bench/baseline/torch_rcnn_bench.py
 //            runs torchvision's)
+//   mrcnn-learn --side 64 --channels 64 --rois 32 --epochs 8 --count 80 --batch 4 --lr 0.005 --threads 2   (Mask R-CNN
+//            ResNet50-FPN learning from scratch on shapes: box and mask mAP@0.5, wall and CPU seconds; see MaskRcnnLearnBench)
 // Prints one result line: "RESULT <what> <model> <size> <batch> <threads> <images/s>" (train/infer add the process's
 // CPU seconds per step)
 // (finetune: "RESULT finetune <model> <size> <pretrain> <epochs> <best val top-1> <seconds>").
@@ -64,8 +66,11 @@ switch (mode)
     case "rcnn-infer":
         RcnnBench.Run(mode, opts);
         break;
+    case "mrcnn-learn":
+        MaskRcnnLearnBench.Run(opts);
+        break;
     default:
-        Console.Error.WriteLine($"unknown mode {mode} (train|infer|params|dcn|make-data|data|finetune|layers|detops|rcnn-train|rcnn-infer)");
+        Console.Error.WriteLine($"unknown mode {mode} (train|infer|params|dcn|make-data|data|finetune|layers|detops|rcnn-train|rcnn-infer|mrcnn-learn)");
         return 2;
 }
 

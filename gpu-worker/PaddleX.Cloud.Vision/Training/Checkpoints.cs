@@ -22,6 +22,10 @@ public sealed record CheckpointState
     [JsonPropertyName("backbone")] public string? Backbone { get; init; }
     /// <summary>YOLO family: the <c>anchor_scale</c> the detector was built with; null = 1.</summary>
     [JsonPropertyName("anchor_scale")] public double? AnchorScale { get; init; }
+    /// <summary>Faster / Mask R-CNN: the <c>rcnn_fpn_channels</c> the detector was built with; null = the default.</summary>
+    [JsonPropertyName("rcnn_fpn_channels")] public int? RcnnFpnChannels { get; init; }
+    /// <summary>Mask R-CNN: the <c>rcnn_mask_channels</c> the detector was built with; null = the default.</summary>
+    [JsonPropertyName("rcnn_mask_channels")] public int? RcnnMaskChannels { get; init; }
     [JsonPropertyName("epoch")] public int Epoch { get; init; }
     [JsonPropertyName("global_step")] public long GlobalStep { get; init; }
     [JsonPropertyName("steps_per_epoch")] public int StepsPerEpoch { get; init; }

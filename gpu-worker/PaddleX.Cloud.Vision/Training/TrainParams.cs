@@ -104,6 +104,10 @@ public sealed record TrainParams
     [JsonPropertyName("eval_batch_size")] public int EvalBatchSize { get; init; }
     /// <summary>Faster / Mask R-CNN: RoIs sampled per training picture (0 = PaddleX's 512); fewer make small runs cheaper.</summary>
     [JsonPropertyName("rcnn_rois_per_image")] public int RcnnRoisPerImage { get; init; }
+    /// <summary>Faster / Mask R-CNN with FPN: channels of the feature pyramid, the RPN head and the RoI features (0 = 256).</summary>
+    [JsonPropertyName("rcnn_fpn_channels")] public int RcnnFpnChannels { get; init; }
+    /// <summary>Mask R-CNN: channels of the mask branch's convolutions (0 = 256).</summary>
+    [JsonPropertyName("rcnn_mask_channels")] public int RcnnMaskChannels { get; init; }
 
     /// <summary>Pruned retraining: the parent's trained model folder, pruned before training starts.</summary>
     [JsonPropertyName("prune_checkpoint")] public string? PruneCheckpoint { get; init; }

@@ -12,7 +12,8 @@ using Xunit.Abstractions;
 namespace PaddleX.Cloud.Detection.Tests.Rcnn;
 
 /// <summary>Mask R-CNN through the shared detection trainer for the <c>instance_segmentation</c> task type, one short
-/// epoch per backbone at 64 px on generated shapes with polygon outlines: PaddleX's loss names with
+/// epoch per backbone at 64 px on generated shapes with polygon outlines (pyramid and mask branch narrowed to 32
+/// channels, so the checkpoint's predictor must rebuild the narrowed network): PaddleX's loss names with
 /// <c>loss_mask</c> in the [TRAIN] line, <c>bbox_mmap</c> and <c>segm_mmap</c> in the [EVAL] line, an
 /// <c>eval_details.json</c> with RLE mask results that the offline evaluation reads, and a checkpoint whose predictor
 /// returns masks in the picture's pixels.</summary>
@@ -24,7 +25,7 @@ public sealed class MaskRcnnTrainerTests(ITestOutputHelper output)
         "instance_segmentation", valSplit: 0.3, testSplit: 0.1).Dataset);
 
     internal static TrainParams Recipe(string backbone, int epochs, int side, int batch) =>
-        YoloTrainingTests.Recipe(epochs, side, batch) with { Model = "MaskRCNN", Backbone = backbone, LogIntervalSteps = 1, RcnnRoisPerImage = 16 };
+        YoloTrainingTests.Recipe(epochs, side, batch) with { Model = "MaskRCNN", Backbone = backbone, LogIntervalSteps = 1, RcnnRoisPerImage = 16, RcnnFpnChannels = 32, RcnnMaskChannels = 32 };
 
     public static TheoryData<string> Backbones() => ["ResNet50", "ResNet50_vd", "ResNet50_vd_ssld", "ResNet101", "ResNet101_vd"];
 

@@ -4,7 +4,7 @@ namespace PaddleX.Cloud.Vision.Detection.Data;
 
 /// <summary>
 /// The box-aware transforms of PaddleX 2.1's detection pipelines, each a pure function of the item and the random
-/// source. Boxes, weights and polygons follow every geometric change.
+/// source. Boxes, weights, polygons and masks follow every geometric change.
 /// </summary>
 public static class DetectionAugment
 {
@@ -28,6 +28,8 @@ public static class DetectionAugment
         Blend(a.Image, canvas, factor);
         Blend(b.Image, canvas, 1 - factor);
         a.Image = canvas;
+        a.MapMasks(m => MaskGeometry.Place(m, w, h, 0, 0));
+        b.MapMasks(m => MaskGeometry.Place(m, w, h, 0, 0));
         a.Append(b, factor, 1 - factor);
         return a;
     }
@@ -85,6 +87,7 @@ public static class DetectionAugment
         item.Image.CopyTo(canvas, x, y);
         item.Image = canvas;
         item.MapPoints((px, py) => (px + x, py + y));
+        item.MapMasks(m => MaskGeometry.Place(m, width, height, x, y));
     }
 
     /// <summary>PaddleX RandomCrop (SSD style): the IoU thresholds {0, .1, .3, .5, .7, .9} and "no crop" in a random
@@ -145,6 +148,7 @@ public static class DetectionAugment
 
                 item.Image = item.Image.Crop(c.X1, c.Y1, c.X2 - c.X1, c.Y2 - c.Y1);
                 item.Keep(keep, boxes.ToArray(), polygons);
+                item.MapMasks(m => MaskGeometry.Place(m, c.X2 - c.X1, c.Y2 - c.Y1, -c.X1, -c.Y1));
                 return c;
             }
         }
@@ -157,6 +161,7 @@ public static class DetectionAugment
         int w = item.Image.Width;
         item.Image.FlipHorizontal();
         item.MapPoints((x, y) => (w - x, y));
+        item.MapMasks(MaskGeometry.FlipHorizontal);
     }
 
     /// <summary>Resizes to exactly <paramref name="width"/>×<paramref name="height"/>; boxes scale and are clipped to the
@@ -166,6 +171,7 @@ public static class DetectionAugment
         float sx = (float)width / item.Image.Width, sy = (float)height / item.Image.Height;
         item.Image = Resampler.Resize(item.Image, width, height, interpolation);
         item.MapPoints((x, y) => (x * sx, y * sy));
+        item.MapMasks(m => MaskGeometry.Resize(m, width, height));
         for (int i = 0; i < item.Boxes.Length; i += 2)
         {
             item.Boxes[i] = Math.Clamp(item.Boxes[i], 0, width);

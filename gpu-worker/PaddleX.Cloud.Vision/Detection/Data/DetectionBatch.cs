@@ -7,6 +7,7 @@ namespace PaddleX.Cloud.Vision.Detection.Data;
 /// <param name="Boxes">x1, y1, x2, y2 per object.</param>
 /// <param name="InputWidth">the picture's size inside the padded batch (PaddleX <c>im_shape</c>).</param>
 /// <param name="ScaleX">input pixels per original pixel (PaddleX <c>scale_factor</c>).</param>
+/// <param name="Masks">per object, the mask of an RLE outline at the input size (null for objects without one).</param>
 public sealed record DetectionAnnotations(
     long ImageId,
     float[] Boxes,
@@ -19,7 +20,8 @@ public sealed record DetectionAnnotations(
     int InputWidth,
     int InputHeight,
     float ScaleX,
-    float ScaleY)
+    float ScaleY,
+    Inference.PictureMask?[]? Masks = null)
 {
     public int Count => Labels.Length;
 }
@@ -80,7 +82,7 @@ public sealed class DetectionBatch : Vision.Training.ITrainingBatch
             item.Image.CopyInto(images.AsSpan(b * 3 * h * w, 3 * h * w), w, h, 0, 0);
             annotations[b] = new DetectionAnnotations(
                 item.ImageId, item.Boxes, item.Labels, item.Weights, item.Difficult, item.Polygons,
-                item.OriginalWidth, item.OriginalHeight, item.Image.Width, item.Image.Height, item.ScaleX, item.ScaleY);
+                item.OriginalWidth, item.OriginalHeight, item.Image.Width, item.Image.Height, item.ScaleX, item.ScaleY, item.Masks);
         }
 
         return new DetectionBatch(index, h, w, images, annotations);
@@ -93,7 +95,7 @@ public sealed class DetectionBatch : Vision.Training.ITrainingBatch
     }
 
     /// <summary>One <see cref="DetectionTarget"/> per picture: boxes [N, 4] float32, labels [N] int64, weights [N] float32,
-    /// and — with <paramref name="masks"/> and outlines in the data — instance masks [N, H, W] uint8 at the batch size.</summary>
+    /// and — with <paramref name="masks"/> and outlines (polygons or RLE masks) in the data — instance masks [N, H, W] uint8 at the batch size.</summary>
     public IReadOnlyList<DetectionTarget> ToTargets(Device device, bool masks = false)
     {
         var targets = new List<DetectionTarget>(Count);
@@ -103,14 +105,20 @@ public sealed class DetectionBatch : Vision.Training.ITrainingBatch
             Tensor labels = tensor(a.Labels.Select(l => (long)l).ToArray(), [a.Count], ScalarType.Int64, device);
             Tensor weights = tensor(a.Weights, [a.Count], ScalarType.Float32, device);
             Tensor? maskTensor = null;
-            if (masks && a.Polygons is not null)
+            if (masks && (a.Polygons is not null || a.Masks is not null))
             {
                 var bytes = new byte[a.Count * Height * Width];
                 for (int i = 0; i < a.Count; i++)
                 {
-                    if (a.Polygons[i] is { } polygons)
+                    Span<byte> plane = bytes.AsSpan(i * Height * Width, Height * Width);
+                    if (a.Polygons?[i] is { } polygons)
                     {
-                        PolygonClip.Fill(polygons, Width, Height, bytes.AsSpan(i * Height * Width, Height * Width));
+                        PolygonClip.Fill(polygons, Width, Height, plane);
+                    }
+                    else if (a.Masks?[i] is { } mask)
+                    {
+                        // the picture sits at the batch's top-left corner, zero padding beyond it
+                        MaskGeometry.Place(mask, Width, Height, 0, 0).Pixels.CopyTo(plane);
                     }
                 }
 

@@ -41,6 +41,8 @@ public sealed class DetectionPredictor : IDisposable
         ImageStd = state.ImageStd,
         WithFpn = state.Layout != DetectorOptions.WithoutFpnLayout,
         AnchorScale = state.AnchorScale ?? 1,
+        RcnnFpnChannels = state.RcnnFpnChannels ?? 0,
+        RcnnMaskChannels = state.RcnnMaskChannels ?? 0,
     };
 
     /// <summary>Every detection of the model's own post-processing (PaddleX's score threshold 0.01 and top 100).</summary>

@@ -81,8 +81,21 @@ public static class DetectionModels
     }
 
     /// <summary>R-CNN settings the options change (null: the architecture's defaults).</summary>
-    private static RcnnSettings? Rcnn(DetectorOptions options, bool fpn) =>
-        options.RcnnRoisPerImage > 0 ? (fpn ? new RcnnSettings() : RcnnSettings.ForC4) with { BoxBatchPerImage = options.RcnnRoisPerImage } : null;
+    private static RcnnSettings? Rcnn(DetectorOptions options, bool fpn)
+    {
+        if (options.RcnnRoisPerImage <= 0 && options.RcnnFpnChannels <= 0 && options.RcnnMaskChannels <= 0)
+        {
+            return null;
+        }
+
+        RcnnSettings s = fpn ? new RcnnSettings() : RcnnSettings.ForC4;
+        return s with
+        {
+            BoxBatchPerImage = options.RcnnRoisPerImage > 0 ? options.RcnnRoisPerImage : s.BoxBatchPerImage,
+            FpnChannels = fpn && options.RcnnFpnChannels > 0 ? options.RcnnFpnChannels : s.FpnChannels,
+            MaskHeadChannels = options.RcnnMaskChannels > 0 ? options.RcnnMaskChannels : s.MaskHeadChannels,
+        };
+    }
 
     /// <summary>The module behind a detector (parameters, state dict, train/eval mode, device).</summary>
     public static nn.Module AsModule(IDetector detector) =>

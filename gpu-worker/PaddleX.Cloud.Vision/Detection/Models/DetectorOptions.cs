@@ -33,6 +33,13 @@ public sealed record DetectorOptions
     /// make a step cheaper (the mask branch runs on a quarter of them); detection is unaffected.</summary>
     public int RcnnRoisPerImage { get; init; }
 
+    /// <summary>Faster / Mask R-CNN with FPN: channels of the pyramid, the RPN head and the RoI features (0 = 256).
+    /// Together with <see cref="RcnnMaskChannels"/> this gives a narrower network of the same code path.</summary>
+    public int RcnnFpnChannels { get; init; }
+
+    /// <summary>Mask R-CNN: channels of the mask branch's convolutions (0 = 256).</summary>
+    public int RcnnMaskChannels { get; init; }
+
     /// <summary>The options a run with <paramref name="p"/> builds its detector with; training, prediction, evaluation
     /// and export all go through here, so they build the same network.</summary>
     public static DetectorOptions For(TrainParams p)
@@ -47,7 +54,21 @@ public sealed record DetectorOptions
             throw new ArgumentException($"objectness_prior must be in [0, 1), got {p.ObjectnessPrior}");
         }
 
-        return new DetectorOptions { InputSize = [p.Width, p.Height], WithFpn = p.WithFpn, AnchorScale = p.AnchorScale, ObjectnessPrior = p.ObjectnessPrior, RcnnRoisPerImage = p.RcnnRoisPerImage };
+        if (p.RcnnRoisPerImage < 0 || p.RcnnFpnChannels < 0 || p.RcnnMaskChannels < 0)
+        {
+            throw new ArgumentException($"rcnn_rois_per_image, rcnn_fpn_channels and rcnn_mask_channels must be 0 (the default) or positive, got {p.RcnnRoisPerImage}, {p.RcnnFpnChannels}, {p.RcnnMaskChannels}");
+        }
+
+        return new DetectorOptions
+        {
+            InputSize = [p.Width, p.Height],
+            WithFpn = p.WithFpn,
+            AnchorScale = p.AnchorScale,
+            ObjectnessPrior = p.ObjectnessPrior,
+            RcnnRoisPerImage = p.RcnnRoisPerImage,
+            RcnnFpnChannels = p.RcnnFpnChannels,
+            RcnnMaskChannels = p.RcnnMaskChannels,
+        };
     }
 
     /// <summary>The checkpoint <c>layout</c> of a detector trained with <c>with_fpn</c> false, so prediction, evaluation

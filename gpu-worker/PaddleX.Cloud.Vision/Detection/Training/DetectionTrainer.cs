@@ -174,6 +174,8 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
             Backbone = backbone, ImageShape = [p.Width, p.Height], ImageMean = p.ImageMean, ImageStd = p.ImageStd,
             Layout = p.WithFpn ? null : DetectorOptions.WithoutFpnLayout,
             AnchorScale = p.AnchorScale == 1 ? null : p.AnchorScale,
+            RcnnFpnChannels = p.RcnnFpnChannels > 0 ? p.RcnnFpnChannels : null,
+            RcnnMaskChannels = p.RcnnMaskChannels > 0 ? p.RcnnMaskChannels : null,
         };
 
     public void CheckResume(string checkpoint, CheckpointState resumed)
