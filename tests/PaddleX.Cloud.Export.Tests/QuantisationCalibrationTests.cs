@@ -29,6 +29,24 @@ public sealed class QuantisationCalibrationTests
         Assert.InRange(pMax, 0.9f, 1.2f);
     }
 
+    /// <summary>A ReLU output is half exact zeros; any range holds them exactly, so the KL cut must be the one the
+    /// non-zero values alone give (their spike in the first bin used to pull the cut to a fraction of the range).</summary>
+    [Fact]
+    public void Kl_cut_of_a_relu_output_ignores_its_exact_zeros()
+    {
+        var rng = new Random(7);
+        var bulk = Enumerable.Range(0, 40_000).Select(_ => (float)Math.Abs(Gaussian(rng))).ToArray();
+        var (positive, relu) = (new TensorStatistics(), new TensorStatistics());
+        positive.Add(bulk);
+        relu.Add(bulk.Concat(new float[bulk.Length]).ToArray());
+
+        Assert.Equal(bulk.Length, relu.Zeros);
+        Assert.Equal(positive.Range(CalibrationMethod.Kl), relu.Range(CalibrationMethod.Kl));
+        Assert.InRange(relu.Range(CalibrationMethod.Kl).Max, positive.PercentileThreshold(0.99), positive.Max);
+    }
+
+    private static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+
     [Fact]
     public void Signed_values_get_a_range_on_both_sides_and_constants_a_range_holding_zero()
     {
