@@ -14,12 +14,14 @@ public sealed class QuantisedExportTests(ITestOutputHelper output) : IDisposable
     /// <summary>Checkpoints and exports of a few hundred MB: removed after each test.</summary>
     private readonly List<string> folders = [];
 
-    [Fact]
-    public void Trained_ResNet18_int8_keeps_top1_within_one_point_at_under_30_percent_of_the_file()
+    [Theory]
+    [InlineData("ResNet18")]
+    [InlineData("MobileNetV2")]
+    public void Trained_classifier_int8_keeps_top1_within_one_point_at_under_30_percent_of_the_file(string model)
     {
         using var data = new SyntheticDataset(trainPerClass: 25, valPerClass: 25, testPerClass: 0);
         var dir = Folder(TempDir.Create());
-        var trained = new ClassificationTrainer().Run(new TrainingRequest { Params = TrainingTests.Small(), DatasetDir = data.Dir, OutputDir = dir });
+        var trained = new ClassificationTrainer().Run(new TrainingRequest { Params = TrainingTests.Small() with { Model = model }, DatasetDir = data.Dir, OutputDir = dir });
         Assert.True(trained.BestAcc1 >= 0.9, $"the classifier did not learn: top-1 {trained.BestAcc1}");
 
         var (result, log, save) = Quantise(Path.Combine(dir, "best_model"), data.Dir, CalibrationMethod.Kl);

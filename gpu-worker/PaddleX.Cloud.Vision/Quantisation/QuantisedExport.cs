@@ -58,7 +58,7 @@ public static class QuantisedExport
             }
 
             var weights = Timed((i, n, s) => log(QuantLogFormat.Weight(i, n, s)), onWeight => QdqQuantiser.QuantiseWeights(plan, onWeight));
-            ranges = Timed((i, n, s) => log(QuantLogFormat.Activation(i, n, s)), onTensor => calibrator.Ranges(options.Method, onTensor));
+            ranges = Timed((i, n, s) => log(QuantLogFormat.Activation(i, n, s)), onTensor => calibrator.Ranges(options.Method, plan.Ceilings, onTensor));
             cancellationToken.ThrowIfCancellationRequested();
             var quantised = QdqQuantiser.Quantise(model, plan, weights, ranges);
             var bytes = quantised.ToByteArray();
@@ -96,7 +96,7 @@ public static class QuantisedExport
             calibrator.Add(sample, dims);
         }
 
-        return QdqQuantiser.Quantise(model, plan, QdqQuantiser.QuantiseWeights(plan), calibrator.Ranges(options.Method)).ToByteArray();
+        return QdqQuantiser.Quantise(model, plan, QdqQuantiser.QuantiseWeights(plan), calibrator.Ranges(options.Method, plan.Ceilings)).ToByteArray();
     }
 
     /// <summary>ONNX Runtime on the CPU with every graph optimisation (the QDQ → int8 kernel fusions among them).</summary>
