@@ -135,7 +135,6 @@ public sealed class YoloPruningTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("PPYOLO")]
     [InlineData("FasterRCNN")]
     public void Other_detectors_say_they_cannot_be_pruned(string model)
     {
