@@ -148,7 +148,10 @@ public sealed class ChannelPruner
                 conv.weight = Select(conv.weight!, 0, index);
                 conv.bias = conv.bias is null ? null : Select(conv.bias, 0, index);
                 OutChannels.SetValue(conv, (long)k.Length);
-                if (producer.LastIndexOf('.') is var dot and > 0 && modules.GetValueOrDefault(producer[..dot]) is torchvision.SqueezeExcitation excitation)
+                // Only the excitation's second convolution writes the channels it scales; its first one writes the
+                // squeeze channels, a group of their own.
+                if (producer.LastIndexOf('.') is var dot and > 0 && producer[(dot + 1)..] == "fc2"
+                    && modules.GetValueOrDefault(producer[..dot]) is torchvision.SqueezeExcitation excitation)
                 {
                     ExcitedChannels.SetValue(excitation, (long)k.Length);
                 }
