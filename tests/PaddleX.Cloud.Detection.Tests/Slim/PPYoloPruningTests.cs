@@ -53,33 +53,10 @@ public sealed class PPYoloPruningTests(ITestOutputHelper output)
             pruned.Order());
         Assert.Equal(groupCount, groups.Count);
 
-        var pruner = new ChannelPruner(module, groups);
         using var x = torch.randn(1, 3, Side, Side);
-        var ratios = groups.Select((g, i) => (Group: g, Ratio: 0.3 + (0.1 * (i % 5)))).ToList();
-        var masks = ratios.Select(r => pruner.Mask(r.Group, r.Ratio)).ToList();
-        var keep = ratios.ToDictionary(r => r.Group.Name, r => pruner.Strongest(r.Group, pruner.Channels(r.Group) - ChannelPruner.Removed(pruner.Channels(r.Group), r.Ratio)));
-        Tensor[] masked;
-        using (no_grad())
-        {
-            masked = module.call(x);
-        }
-
-        masks.Reverse();
-        masks.ForEach(m => m.Dispose());
-        var counter = new FlopsCounter(module, 3, Side, Side);
-        Assert.Equal(module.parameters().Sum(p => p.numel()), counter.Current.Parameters);
-        var predicted = counter.Predict(groups, keep.ToDictionary(k => k.Key, k => k.Value.Length), pruner.Channels);
-
-        pruner.Shrink(keep);
-        Tensor[] after;
-        using (no_grad())
-        {
-            after = module.call(x);
-        }
-
-        var complexity = new FlopsCounter(module, 3, Side, Side).Current;
-        output.WriteLine($"{model}-{backbone}: {groups.Count} groups, FLOPs {counter.Current.Flops:N0} -> {complexity.Flops:N0} " +
-            $"({1 - ((double)complexity.Flops / counter.Current.Flops):P1} fewer), parameters {counter.Current.Parameters:N0} -> {complexity.Parameters:N0}");
+        var (masked, after, before, predicted, complexity) = MaskedPruning.Run(module, groups, i => 0.3 + (0.1 * (i % 5)), x);
+        output.WriteLine($"{model}-{backbone}: {groups.Count} groups, FLOPs {before.Flops:N0} -> {complexity.Flops:N0} " +
+            $"({1 - ((double)complexity.Flops / before.Flops):P1} fewer), parameters {before.Parameters:N0} -> {complexity.Parameters:N0}");
         Assert.Equal(masked.Length, after.Length);
         for (int i = 0; i < masked.Length; i++)
         {
@@ -90,7 +67,7 @@ public sealed class PPYoloPruningTests(ITestOutputHelper output)
         }
 
         Assert.Equal(predicted, complexity);
-        Assert.True(complexity.Flops <= counter.Current.Flops * 0.7, $"FLOPs {complexity.Flops} of {counter.Current.Flops}");
+        Assert.True(complexity.Flops <= before.Flops * 0.7, $"FLOPs {complexity.Flops} of {before.Flops}");
 
         // The smaller network trains: every loss term is finite and every remaining parameter gets a gradient.
         module.train();

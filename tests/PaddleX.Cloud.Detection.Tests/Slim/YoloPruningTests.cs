@@ -32,32 +32,9 @@ public sealed class YoloPruningTests(ITestOutputHelper output)
         var heads = module.named_modules().Where(m => m.name.StartsWith("head.outputs.", StringComparison.Ordinal) && m.module is Conv2d)
             .ToDictionary(m => m.name, m => ((Conv2d)m.module).out_channels);
 
-        var pruner = new ChannelPruner(module, groups);
         using var x = torch.randn(1, 3, Side, Side);
-        var ratios = groups.Select((g, i) => (Group: g, Ratio: 0.1 * (1 + (i % 7)))).ToList();
-        var masks = ratios.Select(r => pruner.Mask(r.Group, r.Ratio)).ToList();
-        var keep = ratios.ToDictionary(r => r.Group.Name, r => pruner.Strongest(r.Group, pruner.Channels(r.Group) - ChannelPruner.Removed(pruner.Channels(r.Group), r.Ratio)));
-        Tensor[] masked;
-        using (no_grad())
-        {
-            masked = module.call(x);
-        }
-
-        masks.Reverse();
-        masks.ForEach(m => m.Dispose());
-        var counter = new FlopsCounter(module, 3, Side, Side);
-        Assert.Equal(module.parameters().Sum(p => p.numel()), counter.Current.Parameters);
-        var predicted = counter.Predict(groups, keep.ToDictionary(k => k.Key, k => k.Value.Length), pruner.Channels);
-
-        pruner.Shrink(keep);
-        Tensor[] pruned;
-        using (no_grad())
-        {
-            pruned = module.call(x);
-        }
-
-        var after = new FlopsCounter(module, 3, Side, Side).Current;
-        output.WriteLine($"{backbone}: FLOPs {counter.Current.Flops:N0} -> {after.Flops:N0}, parameters {counter.Current.Parameters:N0} -> {after.Parameters:N0}");
+        var (masked, pruned, before, predicted, after) = MaskedPruning.Run(module, groups, i => 0.1 * (1 + (i % 7)), x);
+        output.WriteLine($"{backbone}: FLOPs {before.Flops:N0} -> {after.Flops:N0}, parameters {before.Parameters:N0} -> {after.Parameters:N0}");
         Assert.Equal(masked.Length, pruned.Length);
         for (int i = 0; i < masked.Length; i++)
         {
@@ -66,7 +43,7 @@ public sealed class YoloPruningTests(ITestOutputHelper output)
         }
 
         Assert.Equal(predicted, after);
-        Assert.True(after.Flops < counter.Current.Flops * 0.8);
+        Assert.True(after.Flops < before.Flops * 0.8);
         foreach (var (name, channels) in heads)
         {
             Assert.Equal(channels, ((Conv2d)module.named_modules().Single(m => m.name == name).module).out_channels);
