@@ -15,9 +15,9 @@ namespace PaddleX.Cloud.Vision.Quantisation;
 /// quantisation of their input, so the runtime can drop the pair around them.</item>
 /// </list>
 /// Everything else stays float32 and reads its inputs through DequantizeLinear. In a graph with its own
-/// post-processing (a detector ending in NonMaxSuppression) the decoding tail stays float32 as a whole: from the
-/// first reshaping or slicing of the head's outputs on nothing is quantised, and a convolution that only feeds
-/// that tail keeps a float output (box coordinates and scores at 8 bits would move boxes and reorder NMS). A MatMul
+/// post-processing (a detector selecting with NonMaxSuppression or TopK) the decoding tail stays float32 as a whole:
+/// nothing from which no weighted convolution can be reached is quantised, and a convolution that only feeds that
+/// tail keeps a float output (box coordinates and scores at 8 bits would move boxes and reorder NMS). A MatMul
 /// with a constant weight (a deformable convolution) stores that weight as int8 but multiplies in float, and the
 /// deformable sampling (offsets, grid, GridSample) stays float.
 /// </summary>
