@@ -91,15 +91,19 @@ public sealed class PruneFlowTests : ServerTestBase
         Expect.Error(await Api.PostAsync("/project/task/train", new { tid = child, pruned_flops = 0.3 }), "task_not_found", "父任务");
     }
 
-    [Fact]
-    public async Task A_YOLOv3_task_is_analysed_by_bbox_map_and_a_child_retrains_pruned_and_exports_float32_and_int8()
+    /// <summary>A YOLO-family task (YOLOv3; PP-YOLO with CoordConv, SPP, the IoU-aware head and Matrix NMS) is analysed,
+    /// its child retrained pruned, then exported as float32 and int8.</summary>
+    [Theory]
+    [InlineData("YOLOv3", "MobileNetV1", 34)]
+    [InlineData("PPYOLO", "MobileNetV3_small", 31)]
+    public async Task A_YOLO_family_task_is_analysed_by_bbox_map_and_a_child_retrains_pruned_and_exports_float32_and_int8(string model, string backbone, int groups)
     {
         var source = ShapeDetectionGenerator.Write(Path.Combine(Server.Workspace, "import", "shapes"), new ShapeDetectionOptions { Count = 10, MaxSide = 96, Seed = 5 });
         var (pid, _) = await ImportedProjectAsync(source, "形状", "detection", valSplit: 0.2, testSplit: 0);
         var train = new JsonObject
         {
-            ["model"] = "YOLOv3",
-            ["backbone"] = "MobileNetV1",
+            ["model"] = model,
+            ["backbone"] = backbone,
             ["image_shape"] = new JsonArray(64, 64),
             ["batch_size"] = 4,
             ["num_epochs"] = 1,
@@ -118,39 +122,39 @@ public sealed class PruneFlowTests : ServerTestBase
         await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/project/task/prune", new { tid }))["prune_status"]!.GetValue<int>() is 2 or 3, TimeSpan.FromMinutes(25));
         Assert.Equal(2, (await Api.GetAsync("/project/task/prune", new { tid }))["prune_status"]!.GetValue<int>());
         var log = await PruneLogAsync(tid);
-        Assert.Equal("306", log["iters"]!.GetValue<string>()); // YOLOv3-MobileNetV1: 34 channel groups × 9 ratios
+        Assert.Equal($"{groups * 9}", log["iters"]!.GetValue<string>()); // channel groups × 9 ratios
         Assert.Equal("1.0000", log["progress"]!.GetValue<string>());
         var sensitivities = Expect.Ok(await Api.GetAsync("/project/task/metrics", new { tid, type = "sensitivities" }));
         Assert.StartsWith("iVBORw0KGgo", sensitivities["sensitivities_loss_img"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("bbox_map", sensitivities["sensitivities"]!["metric"]!.GetValue<string>());
-        Assert.Equal(34, sensitivities["sensitivities"]!["groups"]!.AsObject().Count);
+        Assert.Equal(groups, sensitivities["sensitivities"]!["groups"]!.AsObject().Count);
 
         var child = Expect.Ok(await Api.PostAsync("/project/task", new { pid, parent_id = tid }))["tid"]!.GetValue<string>();
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid = child, pruned_flops = 0.3 }));
         Assert.Equal(15, (await Api.GetAsync("/project/task", new { tid = child }))["task_status"]!.GetValue<int>());
         Assert.Equal(4, (await WaitForTaskAsync(child, s => s is 4 or 10, TimeSpan.FromMinutes(5)))["task_status"]!.GetValue<int>());
         var trainLog = string.Join("\n", Expect.Ok(await Api.GetAsync("/file", new { path = DisplayPath($"projects/{pid}/{child}/out.log") }))["log"]!.AsArray().Select(l => l!.GetValue<string>()));
-        Assert.Contains("Pruned YOLOv3 at 64x64", trainLog, StringComparison.Ordinal);
+        Assert.Contains($"Pruned {model} at 64x64", trainLog, StringComparison.Ordinal);
 
-        Expect.Ok(await Api.PostAsync("/project/task/export", new { tid = child, type = "infer", save_dir = "exports/pruned_yolo" }));
+        Expect.Ok(await Api.PostAsync("/project/task/export", new { tid = child, type = "infer", save_dir = $"exports/pruned_{model}" }));
         await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/project/task/export", new { tid = child }))["export_status"]?.GetValue<int>() is 7 or 13, TimeSpan.FromMinutes(2));
-        var info = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Server.Workspace, "exports", "pruned_yolo", "model.json")))!;
+        var info = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Server.Workspace, "exports", $"pruned_{model}", "model.json")))!;
         Assert.True(info["pruned"]!.GetValue<bool>());
         Assert.True(info["flops"]!.GetValue<long>() <= info["pruning"]!["base_flops"]!.GetValue<long>() * 0.7);
 
         // int8 of the pruned child: the detection metric before and after, the original's progress stages.
-        Expect.Ok(await Api.PostAsync("/project/task/export", new { tid = child, type = "infer", save_dir = "exports/pruned_yolo_int8", quant = true, quant_method = "minmax" }));
+        Expect.Ok(await Api.PostAsync("/project/task/export", new { tid = child, type = "infer", save_dir = $"exports/pruned_{model}_int8", quant = true, quant_method = "minmax" }));
         await Polling.WaitUntilAsync(async () => (await Api.GetAsync("/project/task/export", new { tid = child }))["export_status"]?.GetValue<int>() is 7 or 13, TimeSpan.FromMinutes(3));
         Assert.Equal(7, (await Api.GetAsync("/project/task/export", new { tid = child }))["export_status"]!.GetValue<int>());
         Assert.Equal("Finish", Expect.Ok(await Api.GetAsync("/project/task/export", new { tid = child, quant = "log" }))["quant_log"]!["stage"]!.GetValue<string>());
         var result = Expect.Ok(await Api.GetAsync("/project/task/export", new { tid = child, quant = "result" }))["quant_result"]!;
         Expect.Keys(result["before"]!.AsObject(), "bbox_map");
         Expect.Keys(result["after"]!.AsObject(), "bbox_map");
-        var int8 = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Server.Workspace, "exports", "pruned_yolo_int8", "model.json")))!;
+        var int8 = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Server.Workspace, "exports", $"pruned_{model}_int8", "model.json")))!;
         Assert.Equal("int8", int8["weights"]!.GetValue<string>());
         Assert.True(int8["pruned"]!.GetValue<bool>());
-        Assert.True(new FileInfo(Path.Combine(Server.Workspace, "exports", "pruned_yolo_int8", "model.onnx")).Length
-            <= new FileInfo(Path.Combine(Server.Workspace, "exports", "pruned_yolo", "model.onnx")).Length * 0.3);
+        Assert.True(new FileInfo(Path.Combine(Server.Workspace, "exports", $"pruned_{model}_int8", "model.onnx")).Length
+            <= new FileInfo(Path.Combine(Server.Workspace, "exports", $"pruned_{model}", "model.onnx")).Length * 0.3);
     }
 
     [Fact]
@@ -162,7 +166,7 @@ public sealed class PruneFlowTests : ServerTestBase
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = "{\"model\": \"FasterRCNN\"}" }))["tid"]!.GetValue<string>();
         await WriteFileAsync($"projects/{pid}/{tid}/output/best_model/.success", string.Empty);
         Expect.Error(await Api.PostAsync("/project/task/prune", new { tid }), "invalid_state", "暂不支持FasterRCNN、MaskRCNN模型裁剪");
-        // Their int8 export too (this engine quantises YOLOv3 among the detectors).
+        // Their int8 export too (this engine quantises the YOLO family among the detectors).
         Expect.Error(await Api.PostAsync("/project/task/export", new { tid, type = "infer", save_dir = "exports/rcnn_int8", quant = true }), "not_available", "FasterRCNN");
     }
 

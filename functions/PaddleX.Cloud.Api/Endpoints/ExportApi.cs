@@ -101,18 +101,18 @@ public static class ExportApi
     }
 
     /// <summary>int8 export evaluates on the validation split and calibrates on the training split of a
-    /// classification, segmentation or YOLOv3 detection dataset.</summary>
+    /// classification, segmentation or YOLO-family detection dataset (YOLOv3, PP-YOLO, PP-YOLO Tiny, PP-YOLOv2).</summary>
     private static async ValueTask CheckQuantisableAsync(ApiCall call, TaskInfo task)
     {
         var project = await call.ProjectAsync(task.Pid);
         if (project.Type != nameof(ProjectType.classification) && !Params.ModelCatalog.IsSegmentation(project.Type) && project.Type != nameof(ProjectType.detection))
         {
-            throw new ApiException(ErrorCodes.NotImplementedYet, $"量化导出暂只支持分类、分割与YOLOv3检测任务 (int8 export is available for classification, segmentation and YOLOv3 detection, not {project.Type})");
+            throw new ApiException(ErrorCodes.NotImplementedYet, $"量化导出暂只支持分类、分割与YOLO系列检测任务 (int8 export is available for classification, segmentation and YOLO-family detection, not {project.Type})");
         }
 
-        if (project.Type == nameof(ProjectType.detection) && Params.TrainingParams.Parse(task.ParamsJson)?["model"]?.GetValue<string>() is { } model && model != "YOLOv3")
+        if (project.Type == nameof(ProjectType.detection) && Params.TrainingParams.Parse(task.ParamsJson)?["model"]?.GetValue<string>() is { } model && model is "FasterRCNN" or "MaskRCNN")
         {
-            throw new ApiException(ErrorCodes.NotImplementedYet, $"暂不支持{model}模型量化导出 (int8 export of detection models is available for YOLOv3, not {model})");
+            throw new ApiException(ErrorCodes.NotImplementedYet, $"暂不支持{model}模型量化导出 (int8 export of detection models is available for the YOLO family: YOLOv3, PPYOLO, PPYOLOTiny, PPYOLOv2; not {model})");
         }
 
         var dataset = await call.DatasetAsync(project.Did);

@@ -15,17 +15,16 @@ namespace PaddleX.Cloud.Vision.Quantisation;
 /// quantisation of their input, so the runtime can drop the pair around them.</item>
 /// </list>
 /// Everything else stays float32 and reads its inputs through DequantizeLinear. In a graph with its own
-/// post-processing (a detector ending in NonMaxSuppression) the decoding tail stays float32 as a whole: from the
-/// first reshaping or slicing of the head's outputs on nothing is quantised, and a convolution that only feeds
-/// that tail keeps a float output (box coordinates and scores at 8 bits would move boxes and reorder NMS).
+/// post-processing (a detector selecting with NonMaxSuppression or TopK) the decoding tail stays float32 as a whole:
+/// nothing from which no weighted convolution can be reached is quantised, and a convolution that only feeds that
+/// tail keeps a float output (box coordinates and scores at 8 bits would move boxes and reorder NMS). A MatMul
+/// with a constant weight (a deformable convolution) stores that weight as int8 but multiplies in float, and the
+/// deformable sampling (offsets, grid, GridSample) stays float.
 /// </summary>
 internal sealed class QdqPlan
 {
     private static readonly HashSet<string> Pools = ["GlobalAveragePool", "AveragePool"];
     private static readonly HashSet<string> Passthrough = ["MaxPool", "Flatten", "Resize"];
-
-    /// <summary>Ops that start a detector's decoding tail: they rearrange the head's channels into boxes and scores.</summary>
-    private static readonly HashSet<string> TailStarts = ["Reshape", "Transpose", "Slice", "Gather", "GatherND", "Split", "Squeeze", "Unsqueeze", "Exp"];
 
     private QdqPlan(GraphProto graph)
     {
@@ -33,13 +32,18 @@ internal sealed class QdqPlan
         var floats = FloatTensors(graph, Initializers);
         var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var consumers = Consumers(graph);
-        var tail = PostProcessingTail(graph);
+        var tail = PostProcessingTail(graph, Initializers, floats);
+        var sampling = SamplingGrids(graph, Initializers, floats);
 
-        foreach (var node in graph.Node.Where(n => !tail.Contains(n)))
+        foreach (var node in graph.Node.Where(n => !tail.Contains(n) && !sampling.Contains(n)))
         {
             if (IsWeighted(node, Initializers, floats) || IsActivationOp(node, Initializers, floats))
             {
                 Compute.Add(node);
+            }
+            else if (node.OpType == "MatMul" && node.Input.Count(i => Initializers.TryGetValue(i, out var w) && w.DataType == (int)TensorProto.Types.DataType.Float && w.Dims.Count >= 2) == 1)
+            {
+                WeightOnly.Add(node);
             }
         }
 
@@ -76,7 +80,7 @@ internal sealed class QdqPlan
             // Gemm may hand float32 to float consumers (the logits): quantising them only loses precision.
             if (node.OpType == "Gemm"
                 ? Users(output, consumers).Any(u => Compute.Contains(u) || Passthrough.Contains(u.OpType))
-                : !(tail.Count > 0 && Users(output, consumers).All(tail.Contains)))
+                : !(tail.Count > 0 && Users(output, consumers).All(tail.Contains)) && !Users(output, consumers).Any(sampling.Contains))
             {
                 Add(output);
             }
@@ -101,6 +105,11 @@ internal sealed class QdqPlan
     /// <summary>Nodes run as int8 kernels: their weights are quantised per output channel.</summary>
     public HashSet<NodeProto> Compute { get; } = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>MatMuls with one constant weight outside the kernels above (a deformable convolution's weights times
+    /// its sampled columns): the weight is stored as int8 per output row behind DequantizeLinear, the product runs in
+    /// float on float inputs.</summary>
+    public List<NodeProto> WeightOnly { get; } = [];
+
     /// <summary>Folded activation → the compute node that now writes the activation's output.</summary>
     public Dictionary<NodeProto, NodeProto> FoldedActivations { get; } = new(ReferenceEqualityComparer.Instance);
 
@@ -120,7 +129,10 @@ internal sealed class QdqPlan
     public IReadOnlyList<string> Calibrated { get; }
 
     /// <summary>How many weight tensors are quantised (for the progress log).</summary>
-    public int WeightCount => Compute.Count(n => n.OpType is "Conv" or "Gemm");
+    public int WeightCount => Compute.Count(n => n.OpType is "Conv" or "Gemm") + WeightOnly.Count;
+
+    /// <summary>Which input of a weighted node holds its weight: Conv's and Gemm's second; a weight-only MatMul's constant.</summary>
+    public int WeightInput(NodeProto node) => node.OpType == "MatMul" ? node.Input.ToList().FindIndex(Initializers.ContainsKey) : 1;
 
     public static QdqPlan For(ModelProto model)
     {
@@ -135,29 +147,64 @@ internal sealed class QdqPlan
     /// <summary>The tensor a node's result is read from once folded activations are gone.</summary>
     public string OutputOf(NodeProto node) => foldedInto.TryGetValue(node, out var folded) ? folded.Output[0] : node.Output[0];
 
-    /// <summary>The nodes of a detector's decoding and NMS tail (none unless the graph runs NonMaxSuppression): the
-    /// reshaping ops reading activations and everything computed from their outputs.</summary>
-    private static HashSet<NodeProto> PostProcessingTail(GraphProto graph)
+    /// <summary>The nodes of a detector's decoding and selection tail (none unless the graph selects detections with
+    /// <c>NonMaxSuppression</c> or <c>TopK</c>): every node from which no weighted convolution can be reached — the
+    /// decoding of the head's outputs into boxes and scores, and the selection. Shape arithmetic that feeds a layer
+    /// (CoordConv's coordinate channels, a deformable convolution's sampling grid) reaches one and is not tail.</summary>
+    private static HashSet<NodeProto> PostProcessingTail(GraphProto graph, Dictionary<string, TensorProto> initializers, HashSet<string> floats)
     {
         var tail = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
-        if (graph.Node.All(n => n.OpType != "NonMaxSuppression"))
+        if (graph.Node.All(n => n.OpType is not ("NonMaxSuppression" or "TopK")))
         {
             return tail;
         }
 
-        var initializers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        var tainted = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var node in graph.Node)
+        // ONNX lists nodes in topological order, so walking backwards sees every reader of a tensor before its writer.
+        var feeding = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in Enumerable.Reverse(graph.Node))
         {
-            var inputs = node.Input.Where(i => i.Length > 0 && !initializers.Contains(i)).ToList();
-            if ((TailStarts.Contains(node.OpType) && inputs.Count > 0) || inputs.Any(tainted.Contains))
+            if (IsWeighted(node, initializers, floats) || node.Output.Any(feeding.Contains))
+            {
+                feeding.UnionWith(node.Input);
+            }
+            else
             {
                 tail.Add(node);
-                tainted.UnionWith(node.Output);
             }
         }
 
         return tail;
+    }
+
+    /// <summary>The nodes computing where a <c>GridSample</c> samples (a deformable convolution's offsets turned into
+    /// its sampling grid), back to the convolution predicting the offsets; only float tensors are followed, so the
+    /// shape arithmetic stops the walk. They stay float, and so does that convolution's output: sampling positions
+    /// at 8 bits would move every sample.</summary>
+    private static HashSet<NodeProto> SamplingGrids(GraphProto graph, Dictionary<string, TensorProto> initializers, HashSet<string> floats)
+    {
+        var grids = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+        var writers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        foreach (var node in graph.Node)
+        {
+            foreach (var output in node.Output)
+            {
+                writers[output] = node;
+            }
+        }
+
+        var pending = new Stack<string>(graph.Node.Where(n => n.OpType == "GridSample" && n.Input.Count > 1).Select(n => n.Input[1]));
+        while (pending.TryPop(out var tensor))
+        {
+            if (floats.Contains(tensor) && writers.TryGetValue(tensor, out var writer) && !IsWeighted(writer, initializers, floats) && grids.Add(writer))
+            {
+                foreach (var input in writer.Input)
+                {
+                    pending.Push(input);
+                }
+            }
+        }
+
+        return grids;
     }
 
     private static IEnumerable<NodeProto> Users(string tensor, Dictionary<string, List<NodeProto>> consumers) =>

@@ -21,9 +21,9 @@ internal static class QdqQuantiser
     public static Dictionary<NodeProto, QuantisedWeight> QuantiseWeights(QdqPlan plan, Action<int, int>? onWeight = null)
     {
         var result = new Dictionary<NodeProto, QuantisedWeight>(ReferenceEqualityComparer.Instance);
-        foreach (var node in plan.Compute.Where(n => n.OpType is "Conv" or "Gemm"))
+        foreach (var node in plan.Compute.Where(n => n.OpType is "Conv" or "Gemm").Concat(plan.WeightOnly))
         {
-            result[node] = Weight(node, plan.Initializers[node.Input[1]]);
+            result[node] = Weight(node, plan.Initializers[node.Input[plan.WeightInput(node)]]);
             onWeight?.Invoke(result.Count, plan.WeightCount);
         }
 
@@ -87,7 +87,14 @@ internal static class QdqQuantiser
 
             if (weights.TryGetValue(original, out var weight))
             {
-                AddWeights(graph, node, weight, plan, parameters[original.Input[0]], added);
+                if (original.OpType == "MatMul")
+                {
+                    node.Input[plan.WeightInput(original)] = AddWeight(graph, node.Output[0], weight, added);
+                }
+                else
+                {
+                    AddWeights(graph, node, weight, plan, parameters[original.Input[0]], added);
+                }
             }
 
             graph.Node.Add(node);
@@ -127,11 +134,16 @@ internal static class QdqQuantiser
     }
 
     /// <summary>Weight → int8 per output channel (symmetric, ±127). Conv weights are [out, in/groups, kh, kw];
-    /// Gemm's B is [out, in] when transposed, else [in, out].</summary>
+    /// Gemm's B is [out, in] when transposed, else [in, out]; a weight-only MatMul's constant is […, out, in].</summary>
     private static QuantisedWeight Weight(NodeProto node, TensorProto w)
     {
         var dims = w.Dims.ToArray();
-        var axis = node.OpType == "Gemm" && QdqPlan.IntAttr(node, "transB", 0) == 0 ? 1 : 0;
+        var axis = node.OpType switch
+        {
+            "MatMul" => dims.Length - 2,
+            "Gemm" when QdqPlan.IntAttr(node, "transB", 0) == 0 => 1,
+            _ => 0,
+        };
         var values = OnnxTensors.ToFloats(w);
         var channels = (int)dims[axis];
         var inner = (int)dims.Skip(axis + 1).Aggregate(1L, (a, b) => a * b);
@@ -152,14 +164,12 @@ internal static class QdqQuantiser
         return new QuantisedWeight(quantised, scales, axis, dims);
     }
 
-    /// <summary>The int8 weight and int32 bias (scale = input scale × weight scale) behind DequantizeLinear.</summary>
-    private static void AddWeights(GraphProto graph, NodeProto node, QuantisedWeight weight, QdqPlan plan, QuantParams input, List<TensorProto> added)
+    /// <summary>The int8 weight behind DequantizeLinear, named after the node's output; returns the dequantised name.</summary>
+    private static string AddWeight(GraphProto graph, string prefix, QuantisedWeight weight, List<TensorProto> added)
     {
-        var (quantised, scales, axis, dims) = (weight.Values, weight.Scales, weight.Axis, weight.Dims);
-        var channels = scales.Length;
-        var prefix = node.Output[0];
-        added.Add(OnnxTensors.SBytes(prefix + "_W_quantized", quantised, dims));
-        added.Add(OnnxTensors.Floats(prefix + "_W_scale", scales, channels));
+        var channels = weight.Scales.Length;
+        added.Add(OnnxTensors.SBytes(prefix + "_W_quantized", weight.Values, weight.Dims));
+        added.Add(OnnxTensors.Floats(prefix + "_W_scale", weight.Scales, channels));
         added.Add(OnnxTensors.SBytes(prefix + "_W_zero_point", new sbyte[channels], channels));
         graph.Node.Add(new NodeProto
         {
@@ -167,9 +177,17 @@ internal static class QdqQuantiser
             Name = prefix + "_W_DequantizeLinear",
             Input = { prefix + "_W_quantized", prefix + "_W_scale", prefix + "_W_zero_point" },
             Output = { prefix + "_W_dequantized" },
-            Attribute = { OnnxGraph.Attr("axis", (long)axis) },
+            Attribute = { OnnxGraph.Attr("axis", (long)weight.Axis) },
         });
-        node.Input[1] = prefix + "_W_dequantized";
+        return prefix + "_W_dequantized";
+    }
+
+    /// <summary>The int8 weight and int32 bias (scale = input scale × weight scale) behind DequantizeLinear.</summary>
+    private static void AddWeights(GraphProto graph, NodeProto node, QuantisedWeight weight, QdqPlan plan, QuantParams input, List<TensorProto> added)
+    {
+        var scales = weight.Scales;
+        var prefix = node.Output[0];
+        node.Input[1] = AddWeight(graph, prefix, weight, added);
 
         if (node.Input.Count < 3 || node.Input[2].Length == 0)
         {

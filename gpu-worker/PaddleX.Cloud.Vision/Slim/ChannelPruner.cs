@@ -41,7 +41,7 @@ public sealed class ChannelPruner
     public IReadOnlyList<ChannelGroup> Groups { get; }
 
     /// <summary>The current channel count of a group (its first producer's filters).</summary>
-    public int Channels(ChannelGroup group) => (int)Conv(group.Producers[0]).out_channels;
+    public int Channels(ChannelGroup group) => (int)Weight(group.Producers[0]).shape[0];
 
     /// <summary>How many channels a ratio removes: rounded, at least one kept.</summary>
     public static int Removed(int channels, double ratio) => Math.Clamp((int)Math.Round(channels * ratio), 0, channels - 1);
@@ -75,7 +75,7 @@ public sealed class ChannelPruner
         Tensor importance = zeros(Channels(group));
         foreach (var producer in group.Producers)
         {
-            var w = Conv(producer).weight!;
+            var w = Weight(producer);
             importance = importance + w.detach().abs().reshape(w.shape[0], -1).sum(1).cpu().to_type(ScalarType.Float32);
         }
 
@@ -113,9 +113,8 @@ public sealed class ChannelPruner
 
         foreach (var producer in group.Producers.Concat(group.Depthwise))
         {
-            var conv = Conv(producer);
-            Zero(conv.weight);
-            Zero(conv.bias);
+            Zero(Weight(producer));
+            Zero(Bias(producer));
         }
 
         return new Restore(saved);
@@ -138,11 +137,21 @@ public sealed class ChannelPruner
             using var index = tensor(k);
             foreach (var producer in group.Producers)
             {
+                if (modules[producer] is IPrunableConvolution other)
+                {
+                    other.Weight = Select(other.Weight, 0, index);
+                    other.Bias = other.Bias is null ? null : Select(other.Bias, 0, index);
+                    continue;
+                }
+
                 var conv = Conv(producer);
                 conv.weight = Select(conv.weight!, 0, index);
                 conv.bias = conv.bias is null ? null : Select(conv.bias, 0, index);
                 OutChannels.SetValue(conv, (long)k.Length);
-                if (producer.LastIndexOf('.') is var dot and > 0 && modules.GetValueOrDefault(producer[..dot]) is torchvision.SqueezeExcitation excitation)
+                // Only the excitation's second convolution writes the channels it scales; its first one writes the
+                // squeeze channels, a group of their own.
+                if (producer.LastIndexOf('.') is var dot and > 0 && producer[(dot + 1)..] == "fc2"
+                    && modules.GetValueOrDefault(producer[..dot]) is torchvision.SqueezeExcitation excitation)
                 {
                     ExcitedChannels.SetValue(excitation, (long)k.Length);
                 }
@@ -187,6 +196,7 @@ public sealed class ChannelPruner
             {
                 Conv2d c => c.in_channels,
                 Linear l => l.in_features,
+                IPrunableConvolution other => other.Weight.shape[1],
                 _ => throw new InvalidOperationException($"consumer {name} is a {module.GetType().Name}, not a convolution or a linear layer"),
             };
             var kept = Enumerable.Range(0, (int)width).Where(i =>
@@ -201,6 +211,10 @@ public sealed class ChannelPruner
             {
                 fc.weight = Select(fc.weight!, 1, index);
                 fc.in_features = kept.Length;
+            }
+            else if (module is IPrunableConvolution other)
+            {
+                other.Weight = Select(other.Weight, 1, index);
             }
         }
     }
@@ -218,6 +232,20 @@ public sealed class ChannelPruner
     }
 
     private Conv2d Conv(string name) => modules[name] as Conv2d ?? throw new InvalidOperationException($"{name} is not a convolution");
+
+    private Tensor Weight(string name) => modules[name] switch
+    {
+        Conv2d conv => conv.weight!,
+        IPrunableConvolution other => other.Weight,
+        _ => throw new InvalidOperationException($"{name} is not a convolution"),
+    };
+
+    private Tensor? Bias(string name) => modules[name] switch
+    {
+        Conv2d conv => conv.bias,
+        IPrunableConvolution other => other.Bias,
+        _ => throw new InvalidOperationException($"{name} is not a convolution"),
+    };
 
     private BatchNorm2d Norm(string name) => modules[name] as BatchNorm2d ?? throw new InvalidOperationException($"{name} is not a BatchNorm2d");
 

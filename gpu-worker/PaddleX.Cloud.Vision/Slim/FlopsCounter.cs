@@ -6,7 +6,7 @@ using static TorchSharp.torch.nn;
 namespace PaddleX.Cloud.Vision.Slim;
 
 /// <summary>The complexity of a network at one input size. FLOPs are the multiply-accumulates of its
-/// convolutions and fully connected layers (PaddleSlim's convention; normalisation, activations, pooling and
+/// convolutions (deformable ones included) and fully connected layers (PaddleSlim's convention; normalisation, activations, pooling and
 /// resizing are left out); parameters are every trainable value.</summary>
 public readonly record struct Complexity(long Flops, long Parameters);
 
@@ -27,7 +27,7 @@ public sealed class FlopsCounter
         var names = ModuleTree.ByName(model);
         foreach (var (name, module) in names)
         {
-            if (module is Conv2d conv)
+            if (module is nn.Module<Tensor, Tensor> conv and (TorchSharp.Modules.Conv2d or IPrunableConvolution))
             {
                 var key = name;
                 hooks.Add(conv.register_forward_hook((_, _, output) =>
@@ -61,6 +61,12 @@ public sealed class FlopsCounter
                 case Conv2d conv:
                     layers.Add(new Layer(name, conv.in_channels, conv.out_channels, conv.groups, conv.kernel_size.Aggregate(1L, (a, b) => a * b), spatial.GetValueOrDefault(name), conv.bias is not null, false));
                     counted += Numel(conv);
+                    break;
+                case IPrunableConvolution other:
+                    // A deformable convolution: its multiply-accumulates are a convolution's (the sampling is not counted).
+                    var w = other.Weight;
+                    layers.Add(new Layer(name, w.shape[1], w.shape[0], 1, w.shape[2] * w.shape[3], spatial.GetValueOrDefault(name), other.Bias is not null, false));
+                    counted += Numel(module);
                     break;
                 case Linear linear:
                     layers.Add(new Layer(name, linear.in_features, linear.out_features, 1, 1, 1, linear.bias is not null, false));

@@ -1,5 +1,6 @@
 using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Slim;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,10 +16,10 @@ namespace PaddleX.Cloud.Vision.Detection.Ops;
 /// State-dict names: <c>weight</c>, <c>bias</c> (when enabled), <c>conv_offset.*</c>. Exports to ONNX through
 /// <see cref="DeformConvOnnx"/>.
 /// </summary>
-public sealed class DeformConv2d : Module<Tensor, Tensor>, IOnnxExportable
+public sealed class DeformConv2d : Module<Tensor, Tensor>, IOnnxExportable, IPrunableConvolution
 {
-    private readonly Parameter weight;
-    private readonly Parameter? bias;
+    private Parameter weight;
+    private Parameter? bias;
     private readonly Conv2d conv_offset;
     private readonly long stride;
     private readonly long padding;
@@ -45,6 +46,28 @@ public sealed class DeformConv2d : Module<Tensor, Tensor>, IOnnxExportable
         init.zeros_(conv_offset.weight!);
         init.zeros_(conv_offset.bias!);
         RegisterComponents();
+    }
+
+    /// <summary>Pruning replaces the weight and bias with cut copies (output channels, or input channels together
+    /// with <c>conv_offset</c>'s, which the pruner cuts as a consumer of its own).</summary>
+    Parameter IPrunableConvolution.Weight
+    {
+        get => weight;
+        set
+        {
+            weight = value;
+            ConditionallyRegisterParameter(nameof(weight), value);
+        }
+    }
+
+    Parameter? IPrunableConvolution.Bias
+    {
+        get => bias;
+        set
+        {
+            bias = value;
+            ConditionallyRegisterParameter(nameof(bias), value);
+        }
     }
 
     public override Tensor forward(Tensor input)

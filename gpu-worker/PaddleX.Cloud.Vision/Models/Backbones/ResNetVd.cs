@@ -1,5 +1,6 @@
 using PaddleX.Cloud.Vision.Export;
 using PaddleX.Cloud.Vision.Models.Segmentation;
+using PaddleX.Cloud.Vision.Slim;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -133,6 +134,65 @@ public sealed class ResNetVd : Module<Tensor, Tensor>, IOnnxExportable
     }
 
     public string EmitOnnx(OnnxGraph graph, string input) => EmitFeatures(graph, input).High;
+
+    /// <summary>
+    /// The prunable channel groups (module paths under <paramref name="prefix"/>): each of the first two stem
+    /// convolutions; inside every residual block each convolution but the last, read by the next (a deformable 3×3
+    /// through its weight and its offset convolution; it prunes its own output channels like any other); and the
+    /// residual streams — the last stem convolution or a block's shortcut projection with the last convolution of every
+    /// block added to it, read by each block's first convolution and the next shortcut. The stream leaving stage
+    /// <i>s</i> is also read by <paramref name="readersAfter"/>(<i>s</i>).
+    /// </summary>
+    internal List<ChannelGroup> PrunableGroups(string prefix, Func<int, IEnumerable<ChannelConsumer>> readersAfter)
+    {
+        var groups = new List<ChannelGroup>();
+        var stemUnits = stem.named_children().Select(c => $"{prefix}stem.{c.name}").ToList();
+        for (var i = 0; i < stemUnits.Count - 1; i++)
+        {
+            groups.Add(ReadBy(Unit(stemUnits[i]), stemUnits[i + 1], stem.named_children().ElementAt(i + 1).module).Build());
+        }
+
+        var stream = Unit(stemUnits[^1]);
+        for (var s = 0; s < stages.Count; s++)
+        {
+            foreach (var (name, block) in stages[s].named_children())
+            {
+                var path = $"{prefix}stages.{s}.{name}";
+                var parts = block.named_children().ToDictionary(c => c.name, c => c.module, StringComparer.Ordinal);
+                var body = parts["body"].named_children().ToList();
+                for (var k = 0; k < body.Count - 1; k++)
+                {
+                    groups.Add(ReadBy(Unit($"{path}.body.{body[k].name}"), $"{path}.body.{body[k + 1].name}", body[k + 1].module).Build());
+                }
+
+                ReadBy(stream, $"{path}.body.{body[0].name}", body[0].module);
+                if (parts.TryGetValue("shortcut", out var shortcut))
+                {
+                    // A down-sampling shortcut average-pools before its projection (child 1).
+                    var projection = shortcut is Sequential ? $"{path}.shortcut.1" : $"{path}.shortcut";
+                    groups.Add(stream.Consumer($"{projection}.conv").Build());
+                    stream = Unit(projection);
+                }
+
+                stream.Producer($"{path}.body.{body[^1].name}.conv", $"{path}.body.{body[^1].name}.bn");
+            }
+
+            foreach (var reader in readersAfter(s))
+            {
+                stream.Consumer(reader.Module, reader.Offset);
+            }
+        }
+
+        groups.Add(stream.Build());
+        return groups;
+
+        static Slim.PrunableGroups.GroupBuilder Unit(string path) => new Slim.PrunableGroups.GroupBuilder(path).Producer($"{path}.conv", $"{path}.bn");
+    }
+
+    /// <summary>Adds the unit at <paramref name="path"/> as a reader of <paramref name="group"/>: a deformable
+    /// convolution's offset convolution reads the same channels as its weight.</summary>
+    private static Slim.PrunableGroups.GroupBuilder ReadBy(Slim.PrunableGroups.GroupBuilder group, string path, nn.Module reader) =>
+        reader is DeformConvBnAct ? group.Consumer($"{path}.conv").Consumer($"{path}.conv.conv_offset") : group.Consumer($"{path}.conv");
 
     protected override void Dispose(bool disposing)
     {

@@ -1,9 +1,11 @@
 using PaddleX.Cloud.Vision.Detection.Models.Yolo;
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Slim;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 using DataType = PaddleX.Cloud.Vision.Export.Onnx.TensorProto.Types.DataType;
+using GroupBuilder = PaddleX.Cloud.Vision.Slim.PrunableGroups.GroupBuilder;
 
 namespace PaddleX.Cloud.Vision.Detection.Models.PPYolo;
 
@@ -12,7 +14,7 @@ namespace PaddleX.Cloud.Vision.Detection.Models.PPYolo;
 /// unit, so the layer can tell where it is. (PaddleDetection's coordinates span [−1, −0.5] by an operator-precedence
 /// slip; these span the whole range the CoordConv paper describes.) State-dict names <c>conv.*</c>.
 /// </summary>
-public sealed class CoordConv : Module<Tensor, Tensor>, IOnnxExportable
+public sealed class CoordConv : Module<Tensor, Tensor>, IOnnxExportable, IPrunableUnit
 {
     private readonly ConvNormAct conv;
 
@@ -31,6 +33,11 @@ public sealed class CoordConv : Module<Tensor, Tensor>, IOnnxExportable
         var gy = Ramp(h, input).view(1, 1, h, 1).expand(b, 1, h, w);
         return conv.call(cat([input, gx, gy], 1)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The convolution reads the input's channels first; the two coordinate channels after them never prune.</summary>
+    IEnumerable<ChannelConsumer> IPrunableUnit.Readers(string path, int offset) => [new ChannelConsumer($"{path}.conv.conv", offset)];
+
+    GroupBuilder? IPrunableUnit.Output(string path, GroupBuilder? input, List<ChannelGroup> groups) => ConvNormAct.Group($"{path}.conv");
 
     /// <summary>The coordinate channels are computed from the input's shape inside the graph, so the layer needs no
     /// size at export time.</summary>
@@ -73,19 +80,27 @@ public sealed class CoordConv : Module<Tensor, Tensor>, IOnnxExportable
 /// <summary>Spatial pyramid pooling: the input concatenated with its stride-1 max pools of 5, 9 and 13 pixels, then
 /// a 1×1 convolution unit back to <c>outChannels</c> — a wide receptive field at the deepest level. State-dict names
 /// <c>conv.*</c>.</summary>
-public sealed class Spp : Module<Tensor, Tensor>, IOnnxExportable
+public sealed class Spp : Module<Tensor, Tensor>, IOnnxExportable, IPrunableUnit
 {
     private static readonly long[] Pools = [5, 9, 13];
 
     private readonly ConvNormAct conv;
+    private readonly long inChannels;
 
     /// <param name="inChannels">channels of the input (the convolution sees four times as many).</param>
     public Spp(long inChannels, long outChannels, Activation act = Activation.Leaky)
         : base(nameof(Spp))
     {
         conv = new ConvNormAct(inChannels * (Pools.Length + 1), outChannels, 1, act: act);
+        this.inChannels = inChannels;
         RegisterComponents();
     }
+
+    /// <summary>The convolution reads every input channel four times: as it is and after each pool.</summary>
+    IEnumerable<ChannelConsumer> IPrunableUnit.Readers(string path, int offset) =>
+        Enumerable.Range(0, Pools.Length + 1).Select(k => new ChannelConsumer($"{path}.conv.conv", offset + (k * (int)inChannels)));
+
+    GroupBuilder? IPrunableUnit.Output(string path, GroupBuilder? input, List<ChannelGroup> groups) => ConvNormAct.Group($"{path}.conv");
 
     public override Tensor forward(Tensor input)
     {
@@ -119,7 +134,7 @@ public sealed class Spp : Module<Tensor, Tensor>, IOnnxExportable
 /// 1 − <c>keepProb</c> of the map is dropped (PaddleDetection's formula). A map smaller than a block passes unchanged
 /// (the formula divides by zero there). No parameters; the identity at inference and in ONNX.
 /// </summary>
-public sealed class DropBlock : Module<Tensor, Tensor>, IOnnxExportable
+public sealed class DropBlock : Module<Tensor, Tensor>, IOnnxExportable, IPrunableUnit
 {
     private readonly long blockSize;
     private readonly double keepProb;
@@ -153,6 +168,11 @@ public sealed class DropBlock : Module<Tensor, Tensor>, IOnnxExportable
     }
 
     public string EmitOnnx(OnnxGraph graph, string input) => input;
+
+    /// <summary>Drops whole positions, never channels: its output channels are its input's.</summary>
+    IEnumerable<ChannelConsumer> IPrunableUnit.Readers(string path, int offset) => [];
+
+    GroupBuilder? IPrunableUnit.Output(string path, GroupBuilder? input, List<ChannelGroup> groups) => input;
 }
 
 /// <summary>
@@ -160,16 +180,18 @@ public sealed class DropBlock : Module<Tensor, Tensor>, IOnnxExportable
 /// convolution units (<c>conv_module</c>), concatenated and fused by a 1×1 unit to twice the branch width (state-dict
 /// names <c>conv1</c>, <c>conv2</c>, <c>conv_module</c>, <c>conv3</c>). Mish throughout.
 /// </summary>
-public sealed class CspDetBlock : Module<Tensor, Tensor>, IOnnxExportable
+public sealed class CspDetBlock : Module<Tensor, Tensor>, IOnnxExportable, IPrunableUnit
 {
     private readonly ConvNormAct conv1;
     private readonly ConvNormAct conv2;
     private readonly Sequential conv_module;
     private readonly ConvNormAct conv3;
+    private readonly long branchChannels;
 
     public CspDetBlock(long inChannels, long channels, Sequential convModule)
         : base(nameof(CspDetBlock))
     {
+        branchChannels = channels;
         conv1 = new ConvNormAct(inChannels, channels, 1, act: Activation.Mish);
         conv2 = new ConvNormAct(inChannels, channels, 1, act: Activation.Mish);
         conv_module = convModule;
@@ -182,6 +204,22 @@ public sealed class CspDetBlock : Module<Tensor, Tensor>, IOnnxExportable
         using var scope = NewDisposeScope();
         var left = conv_module.call(conv1.call(input));
         return conv3.call(cat([left, conv2.call(input)], 1)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Both branches read the input.</summary>
+    IEnumerable<ChannelConsumer> IPrunableUnit.Readers(string path, int offset) =>
+        [new ChannelConsumer($"{path}.conv1.conv", offset), new ChannelConsumer($"{path}.conv2.conv", offset)];
+
+    /// <summary>The first branch's 1×1 is read by the stack, whose output comes first in the concatenation <c>conv3</c>
+    /// reads; the second branch's 1×1 comes after it; <c>conv3</c> makes the block's output group.</summary>
+    GroupBuilder? IPrunableUnit.Output(string path, GroupBuilder? input, List<ChannelGroup> groups)
+    {
+        var (stackReaders, left) = UnitChain.Walk(conv_module.named_children().Select(c => ($"{path}.conv_module.{c.name}", c.module)), groups);
+        var first = ConvNormAct.Group($"{path}.conv1");
+        groups.Add(UnitChain.Read(first, stackReaders(0)).Build());
+        groups.Add((left ?? throw new NotSupportedException($"{path}: a stack without convolutions")).Consumer($"{path}.conv3.conv").Build());
+        groups.Add(ConvNormAct.Group($"{path}.conv2").Consumer($"{path}.conv3.conv", (int)branchChannels).Build());
+        return ConvNormAct.Group($"{path}.conv3");
     }
 
     public string EmitOnnx(OnnxGraph graph, string input)

@@ -1,8 +1,10 @@
 using PaddleX.Cloud.Vision.Detection.Models.Yolo;
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Slim;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using GroupBuilder = PaddleX.Cloud.Vision.Slim.PrunableGroups.GroupBuilder;
 
 namespace PaddleX.Cloud.Vision.Detection.Models.PPYolo;
 
@@ -179,6 +181,37 @@ public sealed class PPYoloPan : YoloNeck
         }
 
         return outputs;
+    }
+
+    internal override IReadOnlyList<IReadOnlyList<ChannelConsumer>> InputReaders(string prefix) => fpn.InputReaders($"{prefix}fpn.");
+
+    /// <summary>The pyramid's groups, its outputs read by the bottom-up path (the shallowest by the head and the first
+    /// down-sampling, the others after the down-sampled channels by their CSP block); each down-sampling is a group
+    /// read by its CSP block, whose output is read by the head and the next down-sampling.</summary>
+    internal override IReadOnlyList<ChannelGroup> PrunableGroups(string prefix, IReadOnlyList<IReadOnlyList<ChannelConsumer>> outputReaders)
+    {
+        int n = Channels.Count;
+        var groups = new List<ChannelGroup>();
+        var blockReaders = new Func<int, IReadOnlyList<ChannelConsumer>>[n - 1];
+        var blockOutputs = new GroupBuilder?[n - 1];
+        for (int i = 0; i < n - 1; i++)
+        {
+            (blockReaders[i], blockOutputs[i]) = UnitChain.Walk([($"{prefix}pan_blocks.{i}", pan_blocks[i])], groups);
+        }
+
+        IReadOnlyList<ChannelConsumer> Down(int i) => [new ChannelConsumer($"{prefix}pan_transitions.{i}.conv")];
+        var fpnReaders = Enumerable.Range(0, n)
+            .Select(i => i == n - 1 ? [.. outputReaders[i], .. Down(n - 2)] : blockReaders[i]((int)pan_transitions[i].OutChannels))
+            .ToArray();
+        groups.AddRange(fpn.PrunableGroups($"{prefix}fpn.", fpnReaders));
+        for (int i = 0; i < n - 1; i++)
+        {
+            groups.Add(UnitChain.Read(ConvNormAct.Group($"{prefix}pan_transitions.{i}"), blockReaders[i](0)).Build());
+            var output = UnitChain.Read(blockOutputs[i]!, outputReaders[i]);
+            groups.Add((i > 0 ? UnitChain.Read(output, Down(i - 1)) : output).Build());
+        }
+
+        return groups;
     }
 
     protected override void Dispose(bool disposing)

@@ -1,6 +1,7 @@
 using PaddleX.Cloud.Vision.Detection.Models.Yolo;
 using PaddleX.Cloud.Vision.Export;
 using PaddleX.Cloud.Vision.Models.Backbones;
+using PaddleX.Cloud.Vision.Slim;
 using static TorchSharp.torch;
 
 namespace PaddleX.Cloud.Vision.Detection.Models.PPYolo;
@@ -23,6 +24,11 @@ public sealed class ResNetVdBackbone : YoloBackbone
     }
 
     public override IReadOnlyList<long> Channels { get; }
+
+    /// <summary>ResNet_vd's groups (<see cref="ResNetVd.PrunableGroups"/>); the streams leaving the returned stages are
+    /// read by the neck too.</summary>
+    internal override IReadOnlyList<ChannelGroup> PrunableGroups(string prefix, IReadOnlyList<IReadOnlyList<ChannelConsumer>> readers) =>
+        body.PrunableGroups($"{prefix}body.", s => Array.IndexOf(stages, s) is var tap and >= 0 ? readers[tap] : []);
 
     public override Tensor[] forward(Tensor input)
     {

@@ -21,7 +21,7 @@ public enum Activation
 
 /// <summary>Convolution without bias → BatchNorm → activation: PaddleDetection's <c>ConvBNLayer</c>, the unit the
 /// YOLO backbones and neck are built from (state-dict names <c>conv.*</c>, <c>bn.*</c>).</summary>
-public sealed class ConvNormAct : Module<Tensor, Tensor>, IOnnxExportable
+public sealed class ConvNormAct : Module<Tensor, Tensor>, IOnnxExportable, IPrunableUnit
 {
     public const double LeakySlope = 0.1;
 
@@ -43,6 +43,14 @@ public sealed class ConvNormAct : Module<Tensor, Tensor>, IOnnxExportable
     /// <summary>A channel group produced by the unit at <paramref name="path"/> (its convolution and BatchNorm),
     /// named after it; the caller adds what else follows and reads the channels.</summary>
     internal static PrunableGroups.GroupBuilder Group(string path) => new PrunableGroups.GroupBuilder(path).Producer($"{path}.conv", $"{path}.bn");
+
+    /// <summary>A depthwise unit follows its input channels one-to-one; any other reads them and makes its own.</summary>
+    IEnumerable<ChannelConsumer> IPrunableUnit.Readers(string path, int offset) =>
+        ModuleTree.IsDepthwise(conv) ? [] : [new ChannelConsumer($"{path}.conv", offset)];
+
+    PrunableGroups.GroupBuilder? IPrunableUnit.Output(string path, PrunableGroups.GroupBuilder? input, List<ChannelGroup> groups) =>
+        !ModuleTree.IsDepthwise(conv) ? Group(path)
+        : input?.Depthwise($"{path}.conv", $"{path}.bn") ?? throw new NotSupportedException($"the depthwise convolution {path} starts a chain: its input channels are not declared");
 
     public override Tensor forward(Tensor input)
     {

@@ -98,12 +98,12 @@ public sealed class YoloDetector : nn.Module<Tensor, Tensor[]>, IDetector, IDete
             return
             [
                 .. backbone.PrunableGroups("backbone.", neck.InputReaders("neck.")),
-                .. neck.PrunableGroups("neck.", Enumerable.Range(0, neck.Channels.Count).Select(i => $"head.outputs.{i}").ToArray()),
+                .. neck.PrunableGroups("neck.", Enumerable.Range(0, neck.Channels.Count).Select(i => (IReadOnlyList<ChannelConsumer>)[new ChannelConsumer($"head.outputs.{i}")]).ToArray()),
             ];
         }
         catch (NotSupportedException e)
         {
-            throw new NotSupportedException($"{Architecture}-{Backbone} cannot be pruned yet: {e.Message}; prunable: YOLOv3 with {string.Join(", ", YoloV3.Backbones)}", e);
+            throw new NotSupportedException($"{Architecture}-{Backbone} cannot be pruned yet: {e.Message}", e);
         }
     }
 

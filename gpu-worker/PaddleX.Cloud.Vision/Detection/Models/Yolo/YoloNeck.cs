@@ -3,6 +3,7 @@ using PaddleX.Cloud.Vision.Slim;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using GroupBuilder = PaddleX.Cloud.Vision.Slim.PrunableGroups.GroupBuilder;
 
 namespace PaddleX.Cloud.Vision.Detection.Models.Yolo;
 
@@ -23,7 +24,7 @@ public abstract class YoloNeck(string name) : nn.Module<Tensor[], Tensor[]>(name
 
     /// <summary>The neck's prunable channel groups, paths under <paramref name="prefix"/>; output <i>i</i> (deep to
     /// shallow) is read by <paramref name="outputReaders"/>[<i>i</i>] (the head's 1×1, which itself never prunes).</summary>
-    internal virtual IReadOnlyList<ChannelGroup> PrunableGroups(string prefix, IReadOnlyList<string> outputReaders) =>
+    internal virtual IReadOnlyList<ChannelGroup> PrunableGroups(string prefix, IReadOnlyList<IReadOnlyList<ChannelConsumer>> outputReaders) =>
         throw new NotSupportedException($"the {GetName()} neck has no prunable channel groups declared");
 }
 
@@ -135,48 +136,63 @@ public sealed class YoloV3Fpn : YoloNeck
         return outputs.ToArray();
     }
 
-    /// <summary>Level <i>i</i>'s first convolution reads the upsampled route first, then backbone map <c>L−1−i</c>.</summary>
-    internal override IReadOnlyList<IReadOnlyList<ChannelConsumer>> InputReaders(string prefix) =>
-        Enumerable.Range(0, blocks.Count).Reverse()
-            .Select(i => (IReadOnlyList<ChannelConsumer>)[new ChannelConsumer($"{prefix}blocks.{i}.0.conv", i == 0 ? 0 : (int)((ConvNormAct)transitions[i - 1]).OutChannels)])
+    /// <summary>Level <i>i</i>'s block reads the upsampled route first, then backbone map <c>L−1−i</c>.</summary>
+    internal override IReadOnlyList<IReadOnlyList<ChannelConsumer>> InputReaders(string prefix)
+    {
+        var readers = BlockReaders(prefix, []);
+        return Enumerable.Range(0, blocks.Count).Reverse()
+            .Select(i => readers[i](i == 0 ? 0 : (int)((ConvNormAct)transitions[i - 1]).OutChannels))
             .ToArray();
+    }
 
-    /// <summary>Every convolution of a detection block is a group read by the next; the block's last (the route)
-    /// is read by the tip and the transition; a tip by the head, a transition by the next level's block.</summary>
-    internal override IReadOnlyList<ChannelGroup> PrunableGroups(string prefix, IReadOnlyList<string> outputReaders)
+    /// <summary>Inside a level's block every unit's output is read by the next unit that reads
+    /// (<see cref="IPrunableUnit"/>: CoordConv, SPP and DropBlock as well as plain units); the block's last output (the
+    /// route) is read by the tip and the transition; a tip by the head, a transition by the next level's block.</summary>
+    internal override IReadOnlyList<ChannelGroup> PrunableGroups(string prefix, IReadOnlyList<IReadOnlyList<ChannelConsumer>> outputReaders)
     {
         var groups = new List<ChannelGroup>();
+        var routes = new List<GroupBuilder>();
+        var readers = BlockReaders(prefix, groups, routes);
         for (int i = 0; i < blocks.Count; i++)
         {
-            string block = $"{prefix}blocks.{i}";
-            int convs = blocks[i].children().Count();
-            for (int j = 0; j < convs; j++)
+            var route = routes[i];
+            var (tipReaders, tip) = UnitChain.Walk([($"{prefix}tips.{i}", tips[i])], groups);
+            if (tip is null)
             {
-                var group = ConvNormAct.Group($"{block}.{j}");
-                if (j < convs - 1)
-                {
-                    group.Consumer($"{block}.{j + 1}.conv");
-                }
-                else
-                {
-                    group.Consumer($"{prefix}tips.{i}.conv");
-                    if (i < transitions.Count)
-                    {
-                        group.Consumer($"{prefix}transitions.{i}.conv");
-                    }
-                }
-
-                groups.Add(group.Build());
+                UnitChain.Read(route, outputReaders[i]);
+            }
+            else
+            {
+                UnitChain.Read(route, tipReaders(0));
+                groups.Add(UnitChain.Read(tip, outputReaders[i]).Build());
             }
 
-            groups.Add(ConvNormAct.Group($"{prefix}tips.{i}").Consumer(outputReaders[i]).Build());
             if (i < transitions.Count)
             {
-                groups.Add(ConvNormAct.Group($"{prefix}transitions.{i}").Consumer($"{prefix}blocks.{i + 1}.0.conv").Build());
+                var (transitionReaders, transition) = UnitChain.Walk([($"{prefix}transitions.{i}", transitions[i])], groups);
+                UnitChain.Read(route, transitionReaders(0));
+                groups.Add(UnitChain.Read(transition!, readers[i + 1](0)).Build());
             }
+
+            groups.Add(route.Build());
         }
 
         return groups;
+    }
+
+    /// <summary>The readers of each level block's input by offset; the groups inside the blocks go to
+    /// <paramref name="groups"/>, the open route groups to <paramref name="routes"/>.</summary>
+    private List<Func<int, IReadOnlyList<ChannelConsumer>>> BlockReaders(string prefix, List<ChannelGroup> groups, List<GroupBuilder>? routes = null)
+    {
+        var readers = new List<Func<int, IReadOnlyList<ChannelConsumer>>>();
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            var (input, route) = UnitChain.Walk(blocks[i].named_children().Select(c => ($"{prefix}blocks.{i}.{c.name}", c.module)), groups);
+            readers.Add(input);
+            routes?.Add(route ?? throw new NotSupportedException($"level {i} of the {GetName()} neck has no convolution"));
+        }
+
+        return readers;
     }
 
     protected override void Dispose(bool disposing)
