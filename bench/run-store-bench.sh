@@ -10,6 +10,9 @@
 # also run once against a client that asks for no compression (the previous server never compresses).
 # Then each request kind alone (PROFILE_CLIENTS clients, PROFILE_SECONDS s each) against both servers:
 # the server's and the load generator's CPU time per request of that kind (where the time goes).
+# Each server runs with bench/PaddleX.Cloud.Bench.Store as a startup hook that records its garbage
+# collections, allocations (also on the large-object heap), thread pool and list bodies; the load
+# generator prints them per run and per request kind.
 # Env: BASE (git merge-base HEAD main), DATASETS (10000), PROJECTS (10000), CLIENTS (64),
 #      DURATION (30), WARMUP (10), STORE_SECONDS (10), PROFILE_CLIENTS (16), PROFILE_SECONDS (3),
 #      OUT (bench/results/store-bench.txt)
@@ -55,7 +58,11 @@ run() { # label, server folder, load | profile, gzip | identity
   port=$(free_port)
   workspace="$WORK/workspace-$label"
   $BENCH seed "$workspace" "$DATASETS" "$PROJECTS" >/dev/null
-  dotnet "$bin/PaddleX.Cloud.Server.dll" --port "$port" --workspace_dir "$workspace" --worker false >"$WORK/server-$label.log" 2>&1 &
+  # The startup hook records the server's GCs, allocations, thread pool and list bodies (RuntimeStats.cs).
+  export PXBENCH_STATS="$WORK/stats-$label-$mode"
+  rm -f "$PXBENCH_STATS"
+  DOTNET_STARTUP_HOOKS="$WORK/bench/PaddleX.Cloud.Bench.Store.dll" \
+    dotnet "$bin/PaddleX.Cloud.Server.dll" --port "$port" --workspace_dir "$workspace" --worker false >"$WORK/server-$label.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 300); do
     curl -sf "http://127.0.0.1:$port/workspace" >/dev/null && break
@@ -71,6 +78,7 @@ run() { # label, server folder, load | profile, gzip | identity
   kill "$SERVER_PID"
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=
+  unset PXBENCH_STATS
   echo "files: $(find "$workspace" -maxdepth 1 -name 'workspace.*' -printf '%f %kK  ')"
 }
 
