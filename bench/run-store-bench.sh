@@ -15,7 +15,8 @@
 # generator prints them per run and per request kind.
 # Env: BASE (git merge-base HEAD main), DATASETS (10000), PROJECTS (10000), CLIENTS (64),
 #      DURATION (30), WARMUP (10), STORE_SECONDS (10), PROFILE_CLIENTS (16), PROFILE_SECONDS (3),
-#      OUT (bench/results/store-bench.txt)
+#      OUT (bench/results/store-bench.txt), SERVER_ENV (extra NAME=value settings for both servers,
+#      e.g. DOTNET_gcServer=1 to try a runtime setting without rebuilding)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${BASE:-$(git merge-base HEAD main)}
@@ -28,6 +29,7 @@ STORE_SECONDS=${STORE_SECONDS:-10}
 PROFILE_CLIENTS=${PROFILE_CLIENTS:-16}
 PROFILE_SECONDS=${PROFILE_SECONDS:-3}
 OUT=${OUT:-bench/results/store-bench.txt}
+SERVER_ENV=${SERVER_ENV:-}
 WORK=$(mktemp -d "${BENCH_DIR:-/tmp}/pxstore.XXXXXX")
 SERVER_PID=
 cleanup() {
@@ -61,7 +63,8 @@ run() { # label, server folder, load | profile, gzip | identity
   # The startup hook records the server's GCs, allocations, thread pool and list bodies (RuntimeStats.cs).
   export PXBENCH_STATS="$WORK/stats-$label-$mode"
   rm -f "$PXBENCH_STATS"
-  DOTNET_STARTUP_HOOKS="$WORK/bench/PaddleX.Cloud.Bench.Store.dll" \
+  # shellcheck disable=SC2086 # SERVER_ENV is a list of NAME=value words
+  env $SERVER_ENV DOTNET_STARTUP_HOOKS="$WORK/bench/PaddleX.Cloud.Bench.Store.dll" \
     dotnet "$bin/PaddleX.Cloud.Server.dll" --port "$port" --workspace_dir "$workspace" --worker false >"$WORK/server-$label.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 300); do
@@ -84,7 +87,7 @@ run() { # label, server folder, load | profile, gzip | identity
 
 {
   echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC'); dotnet $(dotnet --version)"
-  echo "workspace: $DATASETS datasets, $PROJECTS projects; $CLIENTS clients, ${WARMUP} s warm-up + ${DURATION} s measured"
+  echo "workspace: $DATASETS datasets, $PROJECTS projects; $CLIENTS clients, ${WARMUP} s warm-up + ${DURATION} s measured${SERVER_ENV:+; servers run with $SERVER_ENV}"
   run current "$WORK/current"
   run current-without-gzip "$WORK/current" load identity
   run previous "$WORK/previous"
