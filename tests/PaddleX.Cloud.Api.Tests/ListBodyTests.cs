@@ -127,6 +127,11 @@ public sealed class ListBodyTests
             // One array of the 20,000 items alone would be 160 KB (on the large-object heap).
             Assert.True(allocated < 128 * 1024, $"round {round}: {allocated / 1024} KiB allocated to list 20,000 datasets after a change");
             Assert.Equal(Encoding.UTF8.GetString(Identity(listed)), Encoding.UTF8.GetString(Gunzip(body.Gzip!)));
+
+            allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            Assert.Same(body, await cache.GetAsync(await store.Datasets.ListViewsAsync(view), gzip: true));
+            allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+            Assert.True(allocated < 1024, $"round {round}: {allocated} bytes allocated to list an unchanged version again");
         }
     }
 

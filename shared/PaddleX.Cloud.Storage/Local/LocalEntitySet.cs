@@ -49,7 +49,7 @@ internal sealed class LocalEntitySet<T>(LocalMetadataStore store, EntityKind kin
         where TView : class
     {
         var table = store.Published[kind];
-        return ValueTask.FromResult(view.ListOfStored(table, StoredList<T>.Of(table.Ordered)));
+        return ValueTask.FromResult(view.ListOfStored(table, () => StoredList<T>.Of(table.Ordered)));
     }
 
     public ValueTask<T> CreateAsync(Func<string, T> build, CancellationToken cancellationToken = default) =>

@@ -36,13 +36,20 @@ public sealed class EntityView<T, TView>
     /// one look-up per chunk, and allocates no array the size of the list. Any other list is walked
     /// beside the last one: an entry that is the same stored value as its counterpart there takes
     /// its view by a reference comparison, the rest (the changed entries) by their instance.</summary>
-    public IReadOnlyList<TView> ListOfStored(object version, IReadOnlyList<T> stored)
+    public IReadOnlyList<TView> ListOfStored(object version, IReadOnlyList<T> stored) => ListOfStored(version, () => stored);
+
+    /// <summary>As <see cref="ListOfStored(object, IReadOnlyList{T})"/>, asking for the stored list
+    /// only when <paramref name="version"/> is not the one listed last.</summary>
+    public IReadOnlyList<TView> ListOfStored(object version, Func<IReadOnlyList<T>> listStored)
     {
+        ArgumentNullException.ThrowIfNull(listStored);
         var memo = Volatile.Read(ref last);
         if (memo is not null && ReferenceEquals(memo.Version, version))
         {
             return memo.Views;
         }
+
+        var stored = listStored();
 
         IReadOnlyList<TView> views = stored is ChunkedList<T> chunked
             ? ViewsByChunk(chunked)
