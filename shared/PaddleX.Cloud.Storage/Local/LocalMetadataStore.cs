@@ -11,12 +11,12 @@ namespace PaddleX.Cloud.Storage.Local;
 /// background once it outgrows it. See docs/metadata-store.md.</summary>
 public sealed class LocalMetadataStore : IMetadataStore, IDisposable
 {
+    private static readonly TimeSpan FlushLoopIdle = TimeSpan.FromSeconds(1);
+
     private readonly string directory;
     private readonly WorkspaceFile file;
     private readonly MetadataJournal journal;
     private readonly LocalMetadataStoreOptions options;
-    private static readonly TimeSpan FlushLoopIdle = TimeSpan.FromSeconds(1);
-
     private readonly object writeLock = new();
 
     // Guarded by writeLock: the version writers build on (may include changes not yet durable),
