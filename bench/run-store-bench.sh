@@ -10,9 +10,13 @@
 # also run once against a client that asks for no compression (the previous server never compresses).
 # Then each request kind alone (PROFILE_CLIENTS clients, PROFILE_SECONDS s each) against both servers:
 # the server's and the load generator's CPU time per request of that kind (where the time goes).
+# Each server runs with bench/PaddleX.Cloud.Bench.Store as a startup hook that records its garbage
+# collections, allocations (also on the large-object heap), thread pool and list bodies; the load
+# generator prints them per run and per request kind.
 # Env: BASE (git merge-base HEAD main), DATASETS (10000), PROJECTS (10000), CLIENTS (64),
 #      DURATION (30), WARMUP (10), STORE_SECONDS (10), PROFILE_CLIENTS (16), PROFILE_SECONDS (3),
-#      OUT (bench/results/store-bench.txt)
+#      OUT (bench/results/store-bench.txt), SERVER_ENV (extra NAME=value settings for both servers,
+#      e.g. DOTNET_gcServer=1 to try a runtime setting without rebuilding)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${BASE:-$(git merge-base HEAD main)}
@@ -25,6 +29,7 @@ STORE_SECONDS=${STORE_SECONDS:-10}
 PROFILE_CLIENTS=${PROFILE_CLIENTS:-16}
 PROFILE_SECONDS=${PROFILE_SECONDS:-3}
 OUT=${OUT:-bench/results/store-bench.txt}
+SERVER_ENV=${SERVER_ENV:-}
 WORK=$(mktemp -d "${BENCH_DIR:-/tmp}/pxstore.XXXXXX")
 SERVER_PID=
 cleanup() {
@@ -55,7 +60,12 @@ run() { # label, server folder, load | profile, gzip | identity
   port=$(free_port)
   workspace="$WORK/workspace-$label"
   $BENCH seed "$workspace" "$DATASETS" "$PROJECTS" >/dev/null
-  dotnet "$bin/PaddleX.Cloud.Server.dll" --port "$port" --workspace_dir "$workspace" --worker false >"$WORK/server-$label.log" 2>&1 &
+  # The startup hook records the server's GCs, allocations, thread pool and list bodies (RuntimeStats.cs).
+  export PXBENCH_STATS="$WORK/stats-$label-$mode"
+  rm -f "$PXBENCH_STATS"
+  # shellcheck disable=SC2086 # SERVER_ENV is a list of NAME=value words
+  env $SERVER_ENV DOTNET_STARTUP_HOOKS="$WORK/bench/PaddleX.Cloud.Bench.Store.dll" \
+    dotnet "$bin/PaddleX.Cloud.Server.dll" --port "$port" --workspace_dir "$workspace" --worker false >"$WORK/server-$label.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 300); do
     curl -sf "http://127.0.0.1:$port/workspace" >/dev/null && break
@@ -71,12 +81,13 @@ run() { # label, server folder, load | profile, gzip | identity
   kill "$SERVER_PID"
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=
+  unset PXBENCH_STATS
   echo "files: $(find "$workspace" -maxdepth 1 -name 'workspace.*' -printf '%f %kK  ')"
 }
 
 {
   echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC'); dotnet $(dotnet --version)"
-  echo "workspace: $DATASETS datasets, $PROJECTS projects; $CLIENTS clients, ${WARMUP} s warm-up + ${DURATION} s measured"
+  echo "workspace: $DATASETS datasets, $PROJECTS projects; $CLIENTS clients, ${WARMUP} s warm-up + ${DURATION} s measured${SERVER_ENV:+; servers run with $SERVER_ENV}"
   run current "$WORK/current"
   run current-without-gzip "$WORK/current" load identity
   run previous "$WORK/previous"

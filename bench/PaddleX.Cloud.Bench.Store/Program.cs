@@ -121,11 +121,16 @@ static async Task<int> ProfileAsync(HttpClient http, int serverPid, int clients,
     foreach (var (label, roll) in new[] { ("GET /dataset?did=", 0), ("GET /project?id=", 30), ("GET /dataset", 60), ("GET /project", 65), ("POST /dataset", 70), ("POST /project", 80), ("PUT /workspace", 90) })
     {
         await RunMixAsync(http, clients, TimeSpan.FromSeconds(1), datasets, projects, _ => roll);
+        var statsBefore = await ServerStatsAsync();
         var (serverCpu, ownCpu) = (CpuSeconds(serverPid), Environment.CpuUsage.TotalTime.TotalSeconds);
         var result = await RunMixAsync(http, clients, TimeSpan.FromSeconds(seconds), datasets, projects, _ => roll);
         (serverCpu, ownCpu) = (CpuSeconds(serverPid) - serverCpu, Environment.CpuUsage.TotalTime.TotalSeconds - ownCpu);
+        var statsAfter = await ServerStatsAsync();
         var samples = roll < 70 ? result.Reads : result.Writes;
-        Console.WriteLine($"{label,-18} {result.Requests,6} requests, {result.Errors} errors, p50 {Percentile(samples, 0.5),7:F1} ms; CPU per request: server {serverCpu * 1000 / result.Requests,6:F2} ms, load generator {ownCpu * 1000 / result.Requests,6:F2} ms");
+        var allocated = statsAfter.Count > 0
+            ? $", allocated {Delta(statsBefore, statsAfter, "allocated_bytes") / 1024 / result.Requests,7:F1} KiB (large-object heap {Delta(statsBefore, statsAfter, "loh_bytes") / 1024 / result.Requests,6:F1} KiB), gen2 GCs {Delta(statsBefore, statsAfter, "gc2"),3:F0}"
+            : string.Empty;
+        Console.WriteLine($"{label,-18} {result.Requests,6} requests, {result.Errors} errors, p50 {Percentile(samples, 0.5),7:F1} ms; per request: server CPU {serverCpu * 1000 / result.Requests,6:F2} ms, load generator CPU {ownCpu * 1000 / result.Requests,6:F2} ms{allocated}");
     }
 
     return 0;
@@ -162,9 +167,11 @@ static async Task<int> LoadAsync(HttpClient http, int serverPid, int clients, in
 
     var warmup = await RunAsync(http, clients, TimeSpan.FromSeconds(warmupSeconds), datasets, projects);
     var rssAfterWarmup = Rss(serverPid);
+    var statsBefore = await ServerStatsAsync();
     var (serverCpu, ownCpu, machineCpu) = (CpuSeconds(serverPid), Environment.CpuUsage.TotalTime.TotalSeconds, MachineBusySeconds());
     var measured = await RunAsync(http, clients, TimeSpan.FromSeconds(seconds), datasets, projects);
     var rssAtEnd = Rss(serverPid);
+    var statsAfter = await ServerStatsAsync();
     (serverCpu, ownCpu, machineCpu) = (CpuSeconds(serverPid) - serverCpu, Environment.CpuUsage.TotalTime.TotalSeconds - ownCpu, MachineBusySeconds() - machineCpu);
     Console.WriteLine($"warm-up {warmupSeconds} s: {warmup.Requests} requests, {warmup.Errors} errors");
     Console.WriteLine($"clients {clients}, {seconds} s: {measured.Requests} requests, {measured.Errors} errors, {measured.Requests / measured.Elapsed.TotalSeconds:F0} req/s");
@@ -176,6 +183,7 @@ static async Task<int> LoadAsync(HttpClient http, int serverPid, int clients, in
     var perRequest = 1000.0 / Math.Max(measured.Requests, 1);
     Console.WriteLine($"CPU while measured: server {serverCpu:F1} s ({serverCpu * perRequest:F2} ms/request), load generator {ownCpu:F1} s ({ownCpu * perRequest:F2} ms/request), everything else on the machine {machineCpu - serverCpu - ownCpu:F1} s, of {Environment.ProcessorCount * measured.Elapsed.TotalSeconds:F0} core-s");
     Console.WriteLine($"server RSS after warm-up {rssAfterWarmup / 1024} MiB, at the end {rssAtEnd / 1024} MiB ({(rssAtEnd - rssAfterWarmup) * 100.0 / rssAfterWarmup:+0.0;-0.0} %)");
+    PrintServerStats(statsBefore, statsAfter, measured.Requests, measured.ListReads.Count);
     foreach (var error in measured.ErrorSamples.Concat(warmup.ErrorSamples).Take(5))
     {
         Console.WriteLine("error: " + error);
@@ -309,6 +317,43 @@ static async Task<string?> SendAsync(HttpClient http, HttpRequestMessage request
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+}
+
+// The server's runtime counters (RuntimeStats, loaded by the script as a startup hook), read after
+// the hook's next write so they cover everything up to now; empty when the hook is not loaded.
+static async Task<Dictionary<string, double>> ServerStatsAsync()
+{
+    var path = Environment.GetEnvironmentVariable(PaddleX.Cloud.Bench.Store.RuntimeStats.FileVariable);
+    if (path is null || !File.Exists(path))
+    {
+        return [];
+    }
+
+    await Task.Delay(450);
+    return PaddleX.Cloud.Bench.Store.RuntimeStats.Read(path);
+}
+
+static double Delta(Dictionary<string, double> before, Dictionary<string, double> after, string name) =>
+    after.GetValueOrDefault(name) - before.GetValueOrDefault(name);
+
+static void PrintServerStats(Dictionary<string, double> before, Dictionary<string, double> after, long requests, int listReads)
+{
+    if (after.Count == 0)
+    {
+        return;
+    }
+
+    double D(string name) => Delta(before, after, name);
+    var perRequest = 1.0 / Math.Max(requests, 1);
+    Console.WriteLine($"server runtime while measured: allocated {D("allocated_bytes") / 1048576:F0} MiB ({D("allocated_bytes") / 1024 * perRequest:F1} KiB/request), large-object heap ~{D("loh_bytes") / 1048576:F0} MiB ({D("loh_bytes") / 1024 * perRequest:F1} KiB/request), pinned ~{D("poh_bytes") / 1048576:F0} MiB");
+    Console.WriteLine($"server GCs gen0/gen1/gen2 {D("gc0"):F0}/{D("gc1"):F0}/{D("gc2"):F0}, paused {D("pause_ms"):F0} ms in all; pauses >= 5/10/20/50/100 ms: {D("pauses_5ms"):F0}/{D("pauses_10ms"):F0}/{D("pauses_20ms"):F0}/{D("pauses_50ms"):F0}/{D("pauses_100ms"):F0}, longest since start {after.GetValueOrDefault("pause_max_ms"):F1} ms");
+    Console.WriteLine($"server GC heap after the last GC {before.GetValueOrDefault("heap_bytes") / 1048576:F0} -> {after.GetValueOrDefault("heap_bytes") / 1048576:F0} MiB, committed {before.GetValueOrDefault("committed_bytes") / 1048576:F0} -> {after.GetValueOrDefault("committed_bytes") / 1048576:F0} MiB");
+    Console.WriteLine($"server thread pool: threads {after.GetValueOrDefault("threads"):F0} (most {after.GetValueOrDefault("threads_max"):F0}), queued work items mean {D("queue_sum") / Math.Max(D("queue_samples"), 1):F1} (most since start {after.GetValueOrDefault("queue_max"):F0})");
+    var (cached, waited, made) = (D("paddlex.list.reads.cached.sum"), D("paddlex.list.reads.waited.sum"), D("paddlex.list.reads.made.sum"));
+    if (cached + waited + made > 0)
+    {
+        Console.WriteLine($"server list bodies: {listReads} list reads; body ready {cached:F0}, made by another reader meanwhile {waited:F0}, made {made:F0} ({made * 100 / (cached + waited + made):F0} %), {D("paddlex.list.body_make.sum") / Math.Max(D("paddlex.list.body_make.count"), 1):F2} ms per body made (longest since start {after.GetValueOrDefault("paddlex.list.body_make.max"):F1} ms)");
     }
 }
 

@@ -1,13 +1,18 @@
 using System.IO.Compression;
 using System.Text;
+using Google.Protobuf;
 using PaddleX.Cloud.Api.Http;
+using PaddleX.Cloud.Contracts;
+using PaddleX.Cloud.Storage.Local;
+using PaddleX.Cloud.Storage.Ports;
 
 namespace PaddleX.Cloud.Api.Tests;
 
 /// <summary>The cached list answer: its gzip body, stitched from blocks compressed one by one, is a
 /// valid gzip stream (the decoder checks the combined CRC and length) of exactly the identity body,
-/// for every version of a list changed anywhere; a change recompresses only the blocks it touched;
-/// and only one body per list is kept.</summary>
+/// for every version of a list changed anywhere; a change recompresses only the blocks it touched
+/// and, for the local store's listings, allocates nothing the size of the list; and only one body per
+/// list is kept.</summary>
 public sealed class ListBodyTests
 {
     [Fact]
@@ -81,6 +86,53 @@ public sealed class ListBodyTests
         var damaged = third.Gzip!.Select(s => s.ToArray()).ToArray();
         damaged[^1][0] ^= 1;
         Assert.Throws<InvalidDataException>(() => Gunzip(damaged));
+    }
+
+    [Fact]
+    public async Task A_local_store_listing_after_a_change_costs_the_change_not_the_list()
+    {
+        var folder = TempFolders.Create("list-bodies-");
+        var workspace = new Workspace { Version = "0.2.0", MaxDatasetId = 20_000 };
+        for (var i = 1; i <= 20_000; i++)
+        {
+            var id = EntityIds.Format(EntityIds.Dataset, i);
+            workspace.Datasets.Add(id, new Dataset { Id = id, Name = "数据集 " + i, Desc = "seeded" });
+        }
+
+        File.WriteAllBytes(Path.Combine(folder, "workspace.newest.pb"), workspace.ToByteArray());
+        using var store = new LocalMetadataStore(folder);
+        var view = new EntityView<Dataset, ListItem>(d => Item(EntityIds.Parse(EntityIds.Dataset, d.Id), d.Desc));
+        var cache = new ListBodyCache("datasets");
+        await cache.GetAsync(await store.Datasets.ListViewsAsync(view), gzip: true);
+        var random = new Random(7);
+        for (var round = 0; round < 12; round++)
+        {
+            await store.Datasets.UpdateAsync(EntityIds.Format(EntityIds.Dataset, random.Next(1, 20_000)), d => d.Desc = "round " + round);
+            if (round % 3 == 0)
+            {
+                await store.Datasets.CreateAsync(id => new Dataset { Id = id, Desc = "created" });
+            }
+
+            if (round % 4 == 1)
+            {
+                await store.Datasets.DeleteAsync(EntityIds.Format(EntityIds.Dataset, random.Next(1, 20_000)));
+            }
+
+            // Listing and encoding complete without waiting here, so this thread's count is theirs.
+            var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            var listed = await store.Datasets.ListViewsAsync(view);
+            var body = await cache.GetAsync(listed, gzip: true);
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+
+            // One array of the 20,000 items alone would be 160 KB (on the large-object heap).
+            Assert.True(allocated < 128 * 1024, $"round {round}: {allocated / 1024} KiB allocated to list 20,000 datasets after a change");
+            Assert.Equal(Encoding.UTF8.GetString(Identity(listed)), Encoding.UTF8.GetString(Gunzip(body.Gzip!)));
+
+            allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            Assert.Same(body, await cache.GetAsync(await store.Datasets.ListViewsAsync(view), gzip: true));
+            allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+            Assert.True(allocated < 1024, $"round {round}: {allocated} bytes allocated to list an unchanged version again");
+        }
     }
 
     [Fact]

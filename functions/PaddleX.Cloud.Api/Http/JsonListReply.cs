@@ -15,7 +15,9 @@ public sealed class JsonListReply(ListBodyCache cache, IReadOnlyList<ListItem> i
     {
         var request = httpContext.Request;
         var gzip = AcceptsGzip(request.Headers.AcceptEncoding);
-        var body = await cache.GetAsync(items, gzip: false);
+        // One pass through the cache: a 304 for a gzip client may compress blocks it does not send,
+        // which the next reader of this version needs anyway.
+        var body = await cache.GetAsync(items, gzip);
         var response = httpContext.Response;
         response.Headers.ETag = body.ETag;
         response.Headers.Vary = HeaderNames.AcceptEncoding;
@@ -23,14 +25,6 @@ public sealed class JsonListReply(ListBodyCache cache, IReadOnlyList<ListItem> i
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return;
-        }
-
-        if (gzip)
-        {
-            // The same items with their gzip segments; the body may be a new one of equal content
-            // when another version was cached in between, so its own ETag goes out.
-            body = await cache.GetAsync(items, gzip: true);
-            response.Headers.ETag = body.ETag;
         }
 
         response.StatusCode = StatusCodes.Status200OK;
@@ -51,19 +45,23 @@ public sealed class JsonListReply(ListBodyCache cache, IReadOnlyList<ListItem> i
         }
 
         response.ContentLength = body.Length;
-        var listed = body.Items;
         writer.Write(body.Frame.Head);
-        for (var i = 0; i < listed.Count; i++)
+        var first = true;
+        foreach (var part in body.Parts)
         {
-            if (i > 0)
+            for (var i = 0; i < part.Count; i++)
             {
-                writer.Write(","u8);
-            }
+                if (!first)
+                {
+                    writer.Write(","u8);
+                }
 
-            writer.Write(listed[i].Json);
-            if (writer.UnflushedBytes > 64 * 1024)
-            {
-                await writer.FlushAsync(httpContext.RequestAborted);
+                first = false;
+                writer.Write(part[i].Json);
+                if (writer.UnflushedBytes > 64 * 1024)
+                {
+                    await writer.FlushAsync(httpContext.RequestAborted);
+                }
             }
         }
 

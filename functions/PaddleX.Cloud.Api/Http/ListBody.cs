@@ -1,13 +1,16 @@
 using System.Buffers;
+using PaddleX.Cloud.Storage.Ports;
 
 namespace PaddleX.Cloud.Api.Http;
 
 /// <summary>One version of a list answer <c>{"status":1,"name":[item,...]}</c>, encoded once and
 /// shared by every reader of that version: its identity length, its ETag, and, made by the first
-/// reader that accepts gzip, the gzip body as segments to write. The items are cut into blocks of
-/// about <see cref="ItemsPerBlock"/>, each compressed on its own; a block starts at an item whose id
-/// hashes to a boundary, so a block depends on its own items only, and the next version reuses every
-/// block that a change did not touch (compressing a 2 MB list once, then one block per change).</summary>
+/// reader that accepts gzip, the gzip body as segments to write. The items are cut into blocks, each
+/// compressed on its own, and the next version reuses every block whose items a change did not
+/// touch (compressing a 2 MB list once, then one block per change). A <see cref="ChunkedList{T}"/>
+/// (the local store's listings) is cut at its chunks, and a chunk seen before is recognised by its
+/// key without looking at its items; any other list is cut where an id hashes to a boundary (about
+/// every <see cref="ItemsPerBlock"/> items), so a block depends on its own items only.</summary>
 internal sealed class ListBody
 {
     internal const int ItemsPerBlock = 64;
@@ -15,16 +18,15 @@ internal sealed class ListBody
     private static readonly byte[] GzipHeader = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255]; // deflate, no name or time, fastest, unknown OS
 
     private readonly ListFrame frame;
-    private readonly int[] starts; // the index of each block's first item
     private readonly Block[] blocks;
     private IReadOnlyList<ListItem> items;
     private byte[][]? gzip;
+    private Dictionary<string, int>? firstIds;
 
-    private ListBody(ListFrame frame, IReadOnlyList<ListItem> items, int[] starts, Block[] blocks, string etag)
+    private ListBody(ListFrame frame, IReadOnlyList<ListItem> items, Block[] blocks, string etag)
     {
         this.frame = frame;
         this.items = items;
-        this.starts = starts;
         this.blocks = blocks;
         ETag = etag;
         Length = frame.Head.Length + frame.Tail.Length + blocks.Sum(b => b.Length);
@@ -32,6 +34,9 @@ internal sealed class ListBody
 
     /// <summary>The items this body was made from (or a list equal to them).</summary>
     public IReadOnlyList<ListItem> Items => Volatile.Read(ref items);
+
+    /// <summary>The items in order, block by block (equal to <see cref="Items"/>).</summary>
+    public IEnumerable<IReadOnlyList<ListItem>> Parts => blocks.Select(b => b.Items);
 
     public string ETag { get; }
 
@@ -48,23 +53,14 @@ internal sealed class ListBody
     /// Not thread-safe: one caller at a time per list (see <see cref="ListBodyCache"/>).</summary>
     public static ListBody Make(ListFrame frame, IReadOnlyList<ListItem> current, ListBody? before, Func<string> newETag)
     {
-        var starts = new List<int>(current.Count / ItemsPerBlock + 1);
-        for (var i = 0; i < current.Count; i++)
-        {
-            if (i == 0 || StartsBlock(current[i].Id))
-            {
-                starts.Add(i);
-            }
-        }
-
-        var firstIds = before?.FirstIds();
-        var blocks = new Block[starts.Count];
+        var chunks = current is ChunkedList<ListItem> chunked ? chunked.Chunks : CutAtBoundaries(current);
+        var blocks = new Block[chunks.Count];
         var unchanged = before is not null && before.blocks.Length == blocks.Length;
         for (var b = 0; b < blocks.Length; b++)
         {
-            var (start, end) = (starts[b], b + 1 < starts.Count ? starts[b + 1] : current.Count);
-            var reused = firstIds is not null && firstIds.TryGetValue(current[start].Id, out var at) && before!.SameBlock(at, current, start, end) ? before.blocks[at] : null;
-            blocks[b] = reused ?? new Block(start > 0, ItemsLength(current, start, end));
+            var (key, chunk) = chunks[b];
+            var reused = before?.Find(key, chunk, leadingComma: b > 0);
+            blocks[b] = reused ?? new Block(key, chunk, leadingComma: b > 0);
             unchanged = unchanged && ReferenceEquals(reused, before!.blocks[b]);
         }
 
@@ -74,7 +70,7 @@ internal sealed class ListBody
             return before;
         }
 
-        return new ListBody(frame, current, [.. starts], blocks, newETag());
+        return new ListBody(frame, current, blocks, newETag());
     }
 
     /// <summary>Compresses the blocks not compressed yet (by an earlier version) and assembles the
@@ -86,7 +82,6 @@ internal sealed class ListBody
             return;
         }
 
-        var current = Items;
         var segments = new byte[blocks.Length + 4][];
         segments[0] = GzipHeader;
         segments[1] = frame.HeadPart.Deflated;
@@ -94,7 +89,7 @@ internal sealed class ListBody
         var length = frame.HeadPart.Length;
         for (var b = 0; b < blocks.Length; b++)
         {
-            var part = blocks[b].Compressed(current, starts[b], b + 1 < starts.Length ? starts[b + 1] : current.Count);
+            var part = blocks[b].Compressed();
             segments[b + 2] = part.Deflated;
             crc = Crc32.Combine(crc, part.Crc, part.Shift);
             length += part.Length;
@@ -110,6 +105,29 @@ internal sealed class ListBody
         Volatile.Write(ref gzip, segments);
     }
 
+    /// <summary>Blocks of a plain list: a block starts at an item whose id hashes to a boundary.</summary>
+    private static ListChunk<ListItem>[] CutAtBoundaries(IReadOnlyList<ListItem> items)
+    {
+        var chunks = new List<ListChunk<ListItem>>(items.Count / ItemsPerBlock + 1);
+        var start = 0;
+        for (var i = 1; i <= items.Count; i++)
+        {
+            if (i == items.Count || StartsBlock(items[i].Id))
+            {
+                var chunk = new ListItem[i - start];
+                for (var j = 0; j < chunk.Length; j++)
+                {
+                    chunk[j] = items[start + j];
+                }
+
+                chunks.Add(new ListChunk<ListItem>(chunk, chunk));
+                start = i;
+            }
+        }
+
+        return [.. chunks];
+    }
+
     /// <summary>Block boundaries by a hash of the id (FNV-1a), stable across processes.</summary>
     private static bool StartsBlock(string id)
     {
@@ -122,72 +140,72 @@ internal sealed class ListBody
         return hash % ItemsPerBlock == 0;
     }
 
-    private static long ItemsLength(IReadOnlyList<ListItem> items, int start, int end)
+    /// <summary>This body's block of the same items, found by the first id: the same chunk (by its
+    /// key), else equal items (a store that hands out new instances for unchanged entities).</summary>
+    private Block? Find(object key, IReadOnlyList<ListItem> chunk, bool leadingComma)
     {
-        long length = start > 0 ? end - start : end - start - 1; // the commas
-        for (var i = start; i < end; i++)
+        if (firstIds is null)
         {
-            length += items[i].Json.Length;
-        }
-
-        return length;
-    }
-
-    private Dictionary<string, int> FirstIds()
-    {
-        var current = Items;
-        var ids = new Dictionary<string, int>(starts.Length, StringComparer.Ordinal);
-        for (var b = 0; b < starts.Length; b++)
-        {
-            ids[current[starts[b]].Id] = b;
-        }
-
-        return ids;
-    }
-
-    private bool SameBlock(int block, IReadOnlyList<ListItem> other, int start, int end)
-    {
-        var mine = Items;
-        var from = starts[block];
-        var to = block + 1 < starts.Length ? starts[block + 1] : mine.Count;
-        if (to - from != end - start || (from > 0) != (start > 0))
-        {
-            return false;
-        }
-
-        for (var i = 0; i < end - start; i++)
-        {
-            if (!mine[from + i].SameAs(other[start + i]))
+            firstIds = new Dictionary<string, int>(blocks.Length, StringComparer.Ordinal);
+            for (var b = 0; b < blocks.Length; b++)
             {
-                return false;
+                firstIds[blocks[b].Items[0].Id] = b;
             }
         }
 
-        return true;
+        return firstIds.TryGetValue(chunk[0].Id, out var at)
+            && blocks[at].LeadingComma == leadingComma
+            && (ReferenceEquals(blocks[at].Key, key) || blocks[at].SameItems(chunk))
+            ? blocks[at]
+            : null;
     }
 
     /// <summary>Items of one block (each but the list's first preceded by a comma), compressed when
     /// a gzip answer first needs them.</summary>
-    private sealed class Block(bool leadingComma, long length)
+    private sealed class Block(object key, IReadOnlyList<ListItem> items, bool leadingComma)
     {
         private DeflatedPart? compressed;
 
-        public long Length { get; } = length;
+        public object Key => key;
 
-        public DeflatedPart Compressed(IReadOnlyList<ListItem> items, int start, int end)
+        public IReadOnlyList<ListItem> Items => items;
+
+        public bool LeadingComma => leadingComma;
+
+        public long Length { get; } = (leadingComma ? items.Count : items.Count - 1) + items.Sum(i => (long)i.Json.Length);
+
+        public bool SameItems(IReadOnlyList<ListItem> other)
+        {
+            if (other.Count != items.Count)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (!items[i].SameAs(other[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public DeflatedPart Compressed()
         {
             if (compressed is not null)
             {
                 return compressed;
             }
 
-            var raw = ArrayPool<byte>.Shared.Rent((int)Length);
+            var raw = ArrayPool<byte>.Shared.Rent((int)Length + 1);
             try
             {
                 var at = 0;
-                for (var i = start; i < end; i++)
+                for (var i = 0; i < items.Count; i++)
                 {
-                    if (leadingComma || i > start)
+                    if (leadingComma || i > 0)
                     {
                         raw[at++] = (byte)',';
                     }

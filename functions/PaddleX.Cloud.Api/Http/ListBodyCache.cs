@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 
 namespace PaddleX.Cloud.Api.Http;
@@ -25,6 +26,7 @@ public sealed class ListBodyCache(string name)
         var body = Volatile.Read(ref current);
         if (body is not null && ReferenceEquals(body.Items, items) && (!gzip || body.Gzip is not null))
         {
+            ListMetrics.Reads.Add(1, ListMetrics.Cached);
             return body;
         }
 
@@ -32,6 +34,13 @@ public sealed class ListBodyCache(string name)
         try
         {
             body = current;
+            if (body is not null && ReferenceEquals(body.Items, items) && (!gzip || body.Gzip is not null))
+            {
+                ListMetrics.Reads.Add(1, ListMetrics.Waited);
+                return body;
+            }
+
+            var started = Stopwatch.GetTimestamp();
             if (body is null || !ReferenceEquals(body.Items, items))
             {
                 body = ListBody.Make(frame, items, body, () => $"W/\"{Instance}-{++generation}\"");
@@ -43,6 +52,8 @@ public sealed class ListBodyCache(string name)
                 body.MakeGzip();
             }
 
+            ListMetrics.Reads.Add(1, ListMetrics.Made);
+            ListMetrics.MakeTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return body;
         }
         finally

@@ -8,7 +8,7 @@ namespace PaddleX.Cloud.Storage.Local;
 internal sealed class LocalEntitySet<T>(LocalMetadataStore store, EntityKind kind) : IEntitySet<T>
     where T : class, IMessage<T>
 {
-    private StoredList<T> Stored => new(store.Published[kind].Ordered);
+    private ChunkedList<T> Stored => StoredList<T>.Of(store.Published[kind].Ordered);
 
     public ValueTask<T?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(store.Published[kind].Items.TryGetValue(id, out var value) ? ((T)value).Clone() : null);
@@ -20,13 +20,16 @@ internal sealed class LocalEntitySet<T>(LocalMetadataStore store, EntityKind kin
     {
         // An indexed loop, not LINQ over an interface: "the projects of this dataset" scans every
         // project on each dataset read.
-        var stored = Stored;
         var matches = new List<T>();
-        for (var i = 0; i < stored.Count; i++)
+        foreach (var chunk in store.Published[kind].Ordered.Chunks)
         {
-            if (match(stored[i]))
+            for (var i = 0; i < chunk.Length; i++)
             {
-                matches.Add(stored[i].Clone());
+                var stored = (T)chunk[i];
+                if (match(stored))
+                {
+                    matches.Add(stored.Clone());
+                }
             }
         }
 
@@ -46,7 +49,7 @@ internal sealed class LocalEntitySet<T>(LocalMetadataStore store, EntityKind kin
         where TView : class
     {
         var table = store.Published[kind];
-        return ValueTask.FromResult(view.ListOfStored(table, new StoredList<T>(table.Ordered)));
+        return ValueTask.FromResult(view.ListOfStored(table, () => StoredList<T>.Of(table.Ordered)));
     }
 
     public ValueTask<T> CreateAsync(Func<string, T> build, CancellationToken cancellationToken = default) =>

@@ -11,6 +11,8 @@ namespace PaddleX.Cloud.Storage.Local;
 /// background once it outgrows it. See docs/metadata-store.md.</summary>
 public sealed class LocalMetadataStore : IMetadataStore, IDisposable
 {
+    private static readonly TimeSpan FlushLoopIdle = TimeSpan.FromSeconds(1);
+
     private readonly string directory;
     private readonly WorkspaceFile file;
     private readonly MetadataJournal journal;
@@ -104,7 +106,11 @@ public sealed class LocalMetadataStore : IMetadataStore, IDisposable
                 durable = lastChange = done.Task;
                 if (flushing is null)
                 {
-                    startFlush = flushing = new Task(FlushLoop);
+                    startFlush = flushing = new Task(FlushLoop, TaskCreationOptions.LongRunning);
+                }
+                else
+                {
+                    Monitor.Pulse(writeLock); // the flush loop may be waiting for the next change
                 }
             }
         }
@@ -131,6 +137,7 @@ public sealed class LocalMetadataStore : IMetadataStore, IDisposable
 
             disposed = true;
             running = flushing;
+            Monitor.PulseAll(writeLock);
         }
 
         running?.Wait();
@@ -169,6 +176,10 @@ public sealed class LocalMetadataStore : IMetadataStore, IDisposable
         return state;
     }
 
+    /// <summary>Writes and flushes batches on a thread of its own, not the thread pool's: it blocks
+    /// in <c>fsync</c> for most of its time under a stream of changes, and the pool's few threads
+    /// serve the requests. Between batches it waits a while for the next change before it ends, so a
+    /// steady stream of changes does not start a thread per batch.</summary>
     private void FlushLoop()
     {
         while (true)
@@ -176,10 +187,16 @@ public sealed class LocalMetadataStore : IMetadataStore, IDisposable
             List<PendingChange> batch;
             lock (writeLock)
             {
-                if (queue.Count == 0)
+                while (queue.Count == 0)
                 {
-                    flushing = null;
-                    return;
+                    if (disposed || !Monitor.Wait(writeLock, FlushLoopIdle))
+                    {
+                        if (queue.Count == 0)
+                        {
+                            flushing = null;
+                            return;
+                        }
+                    }
                 }
 
                 batch = queue;

@@ -13,6 +13,7 @@ public sealed class EntityView<T, TView>
     private readonly Func<T, TView> project;
     private readonly ConditionalWeakTable<T, TView> byStoredValue = new();
     private readonly ConditionalWeakTable<T, TView>.CreateValueCallback create;
+    private readonly ConditionalWeakTable<object, TView[]> byChunk = new();
     private Memo? last;
 
     public EntityView(Func<T, TView> project)
@@ -29,21 +30,49 @@ public sealed class EntityView<T, TView>
     public TView OfStored(T stored) => byStoredValue.GetValue(stored, create);
 
     /// <summary>The views of <paramref name="stored"/>, reused as a whole while the adapter passes
-    /// the same immutable <paramref name="version"/> (its collection of stored values). For a new
-    /// version the list is walked beside the last one: an entry that is the same stored value as its
-    /// counterpart there takes its view by a reference comparison, the rest (the changed entries) by
-    /// their instance, so a listing after a few changes costs those changes plus one pass.</summary>
-    public IReadOnlyList<TView> ListOfStored(object version, IReadOnlyList<T> stored)
+    /// the same immutable <paramref name="version"/> (its collection of stored values). A
+    /// <see cref="ChunkedList{T}"/> gets a chunked list of views, one array per stored chunk, kept
+    /// for as long as that chunk lives: a listing after a few changes costs the changed chunks and
+    /// one look-up per chunk, and allocates no array the size of the list. Any other list is walked
+    /// beside the last one: an entry that is the same stored value as its counterpart there takes
+    /// its view by a reference comparison, the rest (the changed entries) by their instance.</summary>
+    public IReadOnlyList<TView> ListOfStored(object version, IReadOnlyList<T> stored) => ListOfStored(version, () => stored);
+
+    /// <summary>As <see cref="ListOfStored(object, IReadOnlyList{T})"/>, asking for the stored list
+    /// only when <paramref name="version"/> is not the one listed last.</summary>
+    public IReadOnlyList<TView> ListOfStored(object version, Func<IReadOnlyList<T>> listStored)
     {
+        ArgumentNullException.ThrowIfNull(listStored);
         var memo = Volatile.Read(ref last);
         if (memo is not null && ReferenceEquals(memo.Version, version))
         {
             return memo.Views;
         }
 
-        var views = memo is null ? [.. stored.Select(OfStored)] : Merge(stored, memo.Stored, memo.Views);
+        var stored = listStored();
+
+        IReadOnlyList<TView> views = stored is ChunkedList<T> chunked
+            ? ViewsByChunk(chunked)
+            : memo is null || memo.Views is not TView[] viewsBefore ? [.. stored.Select(OfStored)] : Merge(stored, memo.Stored, viewsBefore);
         Volatile.Write(ref last, new Memo(version, stored, views));
         return views;
+    }
+
+    private ChunkedList<TView> ViewsByChunk(ChunkedList<T> stored)
+    {
+        var chunks = new ListChunk<TView>[stored.Chunks.Count];
+        for (var c = 0; c < chunks.Length; c++)
+        {
+            var (key, items) = stored.Chunks[c];
+            if (!byChunk.TryGetValue(key, out var views))
+            {
+                views = byChunk.GetValue(key, _ => [.. items.Select(OfStored)]);
+            }
+
+            chunks[c] = new ListChunk<TView>(views, views);
+        }
+
+        return new ChunkedList<TView>(chunks);
     }
 
     /// <summary>Both lists are in the same order. A mismatch is a changed, an inserted or a removed
@@ -77,5 +106,5 @@ public sealed class EntityView<T, TView>
         return views;
     }
 
-    private sealed record Memo(object Version, IReadOnlyList<T> Stored, TView[] Views);
+    private sealed record Memo(object Version, IReadOnlyList<T> Stored, IReadOnlyList<TView> Views);
 }
