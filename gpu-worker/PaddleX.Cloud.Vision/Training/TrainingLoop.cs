@@ -47,6 +47,29 @@ internal static class TrainingLoop
         }
     }
 
+    /// <summary>The family's optimizer, with the momentum of the checkpoint being resumed when its state fits.
+    /// A checkpoint from an older layout (e.g. detection before weight decay moved to its own parameter group)
+    /// resumes its weights and schedule with a fresh optimizer state rather than failing.</summary>
+    private static optim.Optimizer OpenOptimizer<TBatch>(ITrainingFamily<TBatch> family, TrainParams p, string? resumeCheckpoint, TrainLogWriter log)
+        where TBatch : ITrainingBatch
+    {
+        optim.Optimizer optimizer = family.CreateOptimizer(p);
+        if (resumeCheckpoint is null)
+        {
+            return optimizer;
+        }
+
+        string? refused = Checkpoints.TryLoadOptimizer(resumeCheckpoint, optimizer);
+        if (refused is null)
+        {
+            return optimizer;
+        }
+
+        optimizer.Dispose();
+        log.Write("WARNING", $"optimizer state of {resumeCheckpoint} does not fit this optimizer ({refused}): it starts afresh");
+        return family.CreateOptimizer(p);
+    }
+
     private static TrainingResult RunCore<TBatch>(
         Func<TrainParams, string, TrainLogWriter, ITrainingFamily<TBatch>> createFamily, TrainingRequest request, TrainLogWriter log, CancellationToken ct)
         where TBatch : ITrainingBatch
@@ -96,7 +119,7 @@ internal static class TrainingLoop
         model.to(device);
         // After pruning, which may rebuild layers: every BatchNorm the loop will train is guarded.
         BatchNormCounting.Guard(model);
-        using optim.Optimizer optimizer = family.CreateOptimizer(p);
+        using optim.Optimizer optimizer = OpenOptimizer(family, p, resuming ? p.ResumeCheckpoint : null, log);
 
         int startEpoch = 1;
         long globalStep = 0;
@@ -107,7 +130,7 @@ internal static class TrainingLoop
         PartialEpoch? partial = null;
         if (resuming)
         {
-            CheckpointState resumed = Checkpoints.Load(p.ResumeCheckpoint!, model, optimizer);
+            CheckpointState resumed = Checkpoints.Load(p.ResumeCheckpoint!, model);
             family.CheckResume(p.ResumeCheckpoint!, resumed);
             if (resumed.StepsPerEpoch != stepsPerEpoch)
             {
