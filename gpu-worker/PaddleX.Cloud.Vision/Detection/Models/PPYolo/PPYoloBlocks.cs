@@ -1,5 +1,6 @@
 using PaddleX.Cloud.Vision.Detection.Models.Yolo;
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -148,7 +149,7 @@ public sealed class DropBlock : Module<Tensor, Tensor>, IOnnxExportable
         }
 
         var keep = 1 - functional.max_pool2d(seeds, blockSize, 1, blockSize / 2);
-        var scale = keep.numel() / keep.sum().clamp_min(1);
+        var scale = keep.numel() / keep.sum().clamp_min(HeldScalars.One);
         return input.mul(keep).mul(scale).MoveToOuterDisposeScope();
     }
 
