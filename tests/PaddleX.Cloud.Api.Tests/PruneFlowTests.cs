@@ -100,20 +100,7 @@ public sealed class PruneFlowTests : ServerTestBase
     {
         var source = ShapeDetectionGenerator.Write(Path.Combine(Server.Workspace, "import", "shapes"), new ShapeDetectionOptions { Count = 10, MaxSide = 96, Seed = 5 });
         var (pid, _) = await ImportedProjectAsync(source, "形状", "detection", valSplit: 0.2, testSplit: 0);
-        var train = new JsonObject
-        {
-            ["model"] = model,
-            ["backbone"] = backbone,
-            ["image_shape"] = new JsonArray(64, 64),
-            ["batch_size"] = 4,
-            ["num_epochs"] = 1,
-            ["learning_rate"] = 0.001,
-            ["lr_decay_epochs"] = new JsonArray(1),
-            ["warmup_steps"] = 1,
-            ["use_mixup"] = false,
-            ["random_shape"] = false,
-            ["pretrain_weights"] = string.Empty,
-        };
+        var train = DetectionTrainParams.Tiny(model, backbone, batchSize: 4);
         var tid = Expect.Ok(await Api.PostAsync("/project/task", new { pid, train = train.ToJsonString() }))["tid"]!.GetValue<string>();
         Expect.Ok(await Api.PostAsync("/project/task/train", new { tid }));
         Assert.Equal(4, (await WaitForTaskAsync(tid, s => s is 4 or 10, TimeSpan.FromMinutes(5)))["task_status"]!.GetValue<int>());

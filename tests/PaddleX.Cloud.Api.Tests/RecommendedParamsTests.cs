@@ -44,7 +44,7 @@ public sealed class RecommendedParamsTests
 
     public static TheoryData<string, string, string, int[], int, int, int[], double> DetectionSchedules() => new()
     {
-        // project type, model, default backbone, image shape, save interval, epochs, decay epochs, lr per image of batch (behavior.md §6.2).
+        // project type, model, default backbone, image shape, save interval, epochs, decay epochs, lr per image of batch (docs/api-behaviour.md §5).
         { "detection", "YOLOv3", "DarkNet53", [608, 608], 30, 270, [216, 243], 0.005 / 12 / 8 },
         { "detection", "PPYOLO", "ResNet50_vd_dcn", [608, 608], 30, 200, [85, 135], 0.005 / 12 / 8 },
         { "detection", "PPYOLOTiny", "MobileNetV3", [320, 320], 30, 550, [130, 540], 0.005 / 16 },
@@ -148,7 +148,7 @@ public sealed class RecommendedParamsTests
     [Fact]
     public void Segmentation_recommends_a_model_the_engine_builds_and_maps_the_1x_spellings()
     {
-        // behavior.md §6.2 for segmentation on CPU: [512,512], 100 epochs, save 10, lr 0.01·batch/2, Polynomial, SGD, mean/std 0.5.
+        // The original's rule for segmentation on CPU (docs/api-behaviour.md §5): [512,512], 100 epochs, save 10, lr 0.01·batch/2, Polynomial, SGD, mean/std 0.5.
         var p = RecommendedParams.For("remote_segmentation", null, 40, 3, [], []);
         Assert.Equal(("DeepLabV3P", "ResNet50_vd"), (p["model"]!.GetValue<string>(), p["backbone"]!.GetValue<string>()));
         Assert.Equal("[512,512]", p["image_shape"]!.ToJsonString());

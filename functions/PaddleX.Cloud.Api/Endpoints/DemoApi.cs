@@ -11,7 +11,7 @@ using PaddleX.Cloud.Datasets.Import;
 
 namespace PaddleX.Cloud.Api.Endpoints;
 
-/// <summary>/demo (behavior.md §9): download a demo dataset (a job: fetched from the configured
+/// <summary>/demo (docs/console.md, Demos): download a demo dataset (a job: fetched from the configured
 /// source or generated), follow its progress, stop it, and load it as a dataset + project + task.</summary>
 public static class DemoApi
 {

@@ -17,9 +17,6 @@ namespace PaddleX.Cloud.Vision.Runtime;
 /// </summary>
 public static class BatchNormCounting
 {
-    /// <summary>Rooted for the process lifetime, so the finalizer can never free it under a native call.</summary>
-    private static readonly Scalar One = 1L.ToScalar();
-
     private static readonly ConditionalWeakTable<BatchNorm, object> Guarded = new();
 
     /// <summary>Guards <paramref name="model"/> and every BatchNorm layer in it (idempotent).</summary>
@@ -30,7 +27,7 @@ public static class BatchNormCounting
         // TorchSharp's modules() leaves out the module itself.
         foreach (var norm in model.modules().Prepend(model).OfType<BatchNorm>())
         {
-            if (Guarded.TryAdd(norm, One))
+            if (Guarded.TryAdd(norm, HeldScalars.One))
             {
                 Install(norm);
                 added++;
@@ -64,7 +61,7 @@ public static class BatchNormCounting
             if (parked is not null)
             {
                 // add_(Scalar) alone would build the alpha 1 as another temporary Scalar.
-                norm.num_batches_tracked = parked.add_(One, One);
+                norm.num_batches_tracked = parked.add_(HeldScalars.One, HeldScalars.One);
                 parked = null;
             }
         });

@@ -130,6 +130,28 @@ public static class Checkpoints
         return ReadState(dir);
     }
 
+    /// <summary>Restores the optimizer state of a checkpoint when it fits the optimizer (same type, parameter
+    /// groups and states); returns why not otherwise. TorchSharp may have changed part of the optimizer
+    /// before it noticed a mismatch, so after a refusal the caller builds a fresh optimizer.</summary>
+    public static string? TryLoadOptimizer(string dir, optim.Optimizer optimizer)
+    {
+        string path = Path.Combine(dir, OptimizerFile);
+        if (optimizer is not OptimizerHelper helper || !File.Exists(path))
+        {
+            return $"no {OptimizerFile}";
+        }
+
+        try
+        {
+            helper.load_state_dict(path);
+            return null;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidDataException or IOException or InvalidCastException)
+        {
+            return ex.Message;
+        }
+    }
+
     /// <summary>Copies a finished checkpoint folder (e.g. epoch_N → best_model), <c>.success</c> last.</summary>
     public static void CopyTo(string source, string dest)
     {

@@ -1,4 +1,5 @@
 using PaddleX.Cloud.Vision.Data;
+using PaddleX.Cloud.Vision.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -37,7 +38,7 @@ public sealed record SegmentationLoss(bool Dice, bool Bce)
             if (Bce)
             {
                 Tensor perPixel = F.binary_cross_entropy_with_logits(logits, onehot, reduction: nn.Reduction.None) * mask;
-                loss = loss + perPixel.sum() / (mask.sum() * classes).clamp_min(1);
+                loss = loss + perPixel.sum() / (mask.sum() * classes).clamp_min(HeldScalars.One);
             }
         }
 

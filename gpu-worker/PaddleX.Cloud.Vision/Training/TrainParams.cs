@@ -46,7 +46,7 @@ public sealed record TrainParams
     [JsonPropertyName("hue_range")] public double HueRange { get; init; } = 18;
     [JsonPropertyName("hue_prob")] public double HueProb { get; init; } = 0.5;
 
-    // ---- segmentation (behavior.md §6.2 names) ----
+    // ---- segmentation (PaddleX's names, docs/api-behaviour.md §5) ----
 
     /// <summary>Backbone of the segmentation model (DeepLabV3P); null = the model's default.</summary>
     [JsonPropertyName("backbone")] public string? Backbone { get; init; }
@@ -60,7 +60,7 @@ public sealed record TrainParams
     [JsonPropertyName("min_ratio")] public double MinRatio { get; init; } = 0.5;
     [JsonPropertyName("aspect_ratio")] public double AspectRatio { get; init; } = 0.33;
 
-    // ---- detection and instance segmentation (behavior.md §6.1 names; defaults as the stored Params) ----
+    // ---- detection and instance segmentation (PaddleX's names, docs/api-behaviour.md §5; defaults as the stored Params) ----
 
     /// <summary>MixupImage (YOLO family) during the first ⌊num_epochs · 25/27⌋ epochs, factor ~ Beta(mixup_alpha, mixup_beta).</summary>
     [JsonPropertyName("use_mixup")] public bool UseMixup { get; init; } = true;

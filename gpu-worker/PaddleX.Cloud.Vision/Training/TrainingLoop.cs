@@ -27,7 +27,7 @@ internal static class TrainingLoop
         where TBatch : ITrainingBatch
     {
         var log = new TrainLogWriter(request.Log, request.OnLogLine, request.Clock);
-        NativeHeap.KeepFreedMemory();
+        using IDisposable heap = NativeHeap.Keep();
         try
         {
             return RunCore(createFamily, request, log, cancellationToken);
@@ -41,10 +41,29 @@ internal static class TrainingLoop
             log.Write("ERROR", $"{PaddleXLogFormat.TrainError} {ex.GetType().Name}: {ex.Message}");
             throw;
         }
-        finally
+    }
+
+    /// <summary>The family's optimizer, with the momentum of the checkpoint being resumed when its state fits.
+    /// A checkpoint from an older layout (e.g. detection before weight decay moved to its own parameter group)
+    /// resumes its weights and schedule with a fresh optimizer state rather than failing.</summary>
+    private static optim.Optimizer OpenOptimizer<TBatch>(ITrainingFamily<TBatch> family, TrainParams p, string? resumeCheckpoint, TrainLogWriter log)
+        where TBatch : ITrainingBatch
+    {
+        optim.Optimizer optimizer = family.CreateOptimizer(p);
+        if (resumeCheckpoint is null)
         {
-            NativeHeap.Release();
+            return optimizer;
         }
+
+        string? refused = Checkpoints.TryLoadOptimizer(resumeCheckpoint, optimizer);
+        if (refused is null)
+        {
+            return optimizer;
+        }
+
+        optimizer.Dispose();
+        log.Write("WARNING", $"optimizer state of {resumeCheckpoint} does not fit this optimizer ({refused}): it starts afresh");
+        return family.CreateOptimizer(p);
     }
 
     private static TrainingResult RunCore<TBatch>(
@@ -96,7 +115,7 @@ internal static class TrainingLoop
         model.to(device);
         // After pruning, which may rebuild layers: every BatchNorm the loop will train is guarded.
         BatchNormCounting.Guard(model);
-        using optim.Optimizer optimizer = family.CreateOptimizer(p);
+        using optim.Optimizer optimizer = OpenOptimizer(family, p, resuming ? p.ResumeCheckpoint : null, log);
 
         int startEpoch = 1;
         long globalStep = 0;
@@ -107,7 +126,7 @@ internal static class TrainingLoop
         PartialEpoch? partial = null;
         if (resuming)
         {
-            CheckpointState resumed = Checkpoints.Load(p.ResumeCheckpoint!, model, optimizer);
+            CheckpointState resumed = Checkpoints.Load(p.ResumeCheckpoint!, model);
             family.CheckResume(p.ResumeCheckpoint!, resumed);
             if (resumed.StepsPerEpoch != stepsPerEpoch)
             {

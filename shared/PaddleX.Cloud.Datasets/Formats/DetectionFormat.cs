@@ -37,46 +37,17 @@ public sealed class DetectionFormat : IDatasetFormat
 
             details.Labels.AddRange(TextFiles.Lines(source.FullPath("labels.txt")));
             var known = new HashSet<string>(details.Labels, StringComparer.Ordinal);
-            foreach (var (list, subset) in ClassificationFormat.Lists(details))
+            foreach (var (subset, image, xml) in AnnotatedLists.Lines(context, details, ".xml", DatasetMessages.NotXml, f => ImageFiles.IsPicture(f), annotationFirst: true))
             {
-                if (!source.Contains(list))
+                var annotation = VocAnnotation.TryRead(source.FullPath(xml)) ?? throw new DatasetCheckException(DatasetMessages.MalformedXml(xml));
+                if (annotation.Objects.Any(o => !known.Contains(o.Name)))
                 {
-                    continue;
+                    throw new DatasetCheckException(DatasetMessages.XmlLabelsMismatch(xml));
                 }
 
-                foreach (var (image, xml) in TextFiles.ListPairs(source.FullPath(list), list))
-                {
-                    context.Cancellation.ThrowIfCancellationRequested();
-                    if (!source.Contains(xml))
-                    {
-                        throw new DatasetCheckException(DatasetMessages.AnnotationMissing(list, xml));
-                    }
-
-                    if (!source.Contains(image))
-                    {
-                        throw new DatasetCheckException(DatasetMessages.ImageMissing(list, image));
-                    }
-
-                    if (!xml.EndsWith(".xml", StringComparison.OrdinalIgnoreCase))
-                    {
-                        throw new DatasetCheckException(DatasetMessages.NotXml(xml));
-                    }
-
-                    if (!ImageFiles.IsPicture(image))
-                    {
-                        throw new DatasetCheckException(DatasetMessages.NotPicture(image));
-                    }
-
-                    var annotation = VocAnnotation.TryRead(source.FullPath(xml)) ?? throw new DatasetCheckException(DatasetMessages.MalformedXml(xml));
-                    if (annotation.Objects.Any(o => !known.Contains(o.Name)))
-                    {
-                        throw new DatasetCheckException(DatasetMessages.XmlLabelsMismatch(xml));
-                    }
-
-                    Add(details, image, xml, annotation);
-                    subset.Add(image);
-                    pictures.Add(image);
-                }
+                Add(details, image, xml, annotation);
+                subset.Add(image);
+                pictures.Add(image);
             }
 
             details.NormalizeLabelInfo();

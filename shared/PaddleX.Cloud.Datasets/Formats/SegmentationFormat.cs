@@ -35,40 +35,11 @@ public sealed class SegmentationFormat(bool allowTiff) : IDatasetFormat
                 throw new DatasetCheckException(DatasetMessages.SegSplitFilesMissing);
             }
 
-            foreach (var (list, subset) in ClassificationFormat.Lists(details))
+            foreach (var (subset, image, png) in AnnotatedLists.Lines(context, details, ".png", DatasetMessages.NotPng, f => ImageFiles.IsPicture(f, allowTiff), annotationFirst: false))
             {
-                if (!source.Contains(list))
-                {
-                    continue;
-                }
-
-                foreach (var (image, png) in TextFiles.ListPairs(source.FullPath(list), list))
-                {
-                    context.Cancellation.ThrowIfCancellationRequested();
-                    if (!source.Contains(image))
-                    {
-                        throw new DatasetCheckException(DatasetMessages.ImageMissing(list, image));
-                    }
-
-                    if (!source.Contains(png))
-                    {
-                        throw new DatasetCheckException(DatasetMessages.AnnotationMissing(list, png));
-                    }
-
-                    if (!png.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
-                    {
-                        throw new DatasetCheckException(DatasetMessages.NotPng(png));
-                    }
-
-                    if (!ImageFiles.IsPicture(image, allowTiff))
-                    {
-                        throw new DatasetCheckException(DatasetMessages.NotPicture(image));
-                    }
-
-                    max = Math.Max(max, AddImage(source, details, values, image, png));
-                    subset.Add(image);
-                    pictures.Add(image);
-                }
+                max = Math.Max(max, AddImage(source, details, values, image, png));
+                subset.Add(image);
+                pictures.Add(image);
             }
         }
         else

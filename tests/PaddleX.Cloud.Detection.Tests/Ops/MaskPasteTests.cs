@@ -37,6 +37,35 @@ public sealed class MaskPasteTests
         Assert.Equal([0L, 8, 9], MaskPaste.Paste(zeros(0, 28, 28), zeros(0, 4), 8, 9).shape);
     }
 
+    /// <summary>The deployment package pastes without TorchSharp (<see cref="Inference.InstanceMask"/>, over ONNX
+    /// Runtime's host buffers); both follow one rule, so its masks are these to float precision.</summary>
+    [Fact]
+    public void The_deployment_package_pastes_the_same_masks()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        const int side = 28, width = 37, height = 29;
+        var masks = rand(4, side, side);
+        var boxes = tensor(new float[] { 3.3f, 2.1f, 20.6f, 17.9f, -6f, 5.5f, 9.2f, 40f, 30.4f, 20.2f, 36.9f, 28.7f, 10f, 10f, 10.4f, 10.3f }).reshape(4, 4);
+        var pasted = MaskPaste.Paste(masks, boxes, height, width);
+        float[] flat = masks.data<float>().ToArray(), corners = boxes.data<float>().ToArray();
+        for (int k = 0; k < 4; k++)
+        {
+            var deployed = Inference.InstanceMask.Paste(flat.AsSpan(k * side * side, side * side), side,
+                corners[4 * k], corners[(4 * k) + 1], corners[(4 * k) + 2], corners[(4 * k) + 3], width, height);
+            var dense = new float[width * height];
+            for (int y = 0; y < height; y++)
+            {
+                for (int x = 0; x < width; x++)
+                {
+                    dense[(y * width) + x] = deployed.At(x, y);
+                }
+            }
+
+            AssertClose(pasted[k].flatten(), tensor(dense));
+        }
+    }
+
     private static void AssertClose(Tensor expected, Tensor actual) =>
         Assert.True(expected.allclose(actual, atol: 1e-5), $"expected {Show(expected)}, got {Show(actual)}");
 

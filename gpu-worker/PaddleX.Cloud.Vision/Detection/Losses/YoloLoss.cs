@@ -1,6 +1,8 @@
 using PaddleX.Cloud.Vision.Detection.Models;
 using PaddleX.Cloud.Vision.Detection.Models.Yolo;
 using PaddleX.Cloud.Vision.Detection.Ops;
+using PaddleX.Cloud.Vision.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -33,6 +35,8 @@ public sealed record YoloLossContext(YoloLevel Pred, Tensor PredBoxes, Tensor Ta
 /// </summary>
 public sealed class YoloLoss(YoloHead head)
 {
+    private static readonly Scalar Tiny = 1e-9;
+
     private YoloOptions Options => head.Options;
 
     public Dictionary<string, Tensor> Compute(Tensor[] raw, IReadOnlyList<DetectionTarget> targets, long inputHeight, long inputWidth)
@@ -83,7 +87,7 @@ public sealed class YoloLoss(YoloHead head)
             ignore = best.le(Options.IgnoreThreshold).to_type(ScalarType.Float32).reshape(p.Obj.shape);
         }
 
-        Tensor objMask = t.Obj.gt(0).to_type(ScalarType.Float32);
+        Tensor objMask = t.Obj.gt(HeldScalars.Zero).to_type(ScalarType.Float32);
         Tensor objBce = functional.binary_cross_entropy_with_logits(p.Obj, objMask, reduction: Reduction.None);
         Tensor lossObj = objBce * t.Obj + objBce * (1 - objMask) * ignore;
 
@@ -91,7 +95,8 @@ public sealed class YoloLoss(YoloHead head)
         if (Options.LabelSmooth)
         {
             double delta = Math.Min(1.0 / head.NumClasses, 1.0 / 40);
-            cls = cls.gt(0).to_type(ScalarType.Float32) * (1 - 2 * delta) + delta;
+            using Scalar scale = 1 - 2 * delta, shift = delta;
+            cls = cls.gt(HeldScalars.Zero).to_type(ScalarType.Float32).mul_(scale).add_(shift, HeldScalars.One);
         }
 
         Tensor lossCls = functional.binary_cross_entropy_with_logits(p.Cls, cls, reduction: Reduction.None) * t.Obj.unsqueeze(-1);
@@ -128,7 +133,7 @@ public sealed class YoloLoss(YoloHead head)
         Tensor cy = (t.Y + arange(h, float32, device).reshape(1, 1, h, 1)) * stride;
         Tensor bw = t.W.exp() * aw, bh = t.H.exp() * ah;
         Tensor boxes = stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], -1);
-        return boxes * t.Obj.gt(0).unsqueeze(-1);
+        return boxes * t.Obj.gt(HeldScalars.Zero).unsqueeze(-1);
     }
 
     /// <summary>Encoded targets of one level: offsets, log-size ratios, size scale, mixup weight and one-hot classes.</summary>
@@ -235,10 +240,10 @@ public sealed class YoloLoss(YoloHead head)
     {
         Tensor lt = maximum(a.unsqueeze(2).narrow(-1, 0, 2), b.unsqueeze(1).narrow(-1, 0, 2));
         Tensor rb = minimum(a.unsqueeze(2).narrow(-1, 2, 2), b.unsqueeze(1).narrow(-1, 2, 2));
-        Tensor wh = (rb - lt).clamp_min(0);
+        Tensor wh = (rb - lt).clamp_min(HeldScalars.Zero);
         Tensor inter = wh.select(-1, 0) * wh.select(-1, 1);
         Tensor areaA = ((a.select(-1, 2) - a.select(-1, 0)) * (a.select(-1, 3) - a.select(-1, 1))).unsqueeze(2);
         Tensor areaB = ((b.select(-1, 2) - b.select(-1, 0)) * (b.select(-1, 3) - b.select(-1, 1))).unsqueeze(1);
-        return inter / (areaA + areaB - inter).clamp_min(1e-9);
+        return inter / (areaA + areaB - inter).clamp_min(Tiny);
     }
 }

@@ -1,3 +1,5 @@
+using PaddleX.Cloud.Vision.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PaddleX.Cloud.Vision.Detection.Ops;
@@ -44,8 +46,9 @@ public sealed class BoxCoder(double[] weights, double bboxXformClip = BoxCoder.D
         var codes = relCodes.view(relCodes.shape[0], relCodes.shape[1] / 4, 4).unbind(2); // explicit: no boxes is no error
         var dx = codes[0] / w[0];
         var dy = codes[1] / w[1];
-        var dw = (codes[2] / w[2]).clamp(max: bboxXformClip);
-        var dh = (codes[3] / w[3]).clamp(max: bboxXformClip);
+        using Scalar clip = bboxXformClip;
+        var dw = (codes[2] / w[2]).clamp_max(clip);
+        var dh = (codes[3] / w[3]).clamp_max(clip);
         var ctrX = dx * width.unsqueeze(1) + cx.unsqueeze(1);
         var ctrY = dy * height.unsqueeze(1) + cy.unsqueeze(1);
         var halfW = dw.exp() * width.unsqueeze(1) * 0.5;

@@ -1,3 +1,4 @@
+using PaddleX.Cloud.Vision.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,6 +13,8 @@ public static class BoxOps
 {
     /// <summary>Default guard of the distance terms (torchvision's <c>eps</c>).</summary>
     public const double Eps = 1e-7;
+
+    private static readonly Scalar FourOverPiSquared = 4 / (Math.PI * Math.PI);
 
     /// <summary>Pairwise IoU: [N, 4] × [M, 4] → [N, M] (torchvision <c>box_iou</c>).</summary>
     public static Tensor Iou(Tensor a, Tensor b)
@@ -66,7 +69,7 @@ public static class BoxOps
         var (diou, iou) = DistanceIouAndIou(a, b, eps);
         var (ax1, ay1, ax2, ay2) = Corners(a);
         var (bx1, by1, bx2, by2) = Corners(b);
-        var v = (atan((ax2 - ax1) / (ay2 - ay1)) - atan((bx2 - bx1) / (by2 - by1))).pow(2).mul_(4 / (Math.PI * Math.PI));
+        var v = (atan((ax2 - ax1) / (ay2 - ay1)) - atan((bx2 - bx1) / (by2 - by1))).square().mul_(FourOverPiSquared);
         Tensor alpha;
         using (no_grad())
         {
@@ -82,7 +85,8 @@ public static class BoxOps
     {
         using var scope = NewDisposeScope();
         var (x1, y1, x2, y2) = Corners(boxes);
-        return stack([x1.clamp(0, width), y1.clamp(0, height), x2.clamp(0, width), y2.clamp(0, height)], -1)
+        using Scalar w = width, h = height;
+        return stack([x1.clamp(HeldScalars.Zero, w), y1.clamp(HeldScalars.Zero, h), x2.clamp(HeldScalars.Zero, w), y2.clamp(HeldScalars.Zero, h)], -1)
             .MoveToOuterDisposeScope();
     }
 
@@ -136,8 +140,8 @@ public static class BoxOps
     {
         var (ax1, ay1, ax2, ay2) = Corners(a);
         var (bx1, by1, bx2, by2) = Corners(b);
-        var iw = (minimum(ax2, bx2) - maximum(ax1, bx1)).clamp_(min: 0);
-        var ih = (minimum(ay2, by2) - maximum(ay1, by1)).clamp_(min: 0);
+        var iw = (minimum(ax2, bx2) - maximum(ax1, bx1)).clamp_min_(HeldScalars.Zero);
+        var ih = (minimum(ay2, by2) - maximum(ay1, by1)).clamp_min_(HeldScalars.Zero);
         var inter = iw * ih;
         return (inter, (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter);
     }
@@ -146,7 +150,7 @@ public static class BoxOps
     {
         var (ax1, ay1, ax2, ay2) = Corners(a);
         var (bx1, by1, bx2, by2) = Corners(b);
-        return ((maximum(ax2, bx2) - minimum(ax1, bx1)).clamp_(min: 0), (maximum(ay2, by2) - minimum(ay1, by1)).clamp_(min: 0));
+        return ((maximum(ax2, bx2) - minimum(ax1, bx1)).clamp_min_(HeldScalars.Zero), (maximum(ay2, by2) - minimum(ay1, by1)).clamp_min_(HeldScalars.Zero));
     }
 
     private static (Tensor DIou, Tensor Iou) DistanceIouAndIou(Tensor a, Tensor b, double eps)
@@ -154,11 +158,11 @@ public static class BoxOps
         var (inter, union) = InterUnion(a, b);
         var iou = inter / union;
         var (ew, eh) = EnclosingSize(a, b);
-        var diagonal = ew.pow(2) + eh.pow(2) + eps;
+        var diagonal = ew.square() + eh.square() + eps;
         var (ax1, ay1, ax2, ay2) = Corners(a);
         var (bx1, by1, bx2, by2) = Corners(b);
         var dx = (ax1 + ax2) / 2 - (bx1 + bx2) / 2;
         var dy = (ay1 + ay2) / 2 - (by1 + by2) / 2;
-        return (iou - (dx.pow(2) + dy.pow(2)) / diagonal, iou);
+        return (iou - (dx.square() + dy.square()) / diagonal, iou);
     }
 }

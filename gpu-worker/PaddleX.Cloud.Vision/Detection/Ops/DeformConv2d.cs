@@ -1,5 +1,6 @@
 using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Runtime;
 using PaddleX.Cloud.Vision.Slim;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -123,7 +124,8 @@ public sealed class DeformConv2d : Module<Tensor, Tensor>, IOnnxExportable, IPru
 
         // grid_sample's normalised coordinates without corner alignment: pixel p ↦ (2p + 1) / size − 1, which holds
         // for a one-pixel side too (aligned corners would divide by size − 1).
-        var grid = stack([x.mul(2).add(1).div(width).sub(1), y.mul(2).add(1).div(height).sub(1)], -1)
+        using Scalar w = width, h = height;
+        var grid = stack([Normalise(x, w), Normalise(y, h)], -1)
             .view(batch * offsetGroups, taps * outH, outW, 2);
         var sampled = functional.grid_sample(
                 input.reshape(batch * offsetGroups, channels / offsetGroups, height, width),
@@ -147,6 +149,10 @@ public sealed class DeformConv2d : Module<Tensor, Tensor>, IOnnxExportable, IPru
 
         return output.MoveToOuterDisposeScope();
     }
+
+    /// <summary>(2p + 1) / size − 1 with Scalars that outlive each call.</summary>
+    private static Tensor Normalise(Tensor p, Scalar size) =>
+        p.mul(HeldScalars.Two).add_(HeldScalars.One, HeldScalars.One).div_(size).sub_(HeldScalars.One);
 
     protected override void Dispose(bool disposing)
     {

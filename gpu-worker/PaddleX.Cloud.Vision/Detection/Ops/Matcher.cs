@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PaddleX.Cloud.Vision.Detection.Ops;
@@ -15,6 +16,10 @@ public sealed class Matcher(double highThreshold, double lowThreshold, bool allo
 {
     public const long BelowLowThreshold = -1;
     public const long BetweenThresholds = -2;
+
+    /// <summary>The two codes as Scalars held for the process (<see cref="Runtime.HeldScalars"/>): they meet int64
+    /// tensors, where a Scalar freed under the call fails or fills the wrong value.</summary>
+    internal static readonly Scalar Below = BelowLowThreshold, Between = BetweenThresholds;
 
     /// <summary>[N] int64: the matched ground-truth index of each prediction, or −1/−2, from the quality matrix
     /// [M ground truth, N predictions] (IoU).</summary>
@@ -38,10 +43,11 @@ public sealed class Matcher(double highThreshold, double lowThreshold, bool allo
         using var scope = NewDisposeScope();
         var (values, matches) = quality.max(0);
         var all = allowLowQualityMatches ? matches.clone() : null;
-        var below = values < lowThreshold;
-        var between = (values >= lowThreshold).logical_and_(values < highThreshold);
-        matches.masked_fill_(below, BelowLowThreshold);
-        matches.masked_fill_(between, BetweenThresholds);
+        using Scalar low = lowThreshold, high = highThreshold;
+        var below = values.lt(low);
+        var between = values.ge(low).logical_and_(values.lt(high));
+        matches.masked_fill_(below, Below);
+        matches.masked_fill_(between, Between);
         if (all is not null)
         {
             // Predictions tied for the best quality of some ground-truth box keep their original match.

@@ -1,3 +1,5 @@
+using PaddleX.Cloud.Vision.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PaddleX.Cloud.Vision.Detection.Ops;
@@ -77,12 +79,13 @@ public static class MatrixNms
         var higher = ones(n, n, ScalarType.Bool, boxes.device).tril(-1);
         var iou = where(higher, PairwiseIou(boxes.index_select(0, index), o.Normalized), 0f);
         var maxIou = iou.max(1).values.unsqueeze(0);  // [1, n]: how much candidate j was overlapped by those above it
+        using Scalar sigma = o.GaussianSigma;
         var decay = o.UseGaussian
-            ? ((maxIou.pow(2) - iou.pow(2)) * o.GaussianSigma).exp_()
+            ? (maxIou.square() - iou.square()).mul_(sigma).exp_()
             : (1 - iou) / (1 - maxIou);
         // Only higher-scored candidates decay a score; a 0/0 of two identical boxes (linear decay) constrains nothing.
         decay = where(higher.logical_and(decay.isnan().logical_not()), decay, 1f);
-        var decayed = sorted * decay.min(1).values.clamp(max: 1);
+        var decayed = sorted * decay.min(1).values.clamp_max(HeldScalars.One);
         var keep = (decayed > o.PostThreshold).nonzero().view(-1);
         return (index.index_select(0, keep), decayed.index_select(0, keep));
     }

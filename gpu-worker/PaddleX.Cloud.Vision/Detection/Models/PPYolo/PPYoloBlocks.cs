@@ -1,5 +1,6 @@
 using PaddleX.Cloud.Vision.Detection.Models.Yolo;
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Runtime;
 using PaddleX.Cloud.Vision.Slim;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -163,7 +164,7 @@ public sealed class DropBlock : Module<Tensor, Tensor>, IOnnxExportable, IPrunab
         }
 
         var keep = 1 - functional.max_pool2d(seeds, blockSize, 1, blockSize / 2);
-        var scale = keep.numel() / keep.sum().clamp_min(1);
+        var scale = keep.numel() / keep.sum().clamp_min(HeldScalars.One);
         return input.mul(keep).mul(scale).MoveToOuterDisposeScope();
     }
 

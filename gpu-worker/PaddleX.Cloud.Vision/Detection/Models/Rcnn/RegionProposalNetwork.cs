@@ -1,6 +1,7 @@
 using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Detection.Ops;
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -149,9 +150,9 @@ internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
             else
             {
                 var matches = matcher.Match(BoxOps.Iou(gt, anchors));
-                label = (matches >= 0).to(float32);
-                label[matches == Matcher.BetweenThresholds] = -1;
-                matchedBoxes = gt[matches.clamp(min: 0)];
+                label = matches.ge(HeldScalars.Zero).to(float32);
+                label[matches.eq(Matcher.Between)] = -1;
+                matchedBoxes = gt[matches.clamp_min(HeldScalars.Zero)];
             }
 
             var (pos, neg) = BoxUtil.Indices(sampler.Sample(label));

@@ -1,6 +1,7 @@
 using PaddleX.Cloud.Vision.Detection.Export;
 using PaddleX.Cloud.Vision.Detection.Ops;
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Runtime;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -160,10 +161,10 @@ internal class RoIHeads : Module<Tensor, Tensor>
             else
             {
                 var matches = matcher.Match(BoxOps.Iou(gt, candidates));
-                index = matches.clamp(min: 0);
-                cls = targets[i].Labels.to(candidates.device).to(int64)[index] + 1;
-                cls[matches == Matcher.BelowLowThreshold] = 0;
-                cls[matches == Matcher.BetweenThresholds] = -1;
+                index = matches.clamp_min(HeldScalars.Zero);
+                cls = targets[i].Labels.to(candidates.device).to(int64)[index].add(HeldScalars.One, HeldScalars.One);
+                cls[matches.eq(Matcher.Below)] = 0;
+                cls[matches.eq(Matcher.Between)] = -1;
             }
 
             var (pos, neg) = BoxUtil.Indices(sampler.Sample(cls));

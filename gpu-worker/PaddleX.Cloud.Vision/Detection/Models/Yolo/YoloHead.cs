@@ -1,5 +1,7 @@
 using PaddleX.Cloud.Vision.Export;
+using PaddleX.Cloud.Vision.Runtime;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -106,7 +108,8 @@ public sealed class YoloHead : Module<Tensor[], Tensor[]>
         if (p.Iou is not null)
         {
             double f = Options.IouAwareFactor;
-            obj = obj.pow(1 - f) * p.Iou.sigmoid().pow(f);
+            using Scalar objPower = 1 - f, iouPower = f;
+            obj = obj.pow(objPower) * p.Iou.sigmoid().pow(iouPower);
         }
 
         return (obj.unsqueeze(-1) * p.Cls.sigmoid()).MoveToOuterDisposeScope();
@@ -128,7 +131,7 @@ public sealed class YoloHead : Module<Tensor[], Tensor[]>
 
         Tensor all = cat(boxes, 1);
         Tensor limit = tensor(new float[] { inputWidth, inputHeight, inputWidth, inputHeight }, device: all.device);
-        all = all.clamp_min(0).minimum(limit);
+        all = all.clamp_min(HeldScalars.Zero).minimum(limit);
         return (all.MoveToOuterDisposeScope(), cat(scores, 1).MoveToOuterDisposeScope());
     }
 
