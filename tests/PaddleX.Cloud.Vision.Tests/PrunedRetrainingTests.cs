@@ -11,20 +11,42 @@ namespace PaddleX.Cloud.Vision.Tests;
 /// <summary>Train → sensitivity analysis → pruned retraining with pruned_flops 0.3 → export, on the synthetic set.</summary>
 public class PrunedRetrainingTests(SyntheticDatasetFixture fixture, ITestOutputHelper output) : IClassFixture<SyntheticDatasetFixture>
 {
-    // MobileNetV2 (groups checked in PruningTests) has no row yet: with this recipe its parent reaches 1.0 top-1 (the
-    // BatchNorm refresh fixed its evaluation), but the pruned child (30.0 % fewer FLOPs, 40.1 % fewer parameters)
-    // retrained three epochs at lr/4 scored 0.95 — the retraining recipe still needs tuning.
-    [Theory]
-    [InlineData("ResNet18", 32, 6, 0.02, 3)]
-    public void Pruned_retraining_keeps_accuracy_with_30_percent_fewer_flops_and_parameters(string model, int side, int epochs, double lr, int retrainEpochs)
+    /// <summary>How a row trains the parent and retrains its pruned child.</summary>
+    /// <param name="ValPerClass">validation images per class: 10 is the shared set (one picture = 2.5 points); a
+    /// larger set is generated for the row.</param>
+    /// <param name="RetrainDecay">the child's learning-rate decay epoch.</param>
+    /// <param name="Ratios">ratios of the sensitivity analysis (null: the service's 0.1 … 0.9).</param>
+    public sealed record Row(int ValPerClass, int Epochs, double Lr, int RetrainEpochs, double RetrainLr, int RetrainDecay, double[]? Ratios = null);
+
+    // ResNet18 holds its accuracy with a short retraining at a quarter of the learning rate. MobileNetV2 at 32 px
+    // does not: right after the cut (BatchNorm statistics re-estimated) it scores several points below its parent
+    // and three epochs at lr/4 did not close the gap, while the parent's own recipe (PaddleX retrains a pruned
+    // model with the task's parameters) does. Its validation set is larger so that one picture is one point and a
+    // parent that peaks at 1.0 on a lucky epoch does not decide the comparison; three ratios keep the analysis of its
+    // 25 groups on those 100 images short (docs/slimming.md).
+    public static readonly Dictionary<string, Row> Rows = new(StringComparer.Ordinal)
     {
+        ["ResNet18"] = new(ValPerClass: 10, Epochs: 6, Lr: 0.02, RetrainEpochs: 3, RetrainLr: 0.005, RetrainDecay: 3),
+        ["MobileNetV2"] = new(ValPerClass: 25, Epochs: 6, Lr: 0.02, RetrainEpochs: 6, RetrainLr: 0.02, RetrainDecay: 4, Ratios: [0.3, 0.6, 0.9]),
+    };
+
+    [Theory]
+    [InlineData("ResNet18")]
+    [InlineData("MobileNetV2")]
+    public void Pruned_retraining_keeps_accuracy_with_30_percent_fewer_flops_and_parameters(string model)
+    {
+        var row = Rows[model];
+        using var ownData = row.ValPerClass == 10 ? null : new SyntheticDataset(valPerClass: row.ValPerClass, testPerClass: 1);
+        var dataDir = ownData?.Dir ?? fixture.Data.Dir;
         var root = TempDir.Create("pdx-prune-");
         try
         {
             var watch = Stopwatch.StartNew();
-            var p = TrainingTests.Small(epochs) with { Model = model, ImageShape = [side, side], LearningRate = lr, LrDecayEpochs = [epochs - 2] };
-            var parent = new ClassificationTrainer().Run(new TrainingRequest { Params = p, DatasetDir = fixture.Data.Dir, OutputDir = Path.Combine(root, "parent") });
-            output.WriteLine($"parent acc1 {parent.BestAcc1} at epoch {parent.BestEpoch} ({watch.Elapsed.TotalSeconds:0.0}s)");
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            string Elapsed() => $"{watch.Elapsed.TotalSeconds:0.0}s, {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:0.0} CPU-s";
+            var p = TrainingTests.Small(row.Epochs) with { Model = model, LearningRate = row.Lr, LrDecayEpochs = [row.Epochs - 2] };
+            var parent = new ClassificationTrainer().Run(new TrainingRequest { Params = p, DatasetDir = dataDir, OutputDir = Path.Combine(root, "parent") });
+            output.WriteLine($"parent acc1 {parent.BestAcc1} at epoch {parent.BestEpoch} ({Elapsed()})");
             Assert.True(parent.BestAcc1 >= 0.9, $"the parent only reached {parent.BestAcc1}");
 
             var pruneDir = Path.Combine(root, "prune");
@@ -33,12 +55,13 @@ public class PrunedRetrainingTests(SyntheticDatasetFixture fixture, ITestOutputH
             {
                 Params = p,
                 TaskType = "classification",
-                DatasetDir = fixture.Data.Dir,
+                DatasetDir = dataDir,
                 CheckpointDir = parent.BestModelDir!,
                 OutputDir = pruneDir,
+                Ratios = row.Ratios ?? Sensitivities.DefaultRatios,
                 Log = log,
             }, CancellationToken.None);
-            output.WriteLine($"sensitivities: {sensitivities.Total} evaluations ({watch.Elapsed.TotalSeconds:0.0}s)");
+            output.WriteLine($"sensitivities: {sensitivities.Total} evaluations ({Elapsed()})");
             Assert.True(sensitivities.Complete);
             Assert.Equal(sensitivities.Total, sensitivities.Done);
             Assert.Contains("Total evaluate iters=", log.ToString(), StringComparison.Ordinal);
@@ -48,19 +71,19 @@ public class PrunedRetrainingTests(SyntheticDatasetFixture fixture, ITestOutputH
             {
                 Params = p with
                 {
-                    NumEpochs = retrainEpochs,
-                    LearningRate = lr / 4,
-                    LrDecayEpochs = [retrainEpochs],
+                    NumEpochs = row.RetrainEpochs,
+                    LearningRate = row.RetrainLr,
+                    LrDecayEpochs = [row.RetrainDecay],
                     PruneCheckpoint = parent.BestModelDir,
                     SensitivitiesPath = Path.Combine(pruneDir, Sensitivities.FileName),
                     PrunedFlops = 0.3,
                 },
-                DatasetDir = fixture.Data.Dir,
+                DatasetDir = dataDir,
                 OutputDir = Path.Combine(root, "child"),
                 Log = childLog,
             });
             output.WriteLine(childLog.ToString().Split('\n').FirstOrDefault(l => l.Contains("Pruned ", StringComparison.Ordinal)));
-            output.WriteLine($"child acc1 {child.BestAcc1} at epoch {child.BestEpoch} ({watch.Elapsed.TotalSeconds:0.0}s)");
+            output.WriteLine($"child acc1 {child.BestAcc1} at epoch {child.BestEpoch}, by epoch {string.Join(' ', child.History.Select(h => h.EvalMetrics?["acc1"]))} ({Elapsed()})");
             Assert.True(child.BestAcc1 >= parent.BestAcc1 - 0.02, $"pruned {child.BestAcc1} vs parent {parent.BestAcc1}");
 
             // The exported model is the smaller network, and says so.
@@ -82,20 +105,20 @@ public class PrunedRetrainingTests(SyntheticDatasetFixture fixture, ITestOutputH
             // The pruned checkpoint reloads for prediction and resumes training.
             using (var predictor = new ClassificationPredictor(child.BestModelDir!))
             {
-                var line = File.ReadLines(Path.Combine(fixture.Data.Dir, "val_list.txt")).First().Split(' ');
-                var scores = predictor.Predict(Path.Combine(fixture.Data.Dir, line[0]));
+                var line = File.ReadLines(Path.Combine(dataDir, "val_list.txt")).First().Split(' ');
+                var scores = predictor.Predict(Path.Combine(dataDir, line[0]));
                 Assert.Equal(4, scores.Length);
             }
 
             var resumed = new ClassificationTrainer().Run(new TrainingRequest
             {
-                Params = p with { NumEpochs = retrainEpochs + 1, LearningRate = lr / 4, ResumeCheckpoint = Path.Combine(root, "child", $"epoch_{retrainEpochs}") },
-                DatasetDir = fixture.Data.Dir,
+                Params = p with { NumEpochs = row.RetrainEpochs + 1, LearningRate = row.RetrainLr, ResumeCheckpoint = Path.Combine(root, "child", $"epoch_{row.RetrainEpochs}") },
+                DatasetDir = dataDir,
                 OutputDir = Path.Combine(root, "child"),
             });
-            Assert.Equal(retrainEpochs + 1, resumed.LastEpoch);
-            Assert.NotNull(Checkpoints.ReadState(Path.Combine(root, "child", $"epoch_{retrainEpochs + 1}")).Pruning);
-            output.WriteLine($"total {watch.Elapsed.TotalSeconds:0.0}s");
+            Assert.Equal(row.RetrainEpochs + 1, resumed.LastEpoch);
+            Assert.NotNull(Checkpoints.ReadState(Path.Combine(root, "child", $"epoch_{row.RetrainEpochs + 1}")).Pruning);
+            output.WriteLine($"total {Elapsed()}");
         }
         finally
         {
