@@ -22,14 +22,12 @@ public sealed class MaskRcnnLearningTests(ITestOutputHelper output)
 {
     private const int Epochs = 6;
 
-    private static readonly RcnnSettings Small = new()
+    /// <summary>The Faster R-CNN learning test's proposal and anchor counts, half its RoIs, narrowed widths.</summary>
+    private static readonly RcnnSettings Small = FasterRcnnLearningTests.Small with
     {
         FpnChannels = 64,
         MaskHeadChannels = 64,
         BoxHeadWidth = 256,
-        RpnPreNmsTopNTrain = 600,
-        RpnPostNmsTopNTrain = 300,
-        RpnBatchPerImage = 64,
         BoxBatchPerImage = 32,
     };
 
