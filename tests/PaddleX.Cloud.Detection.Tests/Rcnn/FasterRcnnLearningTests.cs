@@ -18,7 +18,7 @@ namespace PaddleX.Cloud.Detection.Tests.Rcnn;
 /// take the whole CPU budget of this test).</summary>
 public sealed class FasterRcnnLearningTests(ITestOutputHelper output)
 {
-    private static readonly RcnnSettings Small = new()
+    internal static readonly RcnnSettings Small = new()
     {
         RpnPreNmsTopNTrain = 600,
         RpnPostNmsTopNTrain = 300,

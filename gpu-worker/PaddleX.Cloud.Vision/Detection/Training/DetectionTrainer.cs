@@ -40,10 +40,12 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
     private readonly CocoDataset? groundTruthSet;
     private readonly bool coco;
 
-    public DetectionFamily(TrainParams p, string datasetDir, TrainLogWriter log)
+    /// <param name="createDetector">builds the network for the number of classes instead of the catalog (a learning
+    /// test's smaller network of the same code path); <c>backbone</c> is then recorded as given.</param>
+    public DetectionFamily(TrainParams p, string datasetDir, TrainLogWriter log, Func<int, IDetector>? createDetector = null)
     {
         this.p = p;
-        backbone = DetectionModels.ResolveBackbone(p.Model, p.Backbone);
+        backbone = createDetector is null ? DetectionModels.ResolveBackbone(p.Model, p.Backbone) : p.Backbone ?? "";
         DetectionDataset trainSet = DetectionDataset.Load(datasetDir, "train");
         DetectionDataset? valSet = DetectionDataset.TryLoad(datasetDir, "val");
         if (trainSet.Count == 0)
@@ -70,7 +72,7 @@ internal sealed class DetectionFamily : ITrainingFamily<DetectionBatch>
 
         TrainCount = trainSet.Count;
         ValCount = valSet?.Count ?? 0;
-        detector = DetectionModels.Create(p.Model, backbone, Labels.Count, DetectorOptions.For(p));
+        detector = createDetector?.Invoke(Labels.Count) ?? DetectionModels.Create(p.Model, backbone, Labels.Count, DetectorOptions.For(p));
         Model = DetectionModels.AsModule(detector);
     }
 

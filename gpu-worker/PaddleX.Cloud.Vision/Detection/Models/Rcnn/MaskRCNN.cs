@@ -16,9 +16,20 @@ public sealed class MaskRCNN : FasterRCNN, IDetector
     public static IReadOnlyList<string> Backbones { get; } = ["ResNet50", "ResNet50_vd", "ResNet101", "ResNet101_vd"];
 
     public MaskRCNN(string backboneName, int numClasses, RcnnSettings? settings = null)
-        : base(nameof(MaskRCNN), Checked(backboneName), numClasses, withFpn: true, settings, (head, features, classes, s) => new MaskRoIHeads(head, features, classes, s))
+        : this(backboneName, numClasses, settings, anyBody: false)
     {
     }
+
+    private MaskRCNN(string backboneName, int numClasses, RcnnSettings? settings, bool anyBody)
+        : base(nameof(MaskRCNN), anyBody ? backboneName : Checked(backboneName), numClasses, withFpn: true, settings, (head, features, classes, s) => new MaskRoIHeads(head, features, classes, s))
+    {
+    }
+
+    /// <summary>The same network on any Faster R-CNN body of <see cref="RcnnBackbones.Names"/> (ResNet34 costs a
+    /// fraction of ResNet50): for tests that must train the whole code path within a CI budget. Not in PaddleX's
+    /// catalog, so neither the API nor the trainer offers it.</summary>
+    internal static MaskRCNN OnAnyBody(string backboneName, int numClasses, RcnnSettings? settings = null) =>
+        new(backboneName, numClasses, settings, anyBody: true);
 
     /// <summary>Side of the masks the branch predicts before pasting (28).</summary>
     public static int MaskSize => 2 * MaskRoIHeads.PooledSize;
