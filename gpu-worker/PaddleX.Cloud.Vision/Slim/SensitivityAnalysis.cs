@@ -43,9 +43,6 @@ public static class SensitivityAnalysis
 {
     public static Sensitivities Run(SensitivityRequest request, CancellationToken cancellationToken)
     {
-        // Hundreds of evaluations: without the training heap settings every batch maps and faults in its activations
-        // afresh (a MobileNetV2 analysis at 32 px cost about four times the CPU).
-        using IDisposable heap = NativeHeap.Keep();
         var p = request.Params with { ResumeCheckpoint = request.CheckpointDir, PruneCheckpoint = null };
         var log = new TrainLogWriter(request.Log, null, TimeProvider.System);
         TorchRuntime.ConfigureThreads(p.TorchThreads);

@@ -4,7 +4,6 @@ using PaddleX.Cloud.Contracts;
 using PaddleX.Cloud.Contracts.Jobs;
 using PaddleX.Cloud.Datasets.Jobs;
 using PaddleX.Cloud.Storage.Ports;
-using PaddleX.Cloud.Vision.Runtime;
 
 namespace PaddleX.Cloud.Worker.Jobs;
 
@@ -33,10 +32,6 @@ public abstract partial class TaskJobHandler(IMetadataStore metadata, TaskJobTar
     {
         var task = await Metadata.Tasks.GetAsync(context.Message.TargetId, context.Cancellation) ?? throw new OperationCanceledException();
         var parameters = JsonNode.Parse(string.IsNullOrEmpty(context.Message.ParametersJson) ? "{}" : context.Message.ParametersJson) as JsonObject ?? [];
-
-        // Evaluation, prediction, export and analysis run libtorch like training does: the same heap settings, for as
-        // long as the job runs (NativeHeap counts the leases; the last one ends them).
-        using IDisposable heap = NativeHeap.Keep();
         await RunAsync(context, task, parameters);
     }
 
