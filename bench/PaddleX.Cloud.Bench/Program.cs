@@ -81,8 +81,10 @@ static void ModelBench(string mode, Options o)
     string name = o.Get("model", "ResNet18");
     int size = o.Int("size", 64), batch = o.Int("batch", 32), steps = o.Int("steps", 20), warmup = o.Int("warmup", 3), threads = o.Int("threads", 2);
     TorchRuntime.ConfigureThreads(threads);
-    // As every training run does (TrainingLoop); --heap default measures without it.
-    using IDisposable? heap = o.Get("heap", "keep") == "keep" ? NativeHeap.Keep() : null;
+    if (o.Get("heap", "keep") == "keep")
+    {
+        NativeHeap.KeepFreedMemory(); // as every training run does (TrainingLoop); --heap default measures without it
+    }
 
     torch.manual_seed(0);
     bool segmentation = SegmentationModels.IsKnown(name);

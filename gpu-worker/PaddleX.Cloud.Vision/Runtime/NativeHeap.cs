@@ -7,92 +7,45 @@ namespace PaddleX.Cloud.Vision.Runtime;
 /// 224 pixels they are tens to hundreds of megabytes each, above glibc's mmap threshold, so each step mapped fresh
 /// pages, the kernel zeroed them on first touch, and the step unmapped them again: MobileNetV2 at 224 px spent more
 /// CPU time in page faults (system time) than in its kernels. Keeping freed memory in the heap (no mmap for large
-/// blocks, no trimming) lets the next step reuse the same pages: a step's CPU time halved.
-/// <para>The settings are process-wide, and the embedded server runs the API beside its trainings, so they hold only
-/// while a training runs: the first <see cref="Keep"/> sets them, the end of the last one puts glibc's defaults
-/// back and hands the free memory to the operating system.</para>
+/// blocks, no trimming) lets the next step reuse the same pages: a step's CPU time halved. <see cref="Release"/>
+/// hands the free memory back when a job ends.
 /// </summary>
 public static class NativeHeap
 {
     private const int TrimThreshold = -1; // M_TRIM_THRESHOLD
     private const int MmapMax = -4; // M_MMAP_MAX
-    private const int DefaultTrimThreshold = 128 * 1024; // glibc's DEFAULT_TRIM_THRESHOLD
-    private const int DefaultMmapMax = 65536; // glibc's DEFAULT_MMAP_MAX
 
     private static readonly Lock Gate = new();
-    private static int holders;
     private static bool applied;
 
-    /// <summary>Whether the training settings are in effect now.</summary>
-    public static bool Applied
-    {
-        get
-        {
-            lock (Gate)
-            {
-                return applied;
-            }
-        }
-    }
-
-    /// <summary>Keeps freed memory in the heap until the returned lease and every other one are disposed (glibc on
-    /// Linux only, else nothing).</summary>
-    public static IDisposable Keep()
+    /// <summary>Sets the heap to keep freed memory (once per process; glibc on Linux only, else nothing).</summary>
+    /// <returns>whether the settings are in effect.</returns>
+    public static bool KeepFreedMemory()
     {
         lock (Gate)
         {
-            if (holders++ == 0)
+            if (!applied && OperatingSystem.IsLinux())
             {
-                applied = Set(0, int.MaxValue);
+                try
+                {
+                    applied = Mallopt(MmapMax, 0) == 1 && Mallopt(TrimThreshold, int.MaxValue) == 1;
+                }
+                catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+                {
+                    // Not glibc (musl, for one): its allocator keeps its own defaults.
+                }
             }
-        }
 
-        return new Lease();
-    }
-
-    private static void Return()
-    {
-        lock (Gate)
-        {
-            if (--holders == 0 && applied)
-            {
-                // Setting either parameter also turned off glibc's sliding mmap threshold; it stays where it
-                // stood, so large blocks are mapped and unmapped again as outside training.
-                Set(DefaultMmapMax, DefaultTrimThreshold);
-                applied = false;
-                _ = MallocTrim(0);
-            }
+            return applied;
         }
     }
 
-    private static bool Set(int mmapMax, int trimThreshold)
+    /// <summary>Returns the heap's free memory to the operating system (after a job).</summary>
+    public static void Release()
     {
-        if (!OperatingSystem.IsLinux())
+        if (applied)
         {
-            return false;
-        }
-
-        try
-        {
-            return Mallopt(MmapMax, mmapMax) == 1 && Mallopt(TrimThreshold, trimThreshold) == 1;
-        }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
-        {
-            // Not glibc (musl, for one): its allocator keeps its own defaults.
-            return false;
-        }
-    }
-
-    private sealed class Lease : IDisposable
-    {
-        private int disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref disposed, 1) == 0)
-            {
-                Return();
-            }
+            _ = MallocTrim(0);
         }
     }
 

@@ -27,7 +27,7 @@ internal static class TrainingLoop
         where TBatch : ITrainingBatch
     {
         var log = new TrainLogWriter(request.Log, request.OnLogLine, request.Clock);
-        using IDisposable heap = NativeHeap.Keep();
+        NativeHeap.KeepFreedMemory();
         try
         {
             return RunCore(createFamily, request, log, cancellationToken);
@@ -40,6 +40,10 @@ internal static class TrainingLoop
         {
             log.Write("ERROR", $"{PaddleXLogFormat.TrainError} {ex.GetType().Name}: {ex.Message}");
             throw;
+        }
+        finally
+        {
+            NativeHeap.Release();
         }
     }
 
