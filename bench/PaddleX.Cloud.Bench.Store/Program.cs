@@ -131,6 +131,10 @@ static async Task<int> ProfileAsync(HttpClient http, int serverPid, int clients,
             ? $", allocated {Delta(statsBefore, statsAfter, "allocated_bytes") / 1024 / result.Requests,7:F1} KiB (large-object heap {Delta(statsBefore, statsAfter, "loh_bytes") / 1024 / result.Requests,6:F1} KiB), gen2 GCs {Delta(statsBefore, statsAfter, "gc2"),3:F0}"
             : string.Empty;
         Console.WriteLine($"{label,-18} {result.Requests,6} requests, {result.Errors} errors, p50 {Percentile(samples, 0.5),7:F1} ms; per request: server CPU {serverCpu * 1000 / result.Requests,6:F2} ms, load generator CPU {ownCpu * 1000 / result.Requests,6:F2} ms{allocated}");
+        if (statsAfter.Count > 0)
+        {
+            Console.WriteLine($"{string.Empty,-18} by type (sampled, KiB/request): {TopTypes(statsBefore, statsAfter, result.Requests)}");
+        }
     }
 
     return 0;
@@ -350,11 +354,21 @@ static void PrintServerStats(Dictionary<string, double> before, Dictionary<strin
     Console.WriteLine($"server GCs gen0/gen1/gen2 {D("gc0"):F0}/{D("gc1"):F0}/{D("gc2"):F0}, paused {D("pause_ms"):F0} ms in all; pauses >= 5/10/20/50/100 ms: {D("pauses_5ms"):F0}/{D("pauses_10ms"):F0}/{D("pauses_20ms"):F0}/{D("pauses_50ms"):F0}/{D("pauses_100ms"):F0}, longest since start {after.GetValueOrDefault("pause_max_ms"):F1} ms");
     Console.WriteLine($"server GC heap after the last GC {before.GetValueOrDefault("heap_bytes") / 1048576:F0} -> {after.GetValueOrDefault("heap_bytes") / 1048576:F0} MiB, committed {before.GetValueOrDefault("committed_bytes") / 1048576:F0} -> {after.GetValueOrDefault("committed_bytes") / 1048576:F0} MiB");
     Console.WriteLine($"server thread pool: threads {after.GetValueOrDefault("threads"):F0} (most {after.GetValueOrDefault("threads_max"):F0}), queued work items mean {D("queue_sum") / Math.Max(D("queue_samples"), 1):F1} (most since start {after.GetValueOrDefault("queue_max"):F0})");
+    Console.WriteLine($"server allocations by type (sampled, KiB/request): {TopTypes(before, after, requests)}");
     var (cached, waited, made) = (D("paddlex.list.reads.cached.sum"), D("paddlex.list.reads.waited.sum"), D("paddlex.list.reads.made.sum"));
     if (cached + waited + made > 0)
     {
         Console.WriteLine($"server list bodies: {listReads} list reads; body ready {cached:F0}, made by another reader meanwhile {waited:F0}, made {made:F0} ({made * 100 / (cached + waited + made):F0} %), {D("paddlex.list.body_make.sum") / Math.Max(D("paddlex.list.body_make.count"), 1):F2} ms per body made (longest since start {after.GetValueOrDefault("paddlex.list.body_make.max"):F1} ms)");
     }
+}
+
+// The types that crossed the runtime's allocation ticks (one per ~100 KB allocated) most often.
+static string TopTypes(Dictionary<string, double> before, Dictionary<string, double> after, long requests)
+{
+    var prefix = PaddleX.Cloud.Bench.Store.RuntimeStats.TypePrefix;
+    var types = after.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
+        .Select(k => (Type: k[prefix.Length..], Bytes: Delta(before, after, k))).Where(t => t.Bytes > 0).OrderByDescending(t => t.Bytes).Take(8);
+    return string.Join(", ", types.Select(t => $"{t.Type} {t.Bytes / 1024 / Math.Max(requests, 1):F1}"));
 }
 
 static double Percentile(List<double> samples, double p)

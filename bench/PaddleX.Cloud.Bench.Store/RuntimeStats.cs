@@ -8,17 +8,22 @@ namespace PaddleX.Cloud.Bench.Store;
 /// <summary>Counters of the process it runs in, written every 200 ms as <c>name=value</c> lines to a
 /// file the load generator reads before and after a run (every value only grows, so two readings
 /// subtract): bytes allocated (all, and on the large- and pinned-object heaps, from the runtime's
-/// allocation ticks, one per ~100 KB), collections per generation, GC pause time and pauses by
+/// allocation ticks, one per ~100 KB, also by type), collections per generation, GC pause time and pauses by
 /// length, the thread pool's threads and queue, and the list bodies' metrics of the API.</summary>
 internal sealed class RuntimeStats : EventListener
 {
     public const string FileVariable = "PXBENCH_STATS";
+
+    /// <summary>Prefix of the sampled bytes allocated per type (allocation ticks name the type that
+    /// crossed each ~100 KB).</summary>
+    public const string TypePrefix = "type:";
 
     private static readonly double[] PauseBuckets = [1, 5, 10, 20, 50, 100];
 
     private readonly object gate = new();
     private readonly long[] pausesAtLeast = new long[PauseBuckets.Length];
     private readonly Dictionary<string, double> metrics = [];
+    private readonly Dictionary<string, long> byType = [];
     private long largeBytes;
     private long pinnedBytes;
     private DateTime suspended;
@@ -88,6 +93,12 @@ internal sealed class RuntimeStats : EventListener
         {
             var kind = Convert.ToInt32(Payload(eventData, "AllocationKind"), CultureInfo.InvariantCulture);
             var amount = Convert.ToInt64(Payload(eventData, "AllocationAmount64") ?? Payload(eventData, "AllocationAmount"), CultureInfo.InvariantCulture);
+            var type = Payload(eventData, "TypeName") as string ?? "?";
+            lock (gate)
+            {
+                byType[type] = byType.GetValueOrDefault(type) + amount;
+            }
+
             if (kind == 1)
             {
                 Interlocked.Add(ref largeBytes, amount);
@@ -184,6 +195,11 @@ internal sealed class RuntimeStats : EventListener
                 foreach (var (name, value) in metrics)
                 {
                     Line(name, value);
+                }
+
+                foreach (var (type, bytes) in byType)
+                {
+                    Line(TypePrefix + type.Replace('=', '_').Replace('\n', ' '), bytes);
                 }
             }
 

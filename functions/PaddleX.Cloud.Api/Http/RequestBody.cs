@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 
@@ -20,6 +22,9 @@ internal sealed class RequestBody(HttpRequest request)
     public static readonly JsonDocumentOptions JsonOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Bodies up to this declared length are read into one array of that size.</summary>
+    private const int ExactReadBytes = 64 * 1024;
 
     private byte[]? bytes;
 
@@ -41,17 +46,46 @@ internal sealed class RequestBody(HttpRequest request)
             return null;
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        if (request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
         {
-            if (buffer.Length + read > limit)
+            bytes = [];
+            return bytes;
+        }
+
+        if (request.ContentLength is { } declared and <= ExactReadBytes)
+        {
+            // The web server ends the body at the declared length: read straight into its array
+            // (only a small one: a declared length costs nothing to send, memory follows the bytes).
+            var exact = new byte[declared];
+            var at = 0;
+            int count;
+            while (at < exact.Length && (count = await request.Body.ReadAsync(exact.AsMemory(at), request.HttpContext.RequestAborted)) > 0)
             {
-                return null;
+                at += count;
             }
 
-            buffer.Write(chunk, 0, read);
+            bytes = at == exact.Length ? exact : exact[..at];
+            return bytes;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         bytes = buffer.ToArray();

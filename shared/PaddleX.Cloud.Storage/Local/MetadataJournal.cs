@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace PaddleX.Cloud.Storage.Local;
 
 /// <summary>The journal next to the snapshot: <c>workspace.journal</c> holds the changes made since
@@ -53,36 +55,42 @@ internal sealed class MetadataJournal(string directory)
 
         var fresh = length < 0;
         var start = fresh ? 0 : length;
-        using var stream = new FileStream(ActivePath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 64 * 1024);
+        var size = (fresh ? Header.Length : 0) + frames.Sum(f => f.Length);
+        // One write of the whole batch from a pooled buffer: no per-batch stream buffer to allocate.
+        var batch = ArrayPool<byte>.Shared.Rent(size);
+        using var handle = File.OpenHandle(ActivePath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
         try
         {
-            stream.Position = start;
+            var at = 0;
             if (fresh)
             {
-                stream.SetLength(0);
-                stream.Write(Header);
+                RandomAccess.SetLength(handle, 0);
+                Header.CopyTo(batch, 0);
+                at = Header.Length;
             }
 
             foreach (var frame in frames)
             {
-                stream.Write(frame);
+                frame.CopyTo(batch, at);
+                at += frame.Length;
             }
 
-            stream.Flush(flushToDisk: true);
+            RandomAccess.Write(handle, batch.AsSpan(0, size), start);
+            RandomAccess.FlushToDisk(handle);
             if (fresh)
             {
                 // A new file's name must be durable before anything in it is acknowledged.
                 DirectorySync.Flush(directory);
             }
 
-            length = stream.Position;
+            length = start + size;
         }
         catch
         {
             try
             {
-                stream.SetLength(start);
-                stream.Flush(flushToDisk: true);
+                RandomAccess.SetLength(handle, start);
+                RandomAccess.FlushToDisk(handle);
             }
             catch (IOException)
             {
@@ -90,6 +98,10 @@ internal sealed class MetadataJournal(string directory)
             }
 
             throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(batch);
         }
     }
 
