@@ -3,6 +3,8 @@
 # PROJECTS projects, CLIENTS clients for DURATION s of mixed traffic (70 % reads, 30 % writes; see
 # bench/PaddleX.Cloud.Bench.Store/Program.cs), once with this tree's store and once with the
 # previous design (whole-Workspace rewrite per change), built from BASE in a temporary git worktree.
+# Two mixes: steady (creates balanced by deletes: the workspace stays at the seeded size) and
+# growing (every dataset/project write is a create: the workspace grows by thousands a second).
 # Then the store alone (no HTTP) with CLIENTS concurrent writers for STORE_SECONDS s, both designs:
 # the runner is copied into the previous tree and built against its store.
 #   bench/run-store-bench.sh
@@ -13,8 +15,10 @@
 # Each server runs with bench/PaddleX.Cloud.Bench.Store as a startup hook that records its garbage
 # collections, allocations (also on the large-object heap), thread pool and list bodies; the load
 # generator prints them per run and per request kind.
+# WARMUP is 30 s because the server GC sizes its heaps over the first ~25 s of load (RSS sampled
+# every second: docs/metadata-store.md, "Memory"); the load generator prints that series.
 # Env: BASE (git merge-base HEAD main), DATASETS (10000), PROJECTS (10000), CLIENTS (64),
-#      DURATION (30), WARMUP (10), STORE_SECONDS (10), PROFILE_CLIENTS (16), PROFILE_SECONDS (3),
+#      DURATION (30), WARMUP (30), STORE_SECONDS (10), PROFILE_CLIENTS (16), PROFILE_SECONDS (3),
 #      OUT (bench/results/store-bench.txt), SERVER_ENV (extra NAME=value settings for both servers,
 #      e.g. DOTNET_gcServer=1 to try a runtime setting without rebuilding)
 set -euo pipefail
@@ -24,7 +28,7 @@ DATASETS=${DATASETS:-10000}
 PROJECTS=${PROJECTS:-10000}
 CLIENTS=${CLIENTS:-64}
 DURATION=${DURATION:-30}
-WARMUP=${WARMUP:-10}
+WARMUP=${WARMUP:-30}
 STORE_SECONDS=${STORE_SECONDS:-10}
 PROFILE_CLIENTS=${PROFILE_CLIENTS:-16}
 PROFILE_SECONDS=${PROFILE_SECONDS:-3}
@@ -55,8 +59,8 @@ BENCH="dotnet $WORK/bench/PaddleX.Cloud.Bench.Store.dll"
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-run() { # label, server folder, load | profile, gzip | identity
-  local label=$1 bin=$2 mode=${3:-load} encoding=${4:-gzip} port workspace
+run() { # label, server folder, load | profile, gzip | identity, steady | growing
+  local label=$1 bin=$2 mode=${3:-load} encoding=${4:-gzip} mix=${5:-steady} port workspace
   port=$(free_port)
   workspace="$WORK/workspace-$label"
   $BENCH seed "$workspace" "$DATASETS" "$PROJECTS" >/dev/null
@@ -72,8 +76,8 @@ run() { # label, server folder, load | profile, gzip | identity
     sleep 0.2
   done
   if [ "$mode" = load ]; then
-    echo "--- $label"
-    $BENCH load "http://127.0.0.1:$port" "$SERVER_PID" "$CLIENTS" "$DURATION" "$WARMUP" "$DATASETS" "$PROJECTS" "$encoding"
+    echo "--- $label, $mix mix"
+    $BENCH load "http://127.0.0.1:$port" "$SERVER_PID" "$CLIENTS" "$DURATION" "$WARMUP" "$DATASETS" "$PROJECTS" "$encoding" "$mix"
   else
     echo "--- $label: each request kind alone, $PROFILE_CLIENTS clients x $PROFILE_SECONDS s"
     $BENCH profile "http://127.0.0.1:$port" "$SERVER_PID" "$PROFILE_CLIENTS" "$PROFILE_SECONDS" "$DATASETS" "$PROJECTS" "$encoding"
@@ -88,9 +92,11 @@ run() { # label, server folder, load | profile, gzip | identity
 {
   echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC'); dotnet $(dotnet --version)"
   echo "workspace: $DATASETS datasets, $PROJECTS projects; $CLIENTS clients, ${WARMUP} s warm-up + ${DURATION} s measured${SERVER_ENV:+; servers run with $SERVER_ENV}"
-  run current "$WORK/current"
-  run current-without-gzip "$WORK/current" load identity
-  run previous "$WORK/previous"
+  run current "$WORK/current" load gzip steady
+  run previous "$WORK/previous" load gzip steady
+  run current "$WORK/current" load gzip growing
+  run previous "$WORK/previous" load gzip growing
+  run current-without-gzip "$WORK/current" load identity steady
   run current "$WORK/current" profile
   run previous "$WORK/previous" profile
   for design in current previous; do

@@ -6,12 +6,16 @@ using PaddleX.Cloud.Contracts;
 
 // Metadata store load benchmark.
 //   seed <workspace> <datasets> <projects>        writes workspace.newest.pb (the original format)
-//   load <url> <server-pid> <clients> <seconds> <warmup-seconds> <datasets> <projects> [gzip|identity]
+//   load <url> <server-pid> <clients> <seconds> <warmup-seconds> <datasets> <projects> [gzip|identity] [growing|steady]
 //        mixed traffic against a running server: 70 % reads (30 % GET /dataset?did, 30 % GET /project?id,
-//        5 % GET /dataset, 5 % GET /project), 30 % writes (10 % POST /dataset, 10 % POST /project,
-//        10 % PUT /workspace changing a dataset's desc); prints errors, req/s, p50/p99 and server RSS.
+//        5 % GET /dataset, 5 % GET /project), 30 % writes (10 % on datasets, 10 % on projects, 10 % PUT
+//        /workspace changing a dataset's desc); prints errors, req/s, p50/p99 and server RSS.
 //        gzip (the default) sends "Accept-Encoding: gzip, deflate" and decompresses every answer, as
 //        Python requests does; identity sends no Accept-Encoding.
+//        growing (the default): the dataset and project writes are creates, so the workspace grows
+//        by thousands of entities a second. steady: each client creates up to SteadyBacklog datasets
+//        and projects of its own and from then on deletes its oldest one where it would create
+//        another, so the workspace stays at the seeded size (creates, deletes and updates).
 //   profile <url> <server-pid> <clients> <seconds> <datasets> <projects> [gzip|identity]
 //        each request kind of the mix alone for <seconds>: server and load-generator CPU per request.
 //   store <workspace> <writers> <seconds>          the store alone, in this process: half creates, half
@@ -21,12 +25,19 @@ return args[0] switch
 {
     "seed" => Seed(args[1], Int(args[2]), Int(args[3])),
     "store" => await StoreAsync(args[1], Int(args[2]), Int(args[3])),
-    "load" => await LoadAsync(Client(args[1], Int(args[3]), args.ElementAtOrDefault(8)), Int(args[2]), Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6]), Int(args[7])),
+    "load" => await LoadAsync(Client(args[1], Int(args[3]), args.ElementAtOrDefault(8)), Int(args[2]), Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6]), Int(args[7]), Steady(args.ElementAtOrDefault(9))),
     "profile" => await ProfileAsync(Client(args[1], Int(args[3]), args.ElementAtOrDefault(7)), Int(args[2]), Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6])),
     _ => throw new ArgumentException("seed | load | profile | store"),
 };
 
 static int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);
+
+static bool Steady(string? mix) => (mix ?? "growing") switch
+{
+    "growing" => false,
+    "steady" => true,
+    _ => throw new ArgumentException("growing | steady"),
+};
 
 static int Seed(string directory, int datasets, int projects)
 {
@@ -164,21 +175,30 @@ static HttpClient Client(string url, int clients, string? encoding)
     };
 }
 
-static async Task<int> LoadAsync(HttpClient http, int serverPid, int clients, int seconds, int warmupSeconds, int datasets, int projects)
+static async Task<int> LoadAsync(HttpClient http, int serverPid, int clients, int seconds, int warmupSeconds, int datasets, int projects, bool steady)
 {
     using var owned = http;
     await PrintListSizesAsync(http.BaseAddress!);
+    Console.WriteLine(steady
+        ? $"mix: steady (each client keeps at most {Backlogs.SteadyBacklog} datasets and {Backlogs.SteadyBacklog} projects of its own: creates, deletes, updates)"
+        : "mix: growing (dataset and project writes are creates, plus updates)");
 
-    var warmup = await RunAsync(http, clients, TimeSpan.FromSeconds(warmupSeconds), datasets, projects);
+    var backlogs = steady ? Enumerable.Range(0, clients).Select(_ => new Backlogs()).ToArray() : null;
+    using var sampling = new CancellationTokenSource();
+    var rssSeries = SampleRssAsync(serverPid, sampling.Token);
+    var warmup = await RunAsync(http, clients, TimeSpan.FromSeconds(warmupSeconds), datasets, projects, backlogs);
     var rssAfterWarmup = Rss(serverPid);
     var statsBefore = await ServerStatsAsync();
     var (serverCpu, ownCpu, machineCpu) = (CpuSeconds(serverPid), Environment.CpuUsage.TotalTime.TotalSeconds, MachineBusySeconds());
-    var measured = await RunAsync(http, clients, TimeSpan.FromSeconds(seconds), datasets, projects);
+    var measured = await RunAsync(http, clients, TimeSpan.FromSeconds(seconds), datasets, projects, backlogs);
     var rssAtEnd = Rss(serverPid);
+    await sampling.CancelAsync();
+    var series = await rssSeries;
     var statsAfter = await ServerStatsAsync();
     (serverCpu, ownCpu, machineCpu) = (CpuSeconds(serverPid) - serverCpu, Environment.CpuUsage.TotalTime.TotalSeconds - ownCpu, MachineBusySeconds() - machineCpu);
     Console.WriteLine($"warm-up {warmupSeconds} s: {warmup.Requests} requests, {warmup.Errors} errors");
     Console.WriteLine($"clients {clients}, {seconds} s: {measured.Requests} requests, {measured.Errors} errors, {measured.Requests / measured.Elapsed.TotalSeconds:F0} req/s");
+    Console.WriteLine($"workspace: {datasets + projects} entities seeded; warm-up created {warmup.Created}, deleted {warmup.Deleted}; measured run created {measured.Created}, deleted {measured.Deleted}; {datasets + projects + warmup.Created - warmup.Deleted} -> {datasets + projects + warmup.Created - warmup.Deleted + measured.Created - measured.Deleted} entities");
     foreach (var (label, samples) in new[] { ("reads", measured.Reads), ("  item reads", measured.ItemReads), ("  list reads", measured.ListReads), ("writes", measured.Writes) })
     {
         Console.WriteLine($"{label,-13} n={samples.Count,7}  p50 {Percentile(samples, 0.50),8:F1} ms  p99 {Percentile(samples, 0.99),8:F1} ms  max {Percentile(samples, 1),8:F1} ms");
@@ -187,6 +207,8 @@ static async Task<int> LoadAsync(HttpClient http, int serverPid, int clients, in
     var perRequest = 1000.0 / Math.Max(measured.Requests, 1);
     Console.WriteLine($"CPU while measured: server {serverCpu:F1} s ({serverCpu * perRequest:F2} ms/request), load generator {ownCpu:F1} s ({ownCpu * perRequest:F2} ms/request), everything else on the machine {machineCpu - serverCpu - ownCpu:F1} s, of {Environment.ProcessorCount * measured.Elapsed.TotalSeconds:F0} core-s");
     Console.WriteLine($"server RSS after warm-up {rssAfterWarmup / 1024} MiB, at the end {rssAtEnd / 1024} MiB ({(rssAtEnd - rssAfterWarmup) * 100.0 / rssAfterWarmup:+0.0;-0.0} %)");
+    var measuredSeries = series.Skip(warmupSeconds).ToList();
+    Console.WriteLine($"server RSS every 5 s from the start of the warm-up (MiB): {string.Join(" ", series.Where((_, i) => i % 5 == 0).Select(k => k / 1024))}; while measured: lowest {measuredSeries.DefaultIfEmpty(0).Min() / 1024}, highest {measuredSeries.DefaultIfEmpty(0).Max() / 1024} ({(measuredSeries.DefaultIfEmpty(0).Max() - rssAfterWarmup) * 100.0 / rssAfterWarmup:+0.0;-0.0} % over the value after warm-up)");
     PrintServerStats(statsBefore, statsAfter, measured.Requests, measured.ListReads.Count);
     foreach (var error in measured.ErrorSamples.Concat(warmup.ErrorSamples).Take(5))
     {
@@ -220,12 +242,14 @@ static async Task PrintListSizesAsync(Uri url)
     }
 }
 
-static Task<Result> RunAsync(HttpClient http, int clients, TimeSpan duration, int datasets, int projects) =>
-    RunMixAsync(http, clients, duration, datasets, projects, random => random.Next(100));
+static Task<Result> RunAsync(HttpClient http, int clients, TimeSpan duration, int datasets, int projects, Backlogs[]? backlogs = null) =>
+    RunMixAsync(http, clients, duration, datasets, projects, random => random.Next(100), backlogs);
 
 // roll picks the request: < 30 item read of a dataset, < 60 of a project, < 65 list of datasets,
-// < 70 list of projects, < 80 create a dataset, < 90 create a project, else update a dataset.
-static async Task<Result> RunMixAsync(HttpClient http, int clients, TimeSpan duration, int datasets, int projects, Func<Random, int> roller)
+// < 70 list of projects, < 80 create a dataset, < 90 create a project, else update a dataset. With
+// backlogs (the steady mix) a client that already holds its share of datasets (projects) deletes its
+// oldest one instead of creating another.
+static async Task<Result> RunMixAsync(HttpClient http, int clients, TimeSpan duration, int datasets, int projects, Func<Random, int> roller, Backlogs[]? backlogs = null)
 {
     var result = new Result();
     var clock = Stopwatch.StartNew();
@@ -240,16 +264,34 @@ static async Task<Result> RunMixAsync(HttpClient http, int clients, TimeSpan dur
             string? error;
             try
             {
-                error = roll switch
+                var owned = roll is >= 70 and < 90 ? backlogs?[c].Of(dataset: roll < 80) : null;
+                if (owned is { Count: >= Backlogs.SteadyBacklog })
                 {
-                    < 30 => await ReadAsync(http, $"/dataset?did=D{random.Next(1, datasets + 1):D4}"),
-                    < 60 => await ReadAsync(http, $"/project?id=P{random.Next(1, projects + 1):D4}"),
-                    < 65 => await ReadAsync(http, "/dataset"),
-                    < 70 => await ReadAsync(http, "/project"),
-                    < 80 => await WriteAsync(http, HttpMethod.Post, "/dataset", new { name = $"load {c}-{n}", desc = "", dataset_type = "detection" }),
-                    < 90 => await WriteAsync(http, HttpMethod.Post, "/project", new { name = $"load {c}-{n}", desc = "", project_type = "detection" }),
-                    _ => await WriteAsync(http, HttpMethod.Put, "/workspace", new { @struct = "dataset", id = $"D{random.Next(1, datasets + 1):D4}", attr_dict = new { desc = $"changed by {c}-{n}" } }),
-                };
+                    var id = owned.Dequeue();
+                    error = roll < 80
+                        ? await WriteAsync(http, HttpMethod.Delete, "/dataset", new { did = id })
+                        : await WriteAsync(http, HttpMethod.Delete, "/project", new { pid = id });
+                    Interlocked.Increment(ref result.Deleted);
+                }
+                else
+                {
+                    string? created = null;
+                    error = roll switch
+                    {
+                        < 30 => await ReadAsync(http, $"/dataset?did=D{random.Next(1, datasets + 1):D4}"),
+                        < 60 => await ReadAsync(http, $"/project?id=P{random.Next(1, projects + 1):D4}"),
+                        < 65 => await ReadAsync(http, "/dataset"),
+                        < 70 => await ReadAsync(http, "/project"),
+                        < 80 => await WriteAsync(http, HttpMethod.Post, "/dataset", new { name = $"load {c}-{n}", desc = "", dataset_type = "detection" }, head => created = IdIn(head, "\"did\":\"")),
+                        < 90 => await WriteAsync(http, HttpMethod.Post, "/project", new { name = $"load {c}-{n}", desc = "", project_type = "detection" }, head => created = IdIn(head, "\"pid\":\"")),
+                        _ => await WriteAsync(http, HttpMethod.Put, "/workspace", new { @struct = "dataset", id = $"D{random.Next(1, datasets + 1):D4}", attr_dict = new { desc = $"changed by {c}-{n}" } }),
+                    };
+                    if (created is not null)
+                    {
+                        owned?.Enqueue(created);
+                        Interlocked.Increment(ref result.Created);
+                    }
+                }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
             {
@@ -284,13 +326,21 @@ static async Task<Result> RunMixAsync(HttpClient http, int clients, TimeSpan dur
 static Task<string?> ReadAsync(HttpClient http, string path) =>
     SendAsync(http, new HttpRequestMessage(HttpMethod.Get, path));
 
-static Task<string?> WriteAsync(HttpClient http, HttpMethod method, string path, object body) =>
-    SendAsync(http, new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) });
+static Task<string?> WriteAsync(HttpClient http, HttpMethod method, string path, object body, Action<string>? readHead = null) =>
+    SendAsync(http, new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) }, readHead);
+
+// The id after key in the head of a create's answer ({"status":1,"did":"D0004",...}).
+static string? IdIn(string head, string key)
+{
+    var at = head.IndexOf(key, StringComparison.Ordinal);
+    var end = at < 0 ? -1 : head.IndexOf('"', at + key.Length);
+    return end < 0 ? null : head[(at + key.Length)..end];
+}
 
 // The answer's head is checked ({"status":1 comes first in every success) and the rest is drained
 // through one reused buffer: a 2.3 MB list is neither kept nor parsed, so the load generator's own
 // cost stays small next to the server's.
-static async Task<string?> SendAsync(HttpClient http, HttpRequestMessage request)
+static async Task<string?> SendAsync(HttpClient http, HttpRequestMessage request, Action<string>? readHead = null)
 {
     using (request)
     {
@@ -310,6 +360,11 @@ static async Task<string?> SendAsync(HttpClient http, HttpRequestMessage request
             }
 
             var ok = response.IsSuccessStatusCode && buffer.AsSpan(0, head).StartsWith("{\"status\":1"u8);
+            if (ok && readHead is not null)
+            {
+                readHead(System.Text.Encoding.UTF8.GetString(buffer.AsSpan(0, head)));
+            }
+
             var error = ok ? null : $"{request.Method} {request.RequestUri}: {(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(buffer.AsSpan(0, Math.Min(head, 200)))}";
             while (read > 0 && await body.ReadAsync(buffer) > 0)
             {
@@ -382,6 +437,26 @@ static double Percentile(List<double> samples, double p)
     return samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(p * samples.Count) - 1)];
 }
 
+// The server's RSS (KiB) once a second until cancelled.
+static async Task<List<long>> SampleRssAsync(int pid, CancellationToken cancellation)
+{
+    var series = new List<long>();
+    using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+    try
+    {
+        do
+        {
+            series.Add(Rss(pid));
+        }
+        while (await timer.WaitForNextTickAsync(cancellation));
+    }
+    catch (OperationCanceledException)
+    {
+    }
+
+    return series;
+}
+
 static long Rss(int pid)
 {
     var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
@@ -405,6 +480,10 @@ static double MachineBusySeconds()
 
 internal sealed class Result
 {
+    public long Created;
+
+    public long Deleted;
+
     public long Requests { get; set; }
 
     public long Errors { get; set; }
@@ -420,4 +499,16 @@ internal sealed class Result
     public List<string> ErrorSamples { get; } = [];
 
     public TimeSpan Elapsed { get; set; }
+}
+
+/// <summary>The datasets and projects one client of the steady mix created and has not deleted yet,
+/// oldest first.</summary>
+internal sealed class Backlogs
+{
+    public const int SteadyBacklog = 4;
+
+    private readonly Queue<string> datasets = new();
+    private readonly Queue<string> projects = new();
+
+    public Queue<string> Of(bool dataset) => dataset ? datasets : projects;
 }
