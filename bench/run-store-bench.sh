@@ -16,9 +16,11 @@
 # collections, allocations (also on the large-object heap), thread pool and list bodies; the load
 # generator prints them per run and per request kind.
 # WARMUP is 30 s because the server GC sizes its heaps over the first ~25 s of load (RSS sampled
-# every second: docs/metadata-store.md, "Memory"); the load generator prints that series.
+# every second: docs/metadata-store.md, "Memory"); the load generator prints that series. The
+# growing mix keeps GROWING_WARMUP = 10 s (as runs 1-10): after 30 s of creates its workspace would
+# already be three times the seeded size.
 # Env: BASE (git merge-base HEAD main), DATASETS (10000), PROJECTS (10000), CLIENTS (64),
-#      DURATION (30), WARMUP (30), STORE_SECONDS (10), PROFILE_CLIENTS (16), PROFILE_SECONDS (3),
+#      DURATION (30), WARMUP (30), GROWING_WARMUP (10), STORE_SECONDS (10), PROFILE_CLIENTS (16), PROFILE_SECONDS (3),
 #      OUT (bench/results/store-bench.txt), SERVER_ENV (extra NAME=value settings for both servers,
 #      e.g. DOTNET_gcServer=1 to try a runtime setting without rebuilding)
 set -euo pipefail
@@ -29,6 +31,7 @@ PROJECTS=${PROJECTS:-10000}
 CLIENTS=${CLIENTS:-64}
 DURATION=${DURATION:-30}
 WARMUP=${WARMUP:-30}
+GROWING_WARMUP=${GROWING_WARMUP:-10}
 STORE_SECONDS=${STORE_SECONDS:-10}
 PROFILE_CLIENTS=${PROFILE_CLIENTS:-16}
 PROFILE_SECONDS=${PROFILE_SECONDS:-3}
@@ -76,8 +79,10 @@ run() { # label, server folder, load | profile, gzip | identity, steady | growin
     sleep 0.2
   done
   if [ "$mode" = load ]; then
-    echo "--- $label, $mix mix"
-    $BENCH load "http://127.0.0.1:$port" "$SERVER_PID" "$CLIENTS" "$DURATION" "$WARMUP" "$DATASETS" "$PROJECTS" "$encoding" "$mix"
+    local warmup=$WARMUP
+    [ "$mix" = growing ] && warmup=$GROWING_WARMUP
+    echo "--- $label, $mix mix, $warmup s warm-up"
+    $BENCH load "http://127.0.0.1:$port" "$SERVER_PID" "$CLIENTS" "$DURATION" "$warmup" "$DATASETS" "$PROJECTS" "$encoding" "$mix"
   else
     echo "--- $label: each request kind alone, $PROFILE_CLIENTS clients x $PROFILE_SECONDS s"
     $BENCH profile "http://127.0.0.1:$port" "$SERVER_PID" "$PROFILE_CLIENTS" "$PROFILE_SECONDS" "$DATASETS" "$PROJECTS" "$encoding"
@@ -91,7 +96,7 @@ run() { # label, server folder, load | profile, gzip | identity, steady | growin
 
 {
   echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC'); dotnet $(dotnet --version)"
-  echo "workspace: $DATASETS datasets, $PROJECTS projects; $CLIENTS clients, ${WARMUP} s warm-up + ${DURATION} s measured${SERVER_ENV:+; servers run with $SERVER_ENV}"
+  echo "workspace: $DATASETS datasets, $PROJECTS projects; $CLIENTS clients, ${WARMUP} s warm-up (growing mix ${GROWING_WARMUP} s) + ${DURATION} s measured${SERVER_ENV:+; servers run with $SERVER_ENV}"
   run current "$WORK/current" load gzip steady
   run previous "$WORK/previous" load gzip steady
   run current "$WORK/current" load gzip growing

@@ -45,7 +45,7 @@ public class DetectionDatasetTests
     [Fact]
     public void Voc_ground_truth_is_a_coco_dict_with_one_based_categories_and_difficult_ignored()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "pdx-det-voc-" + Guid.NewGuid().ToString("N")[..8]);
+        string dir = TempFolders.Create("pdx-det-voc");
         Directory.CreateDirectory(Path.Combine(dir, "Annotations"));
         Directory.CreateDirectory(Path.Combine(dir, "JPEGImages"));
         File.WriteAllLines(Path.Combine(dir, "labels.txt"), ["cat", "dog"]);
@@ -93,7 +93,7 @@ public class DetectionDatasetTests
     public void Crowd_regions_reach_the_ground_truth_but_not_the_training_targets()
     {
         // A crowd region (RLE, as COCO writes them) added to every picture of a COCO detection source before the import.
-        string source = ShapeDetectionGenerator.Write(Path.Combine(Path.GetTempPath(), "pdx-det-crowd-" + Guid.NewGuid().ToString("N")[..8]), Small with { Coco = true, Count = 10 });
+        string source = ShapeDetectionGenerator.Write(TempFolders.Create("pdx-det-crowd"), Small with { Coco = true, Count = 10 });
         string annotationsFile = Path.Combine(source, CocoFormat.AnnotationsFile);
         var json = JsonNode.Parse(File.ReadAllText(annotationsFile))!.AsObject();
         foreach (var image in json["images"]!.AsArray())

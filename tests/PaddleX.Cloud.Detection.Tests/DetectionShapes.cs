@@ -13,7 +13,7 @@ internal static class DetectionShapes
 {
     public static (string Source, string Dataset) Prepare(ShapeDetectionOptions options, string type = "detection", double valSplit = 0.2, double testSplit = 0.1, int seed = 1)
     {
-        string root = Path.Combine(Path.GetTempPath(), "pdx-det-" + Guid.NewGuid().ToString("N")[..10]);
+        string root = TempFolders.Create("pdx-det");
         return Prepare(ShapeDetectionGenerator.Write(Path.Combine(root, "source"), options), type, valSplit, testSplit, seed);
     }
 

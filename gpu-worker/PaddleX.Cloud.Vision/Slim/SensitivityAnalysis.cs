@@ -45,6 +45,9 @@ public static class SensitivityAnalysis
     {
         var p = request.Params with { ResumeCheckpoint = request.CheckpointDir, PruneCheckpoint = null };
         var log = new TrainLogWriter(request.Log, null, TimeProvider.System);
+        // Hundreds of evaluations: the same heap settings as a training, also when the analysis is
+        // the first job of a fresh worker process (BENCHMARKS.md, "Training speed").
+        NativeHeap.KeepFreedMemory();
         TorchRuntime.ConfigureThreads(p.TorchThreads);
         var device = TorchRuntime.SelectDevice(p.WantsCuda);
         using var family = Trainers.CreateFamily(request.TaskType, p, request.DatasetDir, log);
