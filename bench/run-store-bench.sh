@@ -19,13 +19,13 @@
 # every second: docs/metadata-store.md, "Memory"); the load generator prints that series. The
 # growing mix keeps GROWING_WARMUP = 10 s (as runs 1-10): after 30 s of creates its workspace would
 # already be three times the seeded size.
-# Env: BASE (git merge-base HEAD main), DATASETS (10000), PROJECTS (10000), CLIENTS (64),
+# Env: BASE (0210c4d, the last tree whose store rewrote the whole Workspace per change), DATASETS (10000), PROJECTS (10000), CLIENTS (64),
 #      DURATION (30), WARMUP (30), GROWING_WARMUP (10), STORE_SECONDS (10), PROFILE_CLIENTS (16), PROFILE_SECONDS (3),
 #      OUT (bench/results/store-bench.txt), SERVER_ENV (extra NAME=value settings for both servers,
 #      e.g. DOTNET_gcServer=1 to try a runtime setting without rebuilding)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BASE=${BASE:-$(git merge-base HEAD main)}
+BASE=${BASE:-0210c4d}
 DATASETS=${DATASETS:-10000}
 PROJECTS=${PROJECTS:-10000}
 CLIENTS=${CLIENTS:-64}
