@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 
 namespace PaddleX.Cloud.Api.Http;
@@ -24,7 +25,7 @@ public sealed class ListBodyCache(string name)
     internal async ValueTask<ListBody> GetAsync(IReadOnlyList<ListItem> items, bool gzip)
     {
         var body = Volatile.Read(ref current);
-        if (body is not null && ReferenceEquals(body.Items, items) && (!gzip || body.Gzip is not null))
+        if (Serves(body, items, gzip))
         {
             ListMetrics.Reads.Add(1, ListMetrics.Cached);
             return body;
@@ -34,7 +35,7 @@ public sealed class ListBodyCache(string name)
         try
         {
             body = current;
-            if (body is not null && ReferenceEquals(body.Items, items) && (!gzip || body.Gzip is not null))
+            if (Serves(body, items, gzip))
             {
                 ListMetrics.Reads.Add(1, ListMetrics.Waited);
                 return body;
@@ -61,4 +62,8 @@ public sealed class ListBodyCache(string name)
             gate.Release();
         }
     }
+
+    /// <summary>Whether <paramref name="body"/> is the answer for <paramref name="items"/> as asked.</summary>
+    private static bool Serves([NotNullWhen(true)] ListBody? body, IReadOnlyList<ListItem> items, bool gzip) =>
+        body is not null && ReferenceEquals(body.Items, items) && (!gzip || body.Gzip is not null);
 }

@@ -112,22 +112,18 @@ public static class Checkpoints
     }
 
     /// <summary>Restores model weights (exact names and shapes; a pruned network first gets the channel counts
-    /// its checkpoint recorded) and, when given, the optimizer state.</summary>
-    public static CheckpointState Load(string dir, nn.Module model, optim.Optimizer? optimizer = null)
+    /// its checkpoint recorded). The optimizer state is restored by <see cref="TryLoadOptimizer"/>.</summary>
+    public static CheckpointState Load(string dir, nn.Module model)
     {
         if (!IsComplete(dir))
         {
             throw new InvalidDataException($"checkpoint {dir} is incomplete (no {SuccessMarker})");
         }
 
-        Slim.PrunedNetwork.Rebuild(model, ReadState(dir));
+        var state = ReadState(dir);
+        Slim.PrunedNetwork.Rebuild(model, state);
         model.load(Path.Combine(dir, ModelFile));
-        if (optimizer is OptimizerHelper helper && File.Exists(Path.Combine(dir, OptimizerFile)))
-        {
-            helper.load_state_dict(Path.Combine(dir, OptimizerFile));
-        }
-
-        return ReadState(dir);
+        return state;
     }
 
     /// <summary>Restores the optimizer state of a checkpoint when it fits the optimizer (same type, parameter

@@ -64,16 +64,16 @@ public sealed class EntityView<T, TView>
         for (var c = 0; c < chunks.Length; c++)
         {
             var (key, items) = stored.Chunks[c];
-            if (!byChunk.TryGetValue(key, out var views))
-            {
-                views = byChunk.GetValue(key, _ => [.. items.Select(OfStored)]);
-            }
-
+            var views = byChunk.TryGetValue(key, out var made) ? made : MakeViews(key, items);
             chunks[c] = new ListChunk<TView>(views, views);
         }
 
         return new ChunkedList<TView>(chunks);
     }
+
+    /// <summary>The views of a chunk not seen before. A method of its own so that the callback's
+    /// closure is allocated only here, not for every chunk a listing finds ready.</summary>
+    private TView[] MakeViews(object key, IReadOnlyList<T> items) => byChunk.GetValue(key, _ => [.. items.Select(OfStored)]);
 
     /// <summary>Both lists are in the same order. A mismatch is a changed, an inserted or a removed
     /// entry; where the walk cannot tell, it still gives every entry its right view (by instance).</summary>

@@ -42,7 +42,7 @@ public sealed class PPYoloPruningTests(ITestOutputHelper output)
         YoloPruningTests.RandomiseNorms(module);
         module.eval();
         var groups = PrunableGroups.For(model, module);
-        output.WriteLine(string.Join("\n", groups.Select(g => $"{g.Name}: producers {string.Join(' ', g.Producers)}; depthwise {string.Join(' ', g.Depthwise)}; consumers {string.Join(' ', g.Consumers.Select(c => $"{c.Module}@{c.Offset}"))}")));
+        output.WriteLine(YoloPruningTests.Describe(groups));
 
         // Every convolution producing channels is pruned by exactly one group; only the head and offset convolutions are left.
         var convolutions = module.named_modules().Where(m => m.module is Conv2d or IPrunableConvolution).Select(m => m.name).ToList();

@@ -26,7 +26,7 @@ public sealed class YoloPruningTests(ITestOutputHelper output)
         RandomiseNorms(module);
         module.eval();
         var groups = PrunableGroups.For("YOLOv3", module);
-        output.WriteLine(string.Join("\n", groups.Select(g => $"{g.Name}: producers {string.Join(' ', g.Producers)}; depthwise {string.Join(' ', g.Depthwise)}; consumers {string.Join(' ', g.Consumers.Select(c => $"{c.Module}@{c.Offset}"))}")));
+        output.WriteLine(Describe(groups));
         Assert.Equal(groupCount, groups.Count);
         Assert.DoesNotContain(groups, g => g.Producers.Any(p => p.StartsWith("head.", StringComparison.Ordinal)));
         var heads = module.named_modules().Where(m => m.name.StartsWith("head.outputs.", StringComparison.Ordinal) && m.module is Conv2d)
@@ -125,6 +125,10 @@ public sealed class YoloPruningTests(ITestOutputHelper output)
         Assert.Contains(model, e.Message);
         Assert.False(PrunableGroups.Supports(model, module));
     }
+
+    /// <summary>One line per group for the test output: its producers, depthwise followers and consumers at their offsets.</summary>
+    internal static string Describe(IEnumerable<ChannelGroup> groups) =>
+        string.Join("\n", groups.Select(g => $"{g.Name}: producers {string.Join(' ', g.Producers)}; depthwise {string.Join(' ', g.Depthwise)}; consumers {string.Join(' ', g.Consumers.Select(c => $"{c.Module}@{c.Offset}"))}"));
 
     /// <summary>Fresh BatchNorms are identities; give them statistics so masking and removal are really compared.</summary>
     internal static void RandomiseNorms(nn.Module model)
